@@ -1,6 +1,7 @@
 package dev.dialtone.signaling.call;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -47,8 +48,8 @@ final class Call {
         return userId.equals(callerId) ? calleeId : callerId;
     }
 
-    /** The callee sockets a message from the caller goes to. */
-    Set<UUID> calleeSockets() {
-        return state == State.RINGING ? Set.copyOf(ringing) : Set.of(calleeSocket);
+    /** The callee sockets a message from the caller goes to, in the order they rang. */
+    List<UUID> calleeSockets() {
+        return state == State.RINGING ? List.copyOf(ringing) : List.of(calleeSocket);
     }
 }

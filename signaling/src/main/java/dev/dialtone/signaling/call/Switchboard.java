@@ -14,6 +14,7 @@ import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -225,7 +226,7 @@ public final class Switchboard {
         try {
             String userId = authenticated(socket);
             Call call = callWith(userId, peerId, socket);
-            Set<UUID> targets = call.isCaller(socket) ? call.calleeSockets() : Set.of(call.callerSocket);
+            Collection<UUID> targets = call.isCaller(socket) ? call.calleeSockets() : List.of(call.callerSocket);
             sendAll(out, targets, Events.ICE_CANDIDATE, new RelayedCandidate(userId, candidate));
         } finally {
             lock.unlock();
@@ -325,7 +326,7 @@ public final class Switchboard {
         return new SignalingException(NOT_IN_CALL, "No call with " + peerId);
     }
 
-    private static void sendAll(List<Delivery> out, Set<UUID> sockets, String event, Object payload) {
+    private static void sendAll(List<Delivery> out, Collection<UUID> sockets, String event, Object payload) {
         for (UUID s : sockets) {
             out.add(new Delivery(s, event, payload));
         }
