@@ -19,7 +19,7 @@
 //                [--pairs 100] [--calls 100] [--warmup 20] [--idle 2000] [--procs 1]
 //                [--sdp 4000] [--transport websocket|default] [--sub-claim sub]
 //                [--settle-ms 3000] [--call-timeout-ms 10000] [--deadline-ms 180000]
-//                [--clk-tck 100] [--label name]
+//                [--clk-tck 100] [--label name] [--client-deflate default|off]
 'use strict';
 const { fork } = require('child_process');
 const fs = require('fs');
@@ -49,6 +49,10 @@ const cfg = {
   clkTck: num('clk-tck', 100),
   label: arg('label', ''),
   connectBatch: num('connect-batch', 200),
+  // 'default': socket.io-client's own default (offers permessage-deflate, threshold 1 KiB, as
+  // browsers offer it too); 'off': the client does not offer it (a diagnostic: shows what the
+  // server costs when compression is not negotiated).
+  clientDeflate: arg('client-deflate', 'default'),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -72,6 +76,7 @@ function worker() {
     const token = jwt.sign({ [c.subClaim]: userId }, c.secret, { expiresIn: '2h' });
     const opts = { auth: { token }, reconnection: false, forceNew: true, timeout: 20000 };
     if (c.transport === 'websocket') opts.transports = ['websocket'];
+    if (c.clientDeflate === 'off') opts.perMessageDeflate = false;
     const s = io(c.url, opts);
     return new Promise((resolve) => {
       s.once('connect', () => resolve(s));
@@ -212,6 +217,30 @@ function threads(pid) {
     return m ? Number(m[1]) : null;
   } catch { return null; }
 }
+// CPU ticks of each of the server's threads, grouped by name with digits folded
+// (nioEventLoopGroup-3-1 -> nioEventLoopGroup-N-N, "C2 CompilerThread0", "G1 Conc#0", ...).
+function threadTicks(pid) {
+  const out = {};
+  let tids = [];
+  try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const t of tids) {
+    try {
+      const raw = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/\d+/g, 'N');
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      out[t] = { name, ticks: Number(f[11]) + Number(f[12]) };
+    } catch { /* thread gone */ }
+  }
+  return out;
+}
+function threadDelta(a, b, clkTck) {
+  const g = {};
+  for (const [t, v] of Object.entries(b)) {
+    const d = v.ticks - (a[t] ? a[t].ticks : 0);
+    if (d > 0) g[v.name] = (g[v.name] || 0) + d * 1000 / clkTck;
+  }
+  return Object.fromEntries(Object.entries(g).sort((x, y) => y[1] - x[1]).slice(0, 8).map(([k, v]) => [k, Math.round(v)]));
+}
 function machineCpu() { // [busy, total] jiffies over all cores
   const l = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = l[3] + (l[4] || 0);
@@ -248,7 +277,7 @@ async function coordinator() {
   const all = (cmd, argsFor) => Promise.all(workers.map((w, i) => w.call(cmd, argsFor(i))));
   await Promise.all(workers.map((w) => w.ready));
 
-  const out = { label: cfg.label, url: cfg.url, transport: cfg.transport, pairs: cfg.pairs, calls_per_pair: cfg.calls,
+  const out = { label: cfg.label, url: cfg.url, transport: cfg.transport, client_deflate: cfg.clientDeflate, pairs: cfg.pairs, calls_per_pair: cfg.calls,
     warmup_per_pair: cfg.warmup, idle: cfg.idle, sdp_bytes: cfg.sdpBytes, gen_procs: cfg.procs, server_pid: cfg.pid ? Number(cfg.pid) : null };
   const pid = cfg.pid;
   out.server_rss_kib = { start: rssKiB(pid) };
@@ -284,10 +313,12 @@ async function coordinator() {
   const sampler = setInterval(() => { const r = rssKiB(pid); if (r > peak) peak = r; }, 100);
   const m0 = machineCpu();
   const s0 = procStat(pid);
+  const th0 = threadTicks(pid);
   const t0 = process.hrtime.bigint();
   const res = await all('run', () => ({ calls: cfg.calls, deadlineMs: cfg.deadlineMs }));
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const s1 = procStat(pid);
+  const th1 = threadTicks(pid);
   const m1 = machineCpu();
   clearInterval(sampler);
   out.server_rss_kib.loaded_peak = Math.max(peak, rssKiB(pid) || 0) || null;
@@ -315,6 +346,7 @@ async function coordinator() {
     server_cpu_ms: r2(serverCpuMs),
     server_cpu_ms_per_call: serverCpuMs == null ? null : r3(serverCpuMs / Math.max(1, completed)),
     server_cpu_cores: serverCpuMs == null ? null : r2(serverCpuMs / wallMs),
+    server_cpu_ms_by_thread: threadDelta(th0, th1, cfg.clkTck),
     gen_cpu_cores_per_proc: res.map((x) => r2(x.cpuMs / x.wallMs)),
     gen_cpu_ms_per_call: r3(res.reduce((s, x) => s + x.cpuMs, 0) / Math.max(1, completed)),
     machine_busy_pct: r2(100 * (m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1])),

@@ -8,7 +8,8 @@
 #
 # Knobs (environment): PAIRS=100 CALLS=100 WARMUP=30 IDLE=2000 SDP=4000 PROCS="1 2"
 #   (generator processes; each value is a separate measurement of both servers) ROUNDS=1
-#   (repeat everything, servers alternating) SERVERS="node dialtone" JAVA_OPTS="-Xms64m
+#   (repeat everything, servers alternating) CLIENT_DEFLATE=default|off (off: the clients do
+#   not offer permessage-deflate; a diagnostic, see README) SERVERS="node dialtone" JAVA_OPTS="-Xms64m
 #   -Xmx512m -XX:+UseG1GC" JAR=server/target/dialtone.jar RESULTS=dir (default: a new
 #   bench/signaling/results/<UTC time>/, kept; raw JSON lines in results.jsonl).
 set -euo pipefail
@@ -20,6 +21,7 @@ WARMUP=${WARMUP:-30}
 IDLE=${IDLE:-2000}
 SDP=${SDP:-4000}
 PROCS=${PROCS:-"1 2"}
+CLIENT_DEFLATE=${CLIENT_DEFLATE:-default}
 ROUNDS=${ROUNDS:-1}
 SERVERS=${SERVERS:-"node dialtone"}
 RESULTS=${RESULTS:-$SIG_HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -37,7 +39,7 @@ ensure_deps
   echo "java_opts=$JAVA_OPTS"
   echo "jar_sha1=$(sha1sum "$JAR" | cut -c1-12) jar_mtime=$(date -u -r "$JAR" +%Y-%m-%dT%H:%M:%SZ)"
   echo "git_head=$(git -C "$SIG_REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  echo "pairs=$PAIRS calls_per_pair=$CALLS warmup_per_pair=$WARMUP idle=$IDLE sdp=$SDP procs=\"$PROCS\" rounds=$ROUNDS"
+  echo "pairs=$PAIRS calls_per_pair=$CALLS warmup_per_pair=$WARMUP idle=$IDLE sdp=$SDP procs=\"$PROCS\" rounds=$ROUNDS client_deflate=$CLIENT_DEFLATE"
 } | tee "$RESULTS/env.txt" >&2
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -50,7 +52,7 @@ for round in $(seq 1 "$ROUNDS"); do
       pid=$SERVER_PID
       if ! node "$SIG_HERE/load.js" --url "http://127.0.0.1:$port" --secret "$SECRET" --pid "$pid" \
           --pairs "$PAIRS" --calls "$CALLS" --warmup "$WARMUP" --idle "$IDLE" --sdp "$SDP" \
-          --procs "$procs" --clk-tck "$CLK_TCK" --label "$label" \
+          --procs "$procs" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" \
           | tee -a "$RESULTS/results.jsonl"; then
         log "load.js failed for $label"
       fi

@@ -38,12 +38,15 @@ const metrics = [
 
 const out = [];
 if (env) out.push('```', env, '```', '');
-const procsSet = [...new Set(rows.map((r) => r.gen_procs))].sort();
+const deflateOf = (r) => r.client_deflate || 'default';
+const groups = [...new Set(rows.map((r) => `${r.gen_procs}|${deflateOf(r)}`))].sort();
 const verdicts = [];
-for (const procs of procsSet) {
-  const of = (server) => rows.filter((r) => r.gen_procs === procs && !r.error && String(r.label).startsWith(server + ' '));
+for (const group of groups) {
+  const [p, deflate] = group.split('|');
+  const procs = Number(p);
+  const of = (server) => rows.filter((r) => r.gen_procs === procs && deflateOf(r) === deflate && !r.error && String(r.label).startsWith(server + ' '));
   const node = of('node'), dt = of('dialtone');
-  out.push(`### ${procs} generator process${procs > 1 ? 'es' : ''} (median of ${node.length} / ${dt.length} run(s))`, '');
+  out.push(`### ${procs} generator process${procs > 1 ? 'es' : ''}, client permessage-deflate: ${deflate} (median of ${node.length} / ${dt.length} run(s))`, '');
   out.push('| metric | Node ref | Dialtone | Dialtone / Node |', '|---|---:|---:|---:|');
   const val = {};
   for (const [name, get, d] of metrics) {
