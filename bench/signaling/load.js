@@ -353,6 +353,9 @@ async function coordinator() {
     machine_cores: os.cpus().length,
     loadavg: fs.readFileSync('/proc/loadavg', 'utf8').trim(),
   });
+  // CPU the rest of the machine used meanwhile (other work on a shared box: noise indicator).
+  out.other_cpu_cores = r2(out.machine_busy_pct / 100 * out.machine_cores - (out.server_cpu_cores || 0)
+    - out.gen_cpu_cores_per_proc.reduce((a, b) => a + b, 0));
   out.gen_saturated = out.gen_cpu_cores_per_proc.some((x) => x >= 0.9);
   out.machine_saturated = out.machine_busy_pct >= 90;
 

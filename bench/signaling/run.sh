@@ -6,7 +6,7 @@
 #
 #   bash bench/signaling/run.sh
 #
-# Knobs (environment): PAIRS=100 CALLS=100 WARMUP=30 IDLE=2000 SDP=4000 PROCS="1 2"
+# Knobs (environment): PAIRS=100 CALLS=300 WARMUP=200 (per pair; the warm-up lets the JIT finish) IDLE=2000 SDP=4000 PROCS="1 2"
 #   (generator processes; each value is a separate measurement of both servers) ROUNDS=1
 #   (repeat everything, servers alternating) CLIENT_DEFLATE=default|off (off: the clients do
 #   not offer permessage-deflate; a diagnostic, see README) SERVERS="node dialtone" JAVA_OPTS="-Xms64m
@@ -16,8 +16,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 PAIRS=${PAIRS:-100}
-CALLS=${CALLS:-100}
-WARMUP=${WARMUP:-30}
+CALLS=${CALLS:-300}
+WARMUP=${WARMUP:-200}
 IDLE=${IDLE:-2000}
 SDP=${SDP:-4000}
 PROCS=${PROCS:-"1 2"}

@@ -16,6 +16,12 @@ const median = (xs) => {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 };
 const fmt = (x, d = 2) => x == null ? 'n/a' : (Math.round(x * 10 ** d) / 10 ** d).toString();
+const jitPct = (r) => {
+  const t = r.server_cpu_ms_by_thread;
+  if (!t || !r.server_cpu_ms) return null;
+  const jit = Object.entries(t).filter(([k]) => /Compiler/i.test(k)).reduce((s, [, v]) => s + v, 0);
+  return 100 * jit / r.server_cpu_ms;
+};
 const mib = (k) => k == null ? null : k / 1024;
 
 const metrics = [
@@ -34,6 +40,8 @@ const metrics = [
   ['generator CPU per process (cores, max)', (r) => r.gen_cpu_cores_per_proc && Math.max(...r.gen_cpu_cores_per_proc), 2],
   ['generator CPU per call (ms)', (r) => r.gen_cpu_ms_per_call, 3],
   ['machine CPU busy while loaded (%)', (r) => r.machine_busy_pct, 0],
+  ['other processes CPU while loaded (cores)', (r) => r.other_cpu_cores, 2],
+  ['server JIT compiler threads CPU (% of server CPU)', (r) => jitPct(r), 0],
 ];
 
 const out = [];
