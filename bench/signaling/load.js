@@ -178,6 +178,18 @@ function worker() {
       if (timedOut) stats.reasons.deadline = 1;
       return { lat, cycle, stats, timedOut, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, errorEvents, connectErrors };
     },
+    // Every pair's A calls B and B lets it ring (no answer): used by soak.js to disconnect
+    // sockets that are in a live call. Resolves once every B saw its incomingCall (or timeout).
+    async ringAll({ timeoutMs }) {
+      let ringing = 0;
+      await Promise.all(pairs.map((p) => new Promise((resolve) => {
+        if (!p.a || !p.b) return resolve();
+        const t = setTimeout(resolve, timeoutMs || c.callTimeoutMs);
+        p.b.once('incomingCall', () => { ringing++; clearTimeout(t); resolve(); });
+        p.a.emit('callUser', { to: p.bId, signalData: OFFER, callType: 'video' });
+      })));
+      return { ringing };
+    },
     async close() {
       for (const p of pairs) { if (p.a) p.a.close(); if (p.b) p.b.close(); }
       for (const s of idle) s.close();
