@@ -16,6 +16,11 @@ const DEFAULT_WAIT = 3000;     // bound for every expected event / ack
 const NEGATIVE_WAIT = 300;     // how long "no event" is watched for
 const START_TIMEOUT = 30000;   // JVM start until the signaling port accepts
 
+// Transports for the feature tests (auth, calls, errors). transports.test.js covers every
+// transport explicitly; E2E_TRANSPORT=polling|default|websocket reruns the rest over another.
+const FEATURE_TRANSPORT = process.env.E2E_TRANSPORT || 'websocket';
+const FEATURE_IO_OPTS = FEATURE_TRANSPORT === 'default' ? {} : { transports: [FEATURE_TRANSPORT] };
+
 const JAR = path.resolve(__dirname, process.env.DIALTONE_JAR || '../server/target/dialtone.jar');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -240,6 +245,7 @@ class Scope {
       forceNew: true,
       autoConnect: false,
       timeout: 5000,
+      ...FEATURE_IO_OPTS,
       ...opts,
     });
     record(socket, label);
@@ -262,7 +268,10 @@ class Scope {
       socket.once('connect', () => { clearTimeout(timer); resolve(); });
       socket.once('connect_error', (err) => {
         clearTimeout(timer);
-        reject(new assert.AssertionError({ message: `${userId}: connect_error '${err.message}' (expected to connect)` }));
+        const ctx = err.context && typeof err.context === 'object'
+          ? ` [http status ${err.context.status}, response ${JSON.stringify(String(err.context.responseText || '').slice(0, 160))}]` : '';
+        const desc = err.description !== undefined && typeof err.description !== 'object' ? ` (${err.description})` : '';
+        reject(new assert.AssertionError({ message: `${userId}: connect_error '${err.message}'${desc}${ctx} (expected to connect)` }));
       });
       socket.connect();
     });
@@ -440,7 +449,7 @@ function assertErrorEvent(ev, code, message) {
 }
 
 module.exports = {
-  JAR, DEFAULT_WAIT, NEGATIVE_WAIT,
+  JAR, FEATURE_TRANSPORT, DEFAULT_WAIT, NEGATIVE_WAIT,
   startServer, scenario, Scope, freePort, sleep,
   once, noEvent, noEventOn, drain, ack, ackWithin,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,

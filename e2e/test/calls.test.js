@@ -168,6 +168,8 @@ t('busy callee (connected, as callee and as caller) → callRejected busy', asyn
   // b is in a connected call as callee
   c.emit('callUser', { to: b.userId, signalData: offer(500), callType: 'voice' });
   assert.deepEqual(await once(c, 'callRejected'), { from: b.userId, reason: 'busy' });
+  // no ack asked: the failed request is answered with an error event (and callRejected is a call event)
+  assertErrorEvent(await once(c, 'error'), 'BUSY');
   // a is in a connected call as caller
   assertErrorAck(await ack(c, 'callUser', { to: a.userId, signalData: offer(500), callType: 'video' }), 'BUSY');
   assert.deepEqual(await once(c, 'callRejected'), { from: a.userId, reason: 'busy' });

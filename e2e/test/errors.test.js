@@ -152,6 +152,24 @@ describe('error codes (default limits)', () => {
     await hangup(a, b);
   });
 
+  t(`PAYLOAD_TOO_LARGE boundary: candidate JSON of exactly ${MAX_CANDIDATE} bytes passes, ${MAX_CANDIDATE + 1} does not`, async (h) => {
+    const a = await h.connect(h.id('alice'));
+    const b = await h.connect(h.id('bob'));
+    await ring(a, b.userId, [b]);
+    const ofSize = (n) => {
+      const c = { candidate: '', sdpMid: '0', sdpMLineIndex: 0 };
+      c.candidate = 'c'.repeat(n - JSON.stringify(c).length);
+      assert.equal(Buffer.byteLength(JSON.stringify(c)), n);
+      return c;
+    };
+    assertErrorAck(await ack(a, 'iceCandidate', { to: b.userId, candidate: ofSize(MAX_CANDIDATE + 1) }), 'PAYLOAD_TOO_LARGE');
+    await noEvent(b, 'iceCandidate', 150);
+    const exact = ofSize(MAX_CANDIDATE);
+    assert.deepEqual(await ack(a, 'iceCandidate', { to: b.userId, candidate: exact }), { ok: true });
+    assert.deepEqual(await once(b, 'iceCandidate'), { from: a.userId, candidate: exact });
+    await hangup(a, b);
+  });
+
   t('PAYLOAD_TOO_LARGE: candidate over max-candidate-bytes; peer gets nothing, call continues', async (h) => {
     const a = await h.connect(h.id('alice'));
     const b = await h.connect(h.id('bob'));

@@ -16,7 +16,7 @@ const t = (name, fn) => test(name, scenario(() => srv, fn));
 
 const WS = { transports: ['websocket'] };
 const POLL = { transports: ['polling'] };
-const DEFAULT = {};
+const DEFAULT = { transports: ['polling', 'websocket'] }; // socket.io-client's own default
 
 function transportOf(s) { return s.io.engine && s.io.engine.transport && s.io.engine.transport.name; }
 
@@ -87,6 +87,29 @@ t('the default client upgrades from polling to websocket', async (h) => {
   while (transportOf(a) !== 'websocket' && Date.now() - t0 < 3000) await sleep(50);
   assert.equal(transportOf(a), 'websocket', 'the polling → websocket upgrade must complete within 3 s');
   assert.deepEqual(await ack(a, 'checkOnline', { userIds: [a.userId] }), { ok: true, online: { [a.userId]: true } });
+});
+
+t('default transports: 40 fresh clients each get prompt answers across the polling → websocket upgrade', async (h) => {
+  // A real client's first requests go out while it upgrades. Every one must be answered
+  // promptly and no connection may fail or drop (Node's socket.io server: 0 of 40 slow).
+  const problems = [];
+  for (let i = 0; i < 40; i += 1) {
+    const id = h.id('up');
+    let s;
+    try { s = await h.connect(id, DEFAULT); } catch (e) { problems.push(`#${i} connect failed: ${e.message.split('\n')[0]}`); continue; }
+    let dropped = null;
+    s.on('disconnect', (r) => { dropped = r; });
+    await sleep(i % 4 === 0 ? 0 : 20 * (i % 4)); // hit different moments of the upgrade
+    for (let k = 0; k < 2; k += 1) {
+      const t0 = Date.now();
+      const resp = await Promise.race([ack(s, 'checkOnline', { userIds: [id] }).catch(() => null), sleep(1000).then(() => null)]);
+      const ms = Date.now() - t0;
+      if (!resp || resp.ok !== true) problems.push(`#${i} request ${k}: no answer within 1000 ms (transport ${transportOf(s)}, upgrade state: ${s.io.engine.upgrading ? 'upgrading' : 'idle'}${dropped ? `, disconnected: ${dropped}` : ''})`);
+      else if (ms > 1000) problems.push(`#${i} request ${k}: answered after ${ms} ms`);
+    }
+    await h.disconnect(s);
+  }
+  assert.deepEqual(problems, [], `default-transport clients stalled or failed:\n${problems.join('\n')}`);
 });
 
 t('multi-device on mixed transports: websocket, polling and default devices all ring', async (h) => {
