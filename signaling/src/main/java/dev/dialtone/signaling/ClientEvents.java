@@ -123,7 +123,7 @@ final class ClientEvents {
             detail.put("message", error.message());
             body.put("error", detail);
             ack.sendAckData(body);
-        } else {
+        } else if (!e.answeredByEvent()) {
             client.sendEvent(Events.ERROR, error);
         }
     }

@@ -18,6 +18,7 @@ import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.Requests;
+import dev.dialtone.signaling.transport.UpgradeUnblocker;
 import dev.dialtone.signaling.turn.IceServerMint;
 import io.netty.channel.ChannelPipeline;
 import java.time.Clock;
@@ -72,16 +73,19 @@ public final class SignalingServer implements AutoCloseable {
         timers.scheduleWithFixedDelay(callRate::purgeIdle, 1, 1, TimeUnit.MINUTES);
 
         ConnectGate gate = new ConnectGate(s -> switchboard.userOf(s) != null, this::welcomeIfAdmitted);
+        UpgradeUnblocker upgrades = new UpgradeUnblocker();
         server.setPipelineFactory(new SocketIOChannelInitializer() {
             @Override
             protected void addSocketioHandlers(ChannelPipeline pipeline) {
                 super.addSocketioHandlers(pipeline);
+                pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", gate);
             }
         });
         SocketIONamespace namespace = server.getNamespace(Namespace.DEFAULT_NAME);
         namespace.addAuthTokenListener(this::authenticate);
         namespace.addDisconnectListener(client -> {
+            upgrades.forget(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
             switchboard.disconnect(client.getSessionId());
         });

@@ -146,7 +146,7 @@ public final class Switchboard {
             }
             if (callByUser.containsKey(calleeId)) {
                 out.add(new Delivery(socket, Events.CALL_REJECTED, new CallRejected(calleeId, CallRejected.BUSY)));
-                throw new SignalingException(BUSY, "User is busy");
+                throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
             Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type);
             call.ringing.addAll(calleeSockets);

@@ -2,11 +2,11 @@ package dev.dialtone.signaling.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dialtone.signaling.SignalingConfig.Limits;
 import dev.dialtone.signaling.call.CallType;
-import java.util.Collections;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -51,13 +51,21 @@ class RequestsTest {
     }
 
     @Test
-    void sizeCountsNestedStructures() {
-        Map<String, Object> nested = new HashMap<>();
+    void sizeIsTheUtf8LengthOfCompactJson() {
+        Map<String, Object> nested = new LinkedHashMap<>();
         nested.put("list", List.of("abc", 12, true));
         nested.put("none", null);
-        // {"list":["abc",12,true],"none":null} is 36 characters
-        assertEquals(36, JsonSize.of(nested, 1000), 2);
-        assertEquals(Collections.emptyMap().size() + 2, JsonSize.of(Map.of(), 1000));
+        // {"list":["abc",12,true],"none":null}
+        assertEquals(36, JsonSize.of(nested, 1000));
+        assertEquals(2, JsonSize.of(Map.of(), 1000));
+        assertEquals(2, JsonSize.of(List.of(), 1000));
+        // "a\r\n\"\u0001é€😀" : quotes 2, a 1, \r\n 4, \" 2, \u0001 6, é 2, € 3, 😀 4
+        assertEquals(24, JsonSize.of("a\r\n\"\u0001é€😀", 1000));
+    }
+
+    @Test
+    void sizeStopsCountingPastTheLimit() {
+        assertTrue(JsonSize.of(List.of("x".repeat(100), "y".repeat(100)), 50) > 50);
     }
 
     private static void assertCode(ErrorCode code, Executable action) {
