@@ -76,10 +76,12 @@ function measure(what) {
   const heap = /used (\d+)K/.exec(jcmd('GC.heap_info'));
   const hist = jcmd('GC.class_histogram'); // another full GC, then the live objects
   const counts = {};
+  const top = [];
   let socketioBytes = 0, dialtoneBytes = 0;
   for (const line of hist.split('\n')) {
     const m = /^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)/.exec(line);
     if (!m) continue;
+    if (top.length < 8) top.push(`${m[3]} ${Math.round(Number(m[2]) / 1024)}K/${m[1]}`);
     if (TRACKED.includes(m[3])) counts[m[3].split('.').pop()] = Number(m[1]);
     if (m[3].startsWith('com.corundumstudio.')) socketioBytes += Number(m[2]);
     if (m[3].startsWith('dev.dialtone.')) dialtoneBytes += Number(m[2]);
@@ -94,7 +96,7 @@ function measure(what) {
   } catch { /* NMT off */ }
   const r = { what, heap_used_after_gc_mib: heap ? mib(Number(heap[1])) : null, rss_mib: mib(rssKiB(cfg.pid)),
     server_conns: serverConns(cfg.port), live: counts, socketio_live_kib: Math.round(socketioBytes / 1024),
-    dialtone_live_kib: Math.round(dialtoneBytes / 1024), nmt, loadavg: fs.readFileSync('/proc/loadavg', 'utf8').trim() };
+    dialtone_live_kib: Math.round(dialtoneBytes / 1024), nmt, heap_top: top, loadavg: fs.readFileSync('/proc/loadavg', 'utf8').trim() };
   console.log(JSON.stringify(r));
   return r;
 }
@@ -173,12 +175,17 @@ async function main() {
   const rssOk = last.rss_mib <= start.rss_mib * (1 + cfg.rssTolPct / 100);
   const rssPlateau = Math.round((last.rss_mib / first.rss_mib - 1) * 1000) / 10;
   const heapPlateau = Math.round((last.heap_used_after_gc_mib - first.heap_used_after_gc_mib) * 10) / 10;
-  const objsOk = results.every((r) => ['ClientHead', 'NamespaceClient', 'NioSocketChannel', 'Call'].every((c) => r.m.live[c] <= start.live[c]));
+  // A leak grows with the clients that went through: allow a constant handful (netty-socketio
+  // may keep a reference to the last client it saw), not one per 1,000 clients per round.
+  const slack = Math.max(2, Math.floor(cfg.clients / 1000));
+  const perConn = ['ClientHead', 'NamespaceClient', 'NioSocketChannel', 'Call'];
+  const objsOk = results.every((r) => perConn.every((c) => r.m.live[c] <= start.live[c] + slack));
+  const objsMax = Object.fromEntries(perConn.map((c) => [c, Math.max(...results.map((r) => r.m.live[c]))]));
   const connsOk = results.every((r) => r.info.server_conns_after_disconnect === 0);
   L.push('');
   L.push(`- heap after GC: start ${start.heap_used_after_gc_mib} MiB, after round ${cfg.rounds} ${last.heap_used_after_gc_mib} MiB (${heapDelta >= 0 ? '+' : ''}${heapDelta}), max over rounds ${heapMax} MiB; tolerance +${cfg.heapTolMiB} MiB over start: ${heapOk ? 'RETURNS' : 'DOES NOT RETURN'}; round 1 -> ${cfg.rounds}: ${heapPlateau >= 0 ? '+' : ''}${heapPlateau} MiB`);
   L.push(`- RSS: start ${start.rss_mib} MiB, after round ${cfg.rounds} ${last.rss_mib} MiB (${rssVsStart >= 0 ? '+' : ''}${rssVsStart}% vs start; tolerance +${cfg.rssTolPct}%): ${rssOk ? 'RETURNS' : 'DOES NOT RETURN to the starting level'}; round 1 -> ${cfg.rounds}: ${rssPlateau >= 0 ? '+' : ''}${rssPlateau}% (${Math.abs(rssPlateau) <= cfg.rssTolPct ? 'flat within tolerance: no growth round over round' : 'GROWS round over round'})`);
-  L.push(`- per-connection / per-call objects (ClientHead, NamespaceClient, NioSocketChannel, Call) back to the start count after every round: ${objsOk ? 'yes' : 'NO'}`);
+  L.push(`- per-connection / per-call objects back to the start count (+${slack} tolerated) after every round: ${objsOk ? 'yes' : 'NO'} (max after a round: ${JSON.stringify(objsMax)}, at start: ${JSON.stringify(Object.fromEntries(perConn.map((c) => [c, start.live[c]])))}; ${cfg.clients * cfg.rounds} clients went through)`);
   L.push(`- server-side TCP connections all closed after every round: ${connsOk ? 'yes' : 'NO'}`);
   console.log(L.join('\n'));
   process.exit(0);
