@@ -82,7 +82,7 @@ t('core flow across transports: websocket caller, polling callee', async (h) => 
 });
 
 t('the default client upgrades from polling to websocket', async (h) => {
-  const a = await h.connect(h.id('alice'));
+  const a = await h.connect(h.id('alice'), DEFAULT);
   const t0 = Date.now();
   while (transportOf(a) !== 'websocket' && Date.now() - t0 < 3000) await sleep(50);
   assert.equal(transportOf(a), 'websocket', 'the polling → websocket upgrade must complete within 3 s');
