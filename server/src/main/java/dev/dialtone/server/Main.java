@@ -3,8 +3,17 @@ package dev.dialtone.server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.dialtone.common.TurnConfig;
+import dev.dialtone.server.http.HttpConfig;
+import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.signaling.SignalingConfig;
 import dev.dialtone.signaling.SignalingServer;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,27 +30,71 @@ public final class Main {
         try {
             Dialtone dialtone = Dialtone.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(dialtone::close, "dialtone-shutdown"));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             log.error("Dialtone failed to start: {}", e.getMessage(), e);
             System.exit(1);
         }
     }
 
     /** The running services, closed in reverse order of start. */
-    record Dialtone(SignalingServer signaling) implements AutoCloseable {
+    static final class Dialtone implements AutoCloseable, OpsHttpServer.Status {
 
-        static Dialtone start(Config config) {
+        private final PrometheusRegistry registry = new PrometheusRegistry();
+        private final AtomicBoolean ready = new AtomicBoolean();
+        private SignalingServer signaling;
+        private OpsHttpServer http;
+
+        static Dialtone start(Config config) throws IOException {
+            Dialtone d = new Dialtone();
+            try {
+                d.startAll(config);
+            } catch (RuntimeException | IOException e) {
+                d.close();
+                throw e;
+            }
+            return d;
+        }
+
+        private void startAll(Config config) throws IOException {
             TurnConfig turn = AdvertisedTurnUrls.complete(TurnConfig.from(config), config);
-            SignalingServer signaling = new SignalingServer(SignalingConfig.from(config), turn);
+            SignalingConfig signalingConfig = SignalingConfig.from(config);
+            HttpConfig httpConfig = HttpConfig.from(config);
+
+            http = new OpsHttpServer(httpConfig, this, signalingConfig.port(),
+                    OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(), signalingConfig.auth().userClaim()));
+            http.start();
+            signaling = new SignalingServer(signalingConfig, turn, registry);
             signaling.start();
+            ready.set(true);
             log.info("Dialtone started; iceServers advertise {}", turn.urls());
-            return new Dialtone(signaling);
+        }
+
+        @Override
+        public boolean ready() {
+            return ready.get();
+        }
+
+        @Override
+        public String metrics() {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+            try {
+                new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out.toString(StandardCharsets.UTF_8);
         }
 
         @Override
         public void close() {
             log.info("Dialtone stopping");
-            signaling.close();
+            ready.set(false);
+            if (signaling != null) {
+                signaling.close();
+            }
+            if (http != null) {
+                http.close();
+            }
         }
     }
 }

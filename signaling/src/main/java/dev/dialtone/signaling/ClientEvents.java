@@ -38,12 +38,15 @@ final class ClientEvents {
     private final Requests requests;
     private final CallRateLimiter callRate;
     private final IceServerMint mint;
+    private final SignalingMetrics metrics;
 
-    ClientEvents(Switchboard switchboard, Requests requests, CallRateLimiter callRate, IceServerMint mint) {
+    ClientEvents(Switchboard switchboard, Requests requests, CallRateLimiter callRate, IceServerMint mint,
+                 SignalingMetrics metrics) {
         this.switchboard = switchboard;
         this.requests = requests;
         this.callRate = callRate;
         this.mint = mint;
+        this.metrics = metrics;
     }
 
     void register(SocketIONamespace namespace) {
@@ -113,7 +116,8 @@ final class ClientEvents {
         }
     }
 
-    private static void fail(SocketIOClient client, AckRequest ack, SignalingException e) {
+    private void fail(SocketIOClient client, AckRequest ack, SignalingException e) {
+        metrics.refused(e.code());
         ErrorMessage error = ErrorMessage.of(e);
         if (ack.isAckRequested()) {
             Map<String, Object> body = new LinkedHashMap<>();

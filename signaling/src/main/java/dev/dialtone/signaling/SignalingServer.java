@@ -18,8 +18,10 @@ import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.Requests;
+import dev.dialtone.signaling.transport.TransportErrorLog;
 import dev.dialtone.signaling.transport.UpgradeUnblocker;
 import dev.dialtone.signaling.turn.IceServerMint;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.channel.ChannelPipeline;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,7 +57,9 @@ public final class SignalingServer implements AutoCloseable {
     /** Sockets authenticated whose CONNECT acknowledgement has not gone out yet. */
     private final Set<UUID> awaitingWelcome = ConcurrentHashMap.newKeySet();
 
-    public SignalingServer(SignalingConfig config, TurnConfig turn) {
+    private final SignalingMetrics metrics;
+
+    public SignalingServer(SignalingConfig config, TurnConfig turn, PrometheusRegistry registry) {
         this.config = config;
         this.tokens = new TokenVerifier(config.auth());
         this.mint = new IceServerMint(turn, Clock.systemUTC());
@@ -66,8 +70,10 @@ public final class SignalingServer implements AutoCloseable {
         });
         timers.setRemoveOnCancelPolicy(true);
         this.server = new SocketIOServer(socketIoConfiguration(config));
+        this.metrics = new SignalingMetrics(registry);
         this.switchboard = new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
-                config.limits().maxSocketsPerUser(), mint::serversFor);
+                config.limits().maxSocketsPerUser(), mint::serversFor, metrics, System::nanoTime);
+        metrics.observe(registry, () -> server.getAllClients().size(), switchboard::stats);
 
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
         timers.scheduleWithFixedDelay(callRate::purgeIdle, 1, 1, TimeUnit.MINUTES);
@@ -89,7 +95,7 @@ public final class SignalingServer implements AutoCloseable {
             awaitingWelcome.remove(client.getSessionId());
             switchboard.disconnect(client.getSessionId());
         });
-        new ClientEvents(switchboard, new Requests(config.limits()), callRate, mint).register(namespace);
+        new ClientEvents(switchboard, new Requests(config.limits()), callRate, mint, metrics).register(namespace);
     }
 
     /** Binds the port; throws when it cannot. */
@@ -100,10 +106,6 @@ public final class SignalingServer implements AutoCloseable {
 
     public Switchboard switchboard() {
         return switchboard;
-    }
-
-    public int connectedSockets() {
-        return server.getAllClients().size();
     }
 
     @Override
@@ -124,6 +126,7 @@ public final class SignalingServer implements AutoCloseable {
         }
         Optional<String> user = tokens.userOf(token);
         if (user.isEmpty()) {
+            metrics.authFailed();
             log.info("auth refused: {} token from {}", token == null ? "missing" : "invalid",
                     client.getRemoteAddress());
             return new AuthTokenResult(false, AUTH_ERROR);
@@ -184,6 +187,7 @@ public final class SignalingServer implements AutoCloseable {
         int maxFrame = 2 * config.limits().maxSignalBytes() + FRAME_SLACK_BYTES;
         c.setMaxFramePayloadLength(maxFrame);
         c.setMaxHttpContentLength(maxFrame);
+        c.setExceptionListener(new TransportErrorLog());
         c.getSocketConfig().setReuseAddress(true);
         c.getSocketConfig().setTcpNoDelay(true);
         return c;

@@ -19,6 +19,7 @@ final class Call {
     final UUID callerSocket;
     final String calleeId;
     final CallType type;
+    final long placedAtNanos;
     /** Callee sockets that got incomingCall and have not answered, rejected or gone. */
     final Set<UUID> ringing = new LinkedHashSet<>();
     State state = State.RINGING;
@@ -26,12 +27,13 @@ final class Call {
     UUID calleeSocket;
     Timers.Cancellable ringTimer;
 
-    Call(String id, String callerId, UUID callerSocket, String calleeId, CallType type) {
+    Call(String id, String callerId, UUID callerSocket, String calleeId, CallType type, long placedAtNanos) {
         this.id = id;
         this.callerId = callerId;
         this.callerSocket = callerSocket;
         this.calleeId = calleeId;
         this.type = type;
+        this.placedAtNanos = placedAtNanos;
     }
 
     boolean isCaller(UUID socket) {

@@ -22,8 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +43,8 @@ public final class Switchboard {
     private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<UUID, String> userBySocket = new HashMap<>();
+    /** Written under the lock, read without it: every inbound packet asks who its socket is. */
+    private final Map<UUID, String> userBySocket = new ConcurrentHashMap<>();
     private final Map<String, Set<UUID>> socketsByUser = new HashMap<>();
     private final Map<String, Call> calls = new HashMap<>();
     private final Map<String, Call> callByUser = new HashMap<>();
@@ -51,14 +54,19 @@ public final class Switchboard {
     private final Duration ringTimeout;
     private final int maxSocketsPerUser;
     private final Function<String, List<IceServer>> iceServersFor;
+    private final CallListener listener;
+    private final LongSupplier nanoTime;
 
     public Switchboard(Outbox outbox, Timers timers, Duration ringTimeout, int maxSocketsPerUser,
-                       Function<String, List<IceServer>> iceServersFor) {
+                       Function<String, List<IceServer>> iceServersFor, CallListener listener,
+                       LongSupplier nanoTime) {
         this.outbox = outbox;
         this.timers = timers;
         this.ringTimeout = ringTimeout;
         this.maxSocketsPerUser = maxSocketsPerUser;
         this.iceServersFor = iceServersFor;
+        this.listener = listener;
+        this.nanoTime = nanoTime;
     }
 
     /** Registers an authenticated socket; false when the user already holds too many. */
@@ -79,12 +87,7 @@ public final class Switchboard {
 
     /** The user an authenticated socket belongs to, or null. */
     public String userOf(UUID socket) {
-        lock.lock();
-        try {
-            return userBySocket.get(socket);
-        } finally {
-            lock.unlock();
-        }
+        return userBySocket.get(socket);
     }
 
     /** Forgets a socket; the other party of its call learns of it when it was the last socket there. */
@@ -106,13 +109,13 @@ public final class Switchboard {
                 return;
             }
             if (call.isCaller(socket)) {
-                end(call, "caller disconnected");
+                end(call, CallEnded.DISCONNECTED);
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
                         new CallEnded(call.callerId, CallEnded.DISCONNECTED));
             } else if (call.isCalleeSocket(socket)) {
                 call.ringing.remove(socket);
                 if (call.state == Call.State.CONNECTED || call.ringing.isEmpty()) {
-                    end(call, "callee disconnected");
+                    end(call, CallEnded.DISCONNECTED);
                     out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
                             new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
                 }
@@ -146,9 +149,10 @@ public final class Switchboard {
             }
             if (callByUser.containsKey(calleeId)) {
                 out.add(new Delivery(socket, Events.CALL_REJECTED, new CallRejected(calleeId, CallRejected.BUSY)));
+                listener.ended(CallRejected.BUSY);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
-            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type);
+            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong());
             call.ringing.addAll(calleeSockets);
             calls.put(call.id, call);
             callByUser.put(callerId, call);
@@ -177,6 +181,7 @@ public final class Switchboard {
             call.state = Call.State.CONNECTED;
             call.calleeSocket = socket;
             out.add(new Delivery(call.callerSocket, Events.CALL_ACCEPTED, answer));
+            listener.connected(Duration.ofNanos(nanoTime.getAsLong() - call.placedAtNanos));
             log.debug("call {} connected", call.id);
             return call.id;
         } finally {
@@ -205,12 +210,12 @@ public final class Switchboard {
             String userId = authenticated(socket);
             Call call = callWith(userId, peerId, socket);
             if (call.isCaller(socket)) {
-                end(call, "caller hung up");
+                end(call, CallEnded.HANGUP);
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP));
             } else if (call.state == Call.State.RINGING) {
                 decline(call, socket, out);
             } else {
-                end(call, "callee hung up");
+                end(call, CallEnded.HANGUP);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP)));
             }
         } finally {
@@ -252,14 +257,18 @@ public final class Switchboard {
     public Stats stats() {
         lock.lock();
         try {
-            return new Stats(userBySocket.size(), socketsByUser.size(), calls.size(), callByUser.size());
+            int ringing = 0;
+            for (Call call : calls.values()) {
+                ringing += call.state == Call.State.RINGING ? 1 : 0;
+            }
+            return new Stats(userBySocket.size(), socketsByUser.size(), calls.size(), ringing, callByUser.size());
         } finally {
             lock.unlock();
         }
     }
 
     /** Sizes of the switchboard's indexes. */
-    public record Stats(int sockets, int users, int calls, int usersInCalls) {
+    public record Stats(int sockets, int users, int calls, int ringing, int usersInCalls) {
     }
 
     private void ringTimeout(String callId) {
@@ -270,7 +279,7 @@ public final class Switchboard {
             if (call == null || call.state != Call.State.RINGING) {
                 return;
             }
-            end(call, "no answer");
+            end(call, CallEnded.NO_ANSWER);
             out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(call.calleeId, CallEnded.NO_ANSWER)));
             sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.NO_ANSWER));
         } finally {
@@ -280,7 +289,7 @@ public final class Switchboard {
     }
 
     private void decline(Call call, UUID socket, List<Delivery> out) {
-        end(call, "declined");
+        end(call, CallRejected.DECLINED);
         call.ringing.remove(socket);
         out.add(new Delivery(call.callerSocket, Events.CALL_REJECTED, new CallRejected(call.calleeId, CallRejected.DECLINED)));
         sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.ANSWERED_ELSEWHERE));
@@ -306,12 +315,13 @@ public final class Switchboard {
         return call;
     }
 
-    private void end(Call call, String why) {
+    private void end(Call call, String reason) {
         calls.remove(call.id);
         callByUser.remove(call.callerId);
         callByUser.remove(call.calleeId);
         call.ringTimer.cancel();
-        log.debug("call {} ended: {}", call.id, why);
+        listener.ended(reason);
+        log.debug("call {} ended: {}", call.id, reason);
     }
 
     private String authenticated(UUID socket) {

@@ -27,6 +27,9 @@ class SwitchboardTest {
     private static final Map<String, String> ANSWER = Map.of("type", "answer", "sdp", "v=0");
 
     private final List<Delivery> sent = new ArrayList<>();
+    private final List<String> ended = new ArrayList<>();
+    private final List<Duration> connected = new ArrayList<>();
+    private long clock;
     private final ManualTimers timers = new ManualTimers();
     private Switchboard board;
 
@@ -38,7 +41,17 @@ class SwitchboardTest {
     @BeforeEach
     void connectEveryone() {
         board = new Switchboard(sent::addAll, timers, Duration.ofSeconds(45), 4,
-                user -> List.of(new IceServer(List.of("turn:x"), "1:" + user, "pw")));
+                user -> List.of(new IceServer(List.of("turn:x"), "1:" + user, "pw")), new CallListener() {
+                    @Override
+                    public void connected(Duration setup) {
+                        connected.add(setup);
+                    }
+
+                    @Override
+                    public void ended(String reason) {
+                        ended.add(reason);
+                    }
+                }, () -> clock);
         assertTrue(board.connect(alice, "alice"));
         assertTrue(board.connect(bobPhone, "bob"));
         assertTrue(board.connect(bobLaptop, "bob"));
@@ -60,8 +73,10 @@ class SwitchboardTest {
     void firstAnswerWinsAndTheOtherDevicesStopRinging() {
         String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
         sent.clear();
+        clock += 1_500_000_000L;
 
         assertEquals(callId, board.answer(bobLaptop, "alice", ANSWER));
+        assertEquals(List.of(Duration.ofMillis(1500)), connected);
 
         assertEquals(List.of(
                 new Delivery(bobPhone, "callEnded", new CallEnded("alice", "answered-elsewhere")),
@@ -79,6 +94,7 @@ class SwitchboardTest {
         board.end(alice, "bob");
 
         assertEquals(List.of(new Delivery(bobPhone, "callEnded", new CallEnded("alice", "hangup"))), sent);
+        assertEquals(List.of("hangup"), ended);
         assertNothingLeft();
         board.placeCall(carol, "bob", CallType.VOICE, OFFER);
     }
@@ -139,6 +155,7 @@ class SwitchboardTest {
         assertCode(ErrorCode.BUSY, () -> board.placeCall(carol, "bob", CallType.VOICE, OFFER));
 
         assertEquals(List.of(new Delivery(carol, "callRejected", new CallRejected("bob", "busy"))), sent);
+        assertEquals(List.of("busy"), ended);
     }
 
     @Test
@@ -171,6 +188,7 @@ class SwitchboardTest {
                 new Delivery(alice, "callEnded", new CallEnded("bob", "no-answer")),
                 new Delivery(bobPhone, "callEnded", new CallEnded("alice", "no-answer")),
                 new Delivery(bobLaptop, "callEnded", new CallEnded("alice", "no-answer"))), sent);
+        assertEquals(List.of("no-answer"), ended);
         assertNothingLeft();
     }
 
