@@ -50,28 +50,52 @@ class CoturnClientsTest {
         assertTrue(result.output().contains("UDP reflexive addr: 127.0.0.1:"), result.output());
     }
 
+    private static String[] uclientArgs(int port, String secret, int clients, int messages, String... extra) {
+        List<String> args = new ArrayList<>(List.of("-X", "-c", "-p", String.valueOf(port), "-W", secret,
+                "-u", "alice", "-m", String.valueOf(clients), "-n", String.valueOf(messages), "-l", "120", "-z", "5",
+                "-e", "127.0.0.1", "-r", String.valueOf(peerPort)));
+        args.addAll(List.of(extra));
+        args.add("127.0.0.1");
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void aWrongSecretIsRefusedAndNothingIsRelayed() throws Exception {
+        long before = relay.server.counters().relayedPackets();
+        CoturnTools.Result result = CoturnTools.run(Duration.ofSeconds(30), "turnutils_uclient",
+                uclientArgs(relay.port, "not-the-secret", 1, 20));
+        assertTrue(result.output().contains("Cannot complete Allocation"), result.tail());
+        assertEquals(before, relay.server.counters().relayedPackets());
+    }
+
+    @Test
+    void aLoopbackPeerIsRefusedUnlessAllowed() throws Exception {
+        try (RelayUnderTest strict = RelayUnderTest.start(Map.of("dialtone.relay.allow-loopback-peers", false))) {
+            CoturnTools.Result result = CoturnTools.run(Duration.ofSeconds(30), "turnutils_uclient",
+                    uclientArgs(strict.port, RelayUnderTest.SECRET, 1, 20));
+            assertTrue(result.output().contains("error 403"), result.tail());
+            assertEquals(0, strict.server.counters().relayedPackets());
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"udp, channel", "udp, send", "tcp, channel", "tcp, send", "tls, channel", "tls, send"})
     void uclientRelaysThousandsOfMessagesWithoutLoss(String transport, String mode) throws Exception {
         int clients = 5;
         int messages = 400;
-        List<String> args = new ArrayList<>(List.of("-X", "-c", "-p",
-                String.valueOf(transport.equals("tls") ? relay.tlsPort : relay.port),
-                "-W", RelayUnderTest.SECRET, "-u", "alice", "-m", String.valueOf(clients),
-                "-n", String.valueOf(messages), "-l", "120", "-z", "5",
-                "-e", "127.0.0.1", "-r", String.valueOf(peerPort)));
+        List<String> extra = new ArrayList<>();
         if (!transport.equals("udp")) {
-            args.add("-t");
+            extra.add("-t");
         }
         if (transport.equals("tls")) {
-            args.add("-S");
+            extra.add("-S");
         }
         if (mode.equals("send")) {
-            args.add("-s");
+            extra.add("-s");
         }
-        args.add("127.0.0.1");
         CoturnTools.Result result = CoturnTools.run(Duration.ofSeconds(60), "turnutils_uclient",
-                args.toArray(String[]::new));
+                uclientArgs(transport.equals("tls") ? relay.tlsPort : relay.port, RelayUnderTest.SECRET,
+                        clients, messages, extra.toArray(String[]::new)));
         long[] totals = result.sentAndReceived();
         assertEquals((long) clients * messages, totals[0], "sent\n" + result.tail());
         assertEquals(totals[0], totals[1], "loss\n" + result.tail());
