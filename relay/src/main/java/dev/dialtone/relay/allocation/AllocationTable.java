@@ -1,0 +1,115 @@
+package dev.dialtone.relay.allocation;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every live allocation, by 5-tuple, and the quotas on them. Lookups (once per forwarded client
+ * packet) read a concurrent map without locking; creating and removing allocations, which must
+ * keep the per-user counts exact, synchronize on the table.
+ */
+public final class AllocationTable {
+
+    private final ConcurrentHashMap<FiveTuple, Allocation> byFiveTuple = new ConcurrentHashMap<>();
+    private final Map<String, Integer> perUser = new HashMap<>();
+    private final int userQuota;
+    private final int totalQuota;
+
+    /** Quotas of 0 mean unlimited. */
+    public AllocationTable(int userQuota, int totalQuota) {
+        this.userQuota = userQuota;
+        this.totalQuota = totalQuota;
+    }
+
+    public Allocation find(FiveTuple fiveTuple) {
+        return byFiveTuple.get(fiveTuple);
+    }
+
+    public int size() {
+        return byFiveTuple.size();
+    }
+
+    /**
+     * Adds the allocation {@code factory} makes for {@code userId} at {@code fiveTuple}, within the
+     * quotas.
+     *
+     * @throws Refused 437 when the 5-tuple already has one, 486 over the user's quota, 508 over
+     *                 the total or when the factory finds no relay port
+     */
+    public synchronized Allocation add(FiveTuple fiveTuple, String userId, Factory factory) throws Refused {
+        if (byFiveTuple.containsKey(fiveTuple)) {
+            throw new Refused(437, "Allocation Mismatch");
+        }
+        int held = perUser.getOrDefault(userId, 0);
+        if (userQuota > 0 && held >= userQuota) {
+            throw new Refused(486, "Allocation Quota Reached");
+        }
+        if (totalQuota > 0 && byFiveTuple.size() >= totalQuota) {
+            throw new Refused(508, "Insufficient Capacity");
+        }
+        Allocation allocation;
+        try {
+            allocation = factory.create();
+        } catch (IOException e) {
+            throw new Refused(508, "Insufficient Capacity");
+        }
+        byFiveTuple.put(fiveTuple, allocation);
+        perUser.put(userId, held + 1);
+        return allocation;
+    }
+
+    /** Removes and closes {@code allocation}; false when it was already gone. */
+    public synchronized boolean remove(Allocation allocation) {
+        if (!byFiveTuple.remove(allocation.fiveTuple(), allocation)) {
+            return false;
+        }
+        perUser.computeIfPresent(allocation.userId(), (user, held) -> held > 1 ? held - 1 : null);
+        allocation.close();
+        return true;
+    }
+
+    /** Removes allocations whose lifetime is over and prunes the others; returns the removed. */
+    public List<Allocation> expire(long now) {
+        List<Allocation> expired = new ArrayList<>();
+        for (Allocation allocation : byFiveTuple.values()) {
+            if (!allocation.isLive(now)) {
+                if (remove(allocation)) {
+                    expired.add(allocation);
+                }
+            } else {
+                allocation.pruneExpired(now);
+            }
+        }
+        return expired;
+    }
+
+    public void removeAll() {
+        for (Allocation allocation : byFiveTuple.values()) {
+            remove(allocation);
+        }
+    }
+
+    /** Makes the allocation once the quotas allow it; binding the relay socket may fail. */
+    @FunctionalInterface
+    public interface Factory {
+        Allocation create() throws IOException;
+    }
+
+    /** An Allocate the table turned down, with the STUN error code that says why. */
+    public static final class Refused extends Exception {
+        private final int code;
+
+        public Refused(int code, String reason) {
+            super(reason, null, false, false);
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+    }
+}

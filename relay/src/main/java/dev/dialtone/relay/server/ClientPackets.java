@@ -1,0 +1,119 @@
+package dev.dialtone.relay.server;
+
+import dev.dialtone.relay.RelayCounters;
+import dev.dialtone.relay.allocation.Allocation;
+import dev.dialtone.relay.allocation.AllocationTable;
+import dev.dialtone.relay.allocation.ChannelBinding;
+import dev.dialtone.relay.allocation.ClientSink;
+import dev.dialtone.relay.allocation.FiveTuple;
+import dev.dialtone.relay.stun.ChannelData;
+import dev.dialtone.relay.stun.Stun;
+import dev.dialtone.relay.stun.XorAddress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What happens to one packet (UDP) or frame (TCP/TLS) from a client. Data towards a peer,
+ * ChannelData and Send indications, is read in place and forwarded from the same buffer: decode
+ * the few header fields, check allocation, channel, permission and budget, send. Anything else
+ * that is STUN goes to the {@link RequestHandler}; the rest is dropped.
+ *
+ * <p>Called by one thread per listener socket or TCP connection; holds no state of its own.
+ */
+public final class ClientPackets {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientPackets.class);
+
+    private final AllocationTable allocations;
+    private final RequestHandler requests;
+    private final RelayCounters counters;
+    private final Clock clock;
+
+    public ClientPackets(AllocationTable allocations, RequestHandler requests, RelayCounters counters, Clock clock) {
+        this.allocations = allocations;
+        this.requests = requests;
+        this.counters = counters;
+        this.clock = clock;
+    }
+
+    /**
+     * Handles the {@code length} bytes at the start of {@code packet}, received on {@code from};
+     * answers go to {@code client}. The buffer's position and limit are changed.
+     */
+    public void onPacket(FiveTuple from, ByteBuffer packet, int length, ClientSink client) throws IOException {
+        if (length >= ChannelData.HEADER_LENGTH && ChannelData.startsChannelData(packet.get(0))) {
+            forwardChannelData(from, packet, length);
+        } else if (!Stun.isMessage(packet, 0, length)) {
+            counters.dropped();
+        } else if (Stun.messageType(packet, 0) == Stun.SEND_INDICATION) {
+            forwardSendIndication(from, packet);
+        } else {
+            byte[] raw = new byte[Stun.HEADER_LENGTH + Stun.bodyLength(packet, 0)];
+            packet.get(0, raw);
+            byte[] answer = requests.handle(from, raw, client);
+            if (answer != null) {
+                client.send(ByteBuffer.wrap(answer), from.client());
+            }
+        }
+    }
+
+    private void forwardChannelData(FiveTuple from, ByteBuffer packet, int length) {
+        Allocation allocation = allocations.find(from);
+        int dataLength = ChannelData.dataLength(packet, 0);
+        long now = clock.millis();
+        ChannelBinding channel = allocation == null || dataLength > length - ChannelData.HEADER_LENGTH
+                ? null : allocation.channel(ChannelData.channel(packet, 0), now);
+        if (channel == null || !allocation.permits(channel.peer().getAddress(), now)) {
+            counters.dropped();
+            return;
+        }
+        packet.limit(ChannelData.HEADER_LENGTH + dataLength).position(ChannelData.HEADER_LENGTH);
+        toPeer(allocation, packet, channel.peer(), now);
+    }
+
+    private void forwardSendIndication(FiveTuple from, ByteBuffer packet) {
+        Allocation allocation = allocations.find(from);
+        int peerAttribute = Stun.findAttribute(packet, 0, Stun.ATTR_XOR_PEER_ADDRESS);
+        int dataAttribute = Stun.findAttribute(packet, 0, Stun.ATTR_DATA);
+        if (allocation == null || peerAttribute < 0 || dataAttribute < 0) {
+            counters.dropped();
+            return;
+        }
+        int peerLength = Stun.attributeLength(packet, peerAttribute);
+        InetSocketAddress peer = allocation.lastSendPeer();
+        if (!XorAddress.matches(packet, 0, peerAttribute + 4, peerLength, peer)) {
+            peer = XorAddress.decode(packet, 0, peerAttribute + 4, peerLength);
+            allocation.rememberSendPeer(peer);
+        }
+        long now = clock.millis();
+        if (peer == null || !allocation.permits(peer.getAddress(), now)) {
+            counters.dropped();
+            return;
+        }
+        int data = dataAttribute + 4;
+        packet.limit(data + Stun.attributeLength(packet, dataAttribute)).position(data);
+        toPeer(allocation, packet, peer, now);
+    }
+
+    private void toPeer(Allocation allocation, ByteBuffer payload, InetSocketAddress peer, long now) {
+        int bytes = payload.remaining();
+        if (!allocation.toPeer().tryPass(bytes, now)) {
+            counters.dropped();
+            return;
+        }
+        try {
+            allocation.relaySocket().send(payload, peer);
+            counters.relayed(bytes);
+        } catch (ClosedChannelException e) {
+            counters.dropped(); // the allocation ended while this packet was on its way
+        } catch (IOException e) {
+            counters.dropped();
+            log.debug("sending to peer {} failed: {}", peer, e.toString());
+        }
+    }
+}

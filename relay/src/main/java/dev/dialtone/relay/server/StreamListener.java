@@ -1,0 +1,88 @@
+package dev.dialtone.relay.server;
+
+import dev.dialtone.relay.allocation.Transport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * STUN/TURN over TCP or TLS on one address: accepts connections and gives each its own
+ * {@link StreamConnection} thread. TURN over TCP is the fallback for networks that block UDP,
+ * so connections are few next to UDP clients and a thread each keeps the framing code linear.
+ */
+public final class StreamListener implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamListener.class);
+    private static final int BACKLOG = 256;
+
+    private final ServerSocket server;
+    private final Transport transport;
+    private final InetSocketAddress local;
+    private final Function<StreamConnection.Accepted, StreamConnection> connections;
+    private final Workers workers;
+    private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Binds now, so that a taken port fails the start.
+     *
+     * @param tls null for plain TCP
+     */
+    public StreamListener(InetSocketAddress address, SSLContext tls, Workers workers,
+                          Function<StreamConnection.Accepted, StreamConnection> connections) throws IOException {
+        this.server = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
+        this.transport = tls == null ? Transport.TCP : Transport.TLS;
+        try {
+            server.setReuseAddress(true);
+            server.bind(address, BACKLOG);
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot listen on " + transport + " " + address + ": " + e.getMessage(), e);
+        }
+        this.local = (InetSocketAddress) server.getLocalSocketAddress();
+        this.workers = workers;
+        this.connections = connections;
+    }
+
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    /** The accept loop; returns when the listener is closed. */
+    public void run() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                socket.setTcpNoDelay(true);
+                StreamConnection connection = connections.apply(new StreamConnection.Accepted(socket, transport, local));
+                open.add(connection);
+                workers.start("relay-" + transport.name().toLowerCase() + "-" + socket.getRemoteSocketAddress(), () -> {
+                    try {
+                        connection.run();
+                    } finally {
+                        open.remove(connection);
+                    }
+                });
+            } catch (IOException e) {
+                if (!server.isClosed()) {
+                    log.warn("{} {}: accept failed: {}", transport, local, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Stops accepting and closes every open connection, which ends their allocations. */
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (StreamConnection connection : open) {
+            connection.close();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.dialtone.relay;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs coturn's own tools (Debian package {@code coturn}) as subprocesses, bounded in time. A
+ * missing tool fails the test: these tests prove interoperability and must not pass without it.
+ */
+public final class CoturnTools {
+
+    private CoturnTools() {
+    }
+
+    public record Result(int exitCode, String output) {
+
+        /** uclient's final "tot_send_msgs=N, tot_recv_msgs=M" line. */
+        public long[] sentAndReceived() {
+            Matcher m = Pattern.compile("tot_send_msgs=(\\d+), tot_recv_msgs=(\\d+)").matcher(output);
+            long[] last = null;
+            while (m.find()) {
+                last = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+            }
+            assertTrue(last != null, "no totals in uclient output:\n" + tail());
+            return last;
+        }
+
+        public String tail() {
+            return output.length() > 4000 ? output.substring(output.length() - 4000) : output;
+        }
+    }
+
+    public static Path require(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, tool);
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return fail(tool + " not found on PATH: install Debian's coturn package (apt-get install coturn)");
+    }
+
+    /** Runs the tool to completion, killing it after {@code timeout}. */
+    public static Result run(Duration timeout, String tool, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(require(tool).toString());
+        command.addAll(List.of(args));
+        Path log = Files.createTempFile("coturn-tool", ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                fail(tool + " did not finish within " + timeout + ":\n" + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** Starts a long-running tool (peer, server); the caller destroys it. */
+    public static Process spawn(String tool, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(require(tool).toString());
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+}
