@@ -222,6 +222,23 @@ function ackWithin(ms, socket, event, ...args) {
   });
 }
 
+/**
+ * Poll checkOnline from `socket` until userId's presence is `expected` (bounded): the server
+ * notices a disconnect asynchronously, so presence is awaited, not slept for.
+ */
+async function waitPresence(socket, userId, expected, ms = DEFAULT_WAIT) {
+  const t0 = Date.now();
+  let last;
+  for (;;) {
+    last = await ack(socket, 'checkOnline', { userIds: [userId] });
+    if (last && last.ok === true && last.online && last.online[userId] === expected) return;
+    if (Date.now() - t0 > ms) {
+      throw new assert.AssertionError({ message: `${userId} should be ${expected ? 'online' : 'offline'} within ${ms} ms; checkOnline says ${JSON.stringify(last)}` });
+    }
+    await sleep(50);
+  }
+}
+
 // ---------------------------------------------------------------- per-test scope
 
 let userSeq = 0;
@@ -451,6 +468,6 @@ function assertErrorEvent(ev, code, message) {
 module.exports = {
   JAR, FEATURE_TRANSPORT, DEFAULT_WAIT, NEGATIVE_WAIT,
   startServer, scenario, Scope, freePort, sleep,
-  once, noEvent, noEventOn, drain, ack, ackWithin,
+  once, noEvent, noEventOn, drain, ack, ackWithin, waitPresence,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,
 };

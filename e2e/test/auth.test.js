@@ -132,11 +132,13 @@ describe('auth and iceServers (user-claim sub, credential-ttl 1h)', () => {
       assert.ok(refusal, `expected a CONNECT_ERROR packet, got ${JSON.stringify(r.packets)}`);
       assert.deepEqual(JSON.parse(refusal.slice(1)), { message: 'Authentication error' });
       const sig = offer(300);
-      r.send(`2${JSON.stringify(['callUser', { to: b, signalData: sig, callType: 'voice' }])}`);
       r.send(`27${JSON.stringify(['callUser', { to: b, signalData: sig, callType: 'video' }])}`);
+      r.send(`2${JSON.stringify(['callUser', { to: b, signalData: sig, callType: 'voice' }])}`);
       r.send(`28${JSON.stringify(['checkOnline', { userIds: [b] }])}`);
       r.send(`29${JSON.stringify(['getIceServers'])}`);
       await noEvent(sb, 'incomingCall', 500);
+      const first = r.packets.find((x) => x.startsWith('37'));
+      assert.ok(first, `the acked request of a refused client is answered (UNAUTHORIZED); packets: ${JSON.stringify(r.packets)}`);
       for (const p of r.packets.filter((x) => x.startsWith('3'))) {
         const body = JSON.parse(p.replace(/^3\d+/, ''));
         assert.ok(!(body[0] && body[0].ok === true), `a refused client got a successful ack: ${p}`);
@@ -144,6 +146,7 @@ describe('auth and iceServers (user-claim sub, credential-ttl 1h)', () => {
       }
       const evs = r.packets.filter((x) => x.startsWith('2'));
       assert.ok(!evs.some((p) => p.includes('"iceServers"')), `a refused client must not be given TURN credentials: ${evs}`);
+      assert.ok(await r.waitClosedOrDisconnected(2500), `a refused client sending events must be disconnected (packets: ${JSON.stringify(r.packets)})`);
       // bob is undisturbed and still callable
       const sa = await h.connect(h.id('alice'));
       const { callId } = await ring(sa, b, [sb]);
@@ -159,6 +162,8 @@ describe('auth and iceServers (user-claim sub, credential-ttl 1h)', () => {
       r.send(`2${JSON.stringify(['callUser', { to: b, signalData: offer(300), callType: 'voice' }])}`);
       r.send(`22${JSON.stringify(['checkOnline', { userIds: [b] }])}`);
       await noEvent(sb, 'incomingCall', 500);
+      const first = r.packets.find((x) => x.startsWith('31'));
+      assert.ok(first, `the acked request of an unauthenticated client is answered (UNAUTHORIZED); packets: ${JSON.stringify(r.packets)}`);
       for (const p of r.packets.filter((x) => x.startsWith('3'))) {
         const body = JSON.parse(p.replace(/^3\d+/, ''));
         assert.ok(!(body[0] && body[0].ok === true), `an unauthenticated client got a successful ack: ${p}`);

@@ -5,7 +5,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
   startServer, scenario, once, noEvent, noEventOn, ack, offer, answer, candidate, sdp,
-  assertErrorAck, assertErrorEvent, sleep, drain,
+  assertErrorAck, assertErrorEvent, sleep, drain, waitPresence,
 } = require('../harness');
 const { ring, accept, connectCall, hangup, assertCanCall, assertIncoming } = require('../flows');
 
@@ -139,9 +139,8 @@ t('callUser to an offline user with ack → {ok:false, error:{code:"USER_OFFLINE
 t('a user whose sockets all disconnected is offline again', async (h) => {
   const [a, b] = await pair(h);
   await h.disconnect(b);
-  await sleep(100);
+  await waitPresence(a, b.userId, false);
   assertErrorAck(await ack(a, 'callUser', { to: b.userId, signalData: offer(500), callType: 'voice' }), 'USER_OFFLINE', 'User is offline');
-  assert.deepEqual(await ack(a, 'checkOnline', { userIds: [b.userId] }), { ok: true, online: { [b.userId]: false } });
 });
 
 // ---------------------------------------------------------------- busy
@@ -559,9 +558,8 @@ t('checkOnline → {ok:true, online:{id:true|false}}, follows connects and disco
   assert.deepEqual(await ack(a, 'checkOnline', { userIds: [] }), { ok: true, online: {} });
   const b2 = await h.connect(b.userId);
   await h.disconnect(b);
-  await sleep(150);
+  await sleep(300);
   assert.deepEqual(await ack(a, 'checkOnline', { userIds: [b.userId] }), { ok: true, online: { [b.userId]: true } }, 'one of two sockets left: still online');
   await h.disconnect(b2);
-  await sleep(150);
-  assert.deepEqual(await ack(a, 'checkOnline', { userIds: [b.userId] }), { ok: true, online: { [b.userId]: false } });
+  await waitPresence(a, b.userId, false);
 });

@@ -27,6 +27,9 @@ async function coreFlow(h, optsA, optsB) {
     const ev = await once(s, 'iceServers');
     assert.ok(ev.iceServers[0].username.endsWith(`:${s.userId}`));
     assert.equal(ev.iceServers[0].credential, turnCredential(srv.turnSecret, ev.iceServers[0].username));
+    assert.equal(ev.ttl, 86400, 'default dialtone.turn.credential-ttl is 24h');
+    const expiry = Number(ev.iceServers[0].username.split(':')[0]);
+    assert.ok(Math.abs(expiry - (Math.floor(Date.now() / 1000) + 86400)) <= 10, `expiry ${expiry} ≈ now + 24h`);
   }
   // with acks
   const signalData = offer(4096);
