@@ -51,15 +51,28 @@ t('seed flow with acks: {ok, callId} on callUser and answerCall, {ok} on endCall
   await noEventOn([a, b], 'error', 0);
 });
 
-t('signalData of any JSON shape is relayed unchanged (nested, unicode, numbers, null, booleans)', async (h) => {
+t('signalData of any JSON shape is relayed unchanged (nested, unicode, numbers, booleans, null in lists)', async (h) => {
   const [a, b] = await pair(h);
   const signalData = {
     type: 'offer', sdp: sdp('offer', 4096), nested: { list: [1, 2.5, -3, true, false, null, 'x'], deep: { 'key with space': 'ü€☎\u0000\n\t"\\' } },
-    big: 12345678901, neg: -0.125, empty: {}, emptyList: [], str: '', nothing: null, inner: { sdpMid: null, n: 0 },
+    big: 12345678901, neg: -0.125, empty: {}, emptyList: [], str: '',
   };
   const { callId } = await ring(a, b.userId, [b], { signalData });
   const ans = { type: 'answer', sdp: sdp('answer', 4096), renegotiate: false, extra: [{ a: 1 }] };
   await accept(a, b, callId, { signalData: ans });
+  await hangup(a, b);
+});
+
+t('null-valued fields in signalData and candidates are relayed, not dropped', async (h) => {
+  const [a, b] = await pair(h);
+  const signalData = { type: 'offer', sdp: sdp('offer', 1024), nothing: null, inner: { sdpMid: null, n: 0 } };
+  const { callId } = await ring(a, b.userId, [b], { signalData });
+  const ans = { type: 'answer', sdp: sdp('answer', 1024), extra: null };
+  await accept(a, b, callId, { signalData: ans });
+  // RTCIceCandidate.toJSON() may carry null fields (sdpMid, usernameFragment)
+  const withNulls = { candidate: candidate(10).candidate, sdpMid: null, sdpMLineIndex: 0, usernameFragment: null };
+  assert.deepEqual(await ack(b, 'iceCandidate', { to: a.userId, candidate: withNulls }), { ok: true });
+  assert.deepEqual(await once(a, 'iceCandidate'), { from: b.userId, candidate: withNulls }, 'candidate relayed unchanged, null fields included');
   await hangup(a, b);
 });
 
@@ -456,6 +469,49 @@ t('no call is left behind after a busy rejection and a disconnect storm', async 
   await assertCanCall(a2, c.userId, [c]);
 });
 
+t('concurrent churn: 12 pairs end their calls in every way at once, then everyone can call again', async (h) => {
+  const N = 12;
+  const pairs = [];
+  for (let i = 0; i < N; i += 1) pairs.push(await pair(h));
+  const endings = ['hangup-caller', 'hangup-callee', 'reject', 'cancel', 'caller-drops', 'callee-drops'];
+  await Promise.all(pairs.map(async ([a, b], i) => {
+    const how = endings[i % endings.length];
+    const { callId } = await ring(a, b.userId, [b]);
+    if (how === 'reject') {
+      b.emit('rejectCall', { to: a.userId });
+      assert.deepEqual(await once(a, 'callRejected'), { from: b.userId, reason: 'declined' });
+      return;
+    }
+    if (how === 'cancel') {
+      a.emit('endCall', { to: b.userId });
+      assert.deepEqual(await once(b, 'callEnded'), { from: a.userId, reason: 'hangup' });
+      return;
+    }
+    await accept(a, b, callId);
+    a.emit('iceCandidate', { to: b.userId, candidate: candidate(i) });
+    assert.deepEqual(await once(b, 'iceCandidate'), { from: a.userId, candidate: candidate(i) });
+    if (how === 'hangup-caller') await hangup(a, b);
+    else if (how === 'hangup-callee') await hangup(b, a);
+    else if (how === 'caller-drops') {
+      await h.disconnect(a);
+      assert.deepEqual(await once(b, 'callEnded'), { from: a.userId, reason: 'disconnected' });
+    } else {
+      await h.disconnect(b);
+      assert.deepEqual(await once(a, 'callEnded'), { from: b.userId, reason: 'disconnected' });
+    }
+  }));
+  // reconnect whoever dropped, then call across pairs (a_i → b_{i+1}) and back: no stale BUSY
+  const fresh = await Promise.all(pairs.map(async ([a, b]) => [
+    a.connected ? a : await h.connect(a.userId), b.connected ? b : await h.connect(b.userId),
+  ]));
+  for (let i = 0; i < N; i += 1) {
+    const [a] = fresh[i];
+    const [, b] = fresh[(i + 1) % N];
+    await assertCanCall(a, b.userId, [b]);
+  }
+  await Promise.all(fresh.map(([a, b]) => assertCanCall(b, a.userId, [a])));
+});
+
 // ---------------------------------------------------------------- iceCandidate
 
 t('iceCandidate while ringing: caller → every ringing socket; ringing socket → caller', async (h) => {
@@ -483,10 +539,7 @@ t('iceCandidate while connected flows both ways, with and without ack', async (h
   assert.deepEqual(await once(a, 'iceCandidate'), { from: b.userId, candidate: candidate(9) });
   // end-of-candidates (null-ish candidate objects are relayed too)
   const eoc = { candidate: '', sdpMid: '0', sdpMLineIndex: 0 };
-  // RTCIceCandidate.toJSON() may carry null fields (sdpMid, usernameFragment): relayed as is
-  const withNulls = { candidate: candidate(10).candidate, sdpMid: null, sdpMLineIndex: 0, usernameFragment: null };
-  assert.deepEqual(await ack(b, 'iceCandidate', { to: a.userId, candidate: withNulls }), { ok: true });
-  assert.deepEqual(await once(a, 'iceCandidate'), { from: b.userId, candidate: withNulls }, 'candidate relayed unchanged, null fields included');
+
   assert.deepEqual(await ack(a, 'iceCandidate', { to: b.userId, candidate: eoc }), { ok: true });
   assert.deepEqual(await once(b, 'iceCandidate'), { from: a.userId, candidate: eoc });
   await noEventOn([a, b], 'error', 100);

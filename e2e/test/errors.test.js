@@ -234,6 +234,44 @@ describe('error codes (default limits)', () => {
     await assertCanCall(a, c.userId, [c]);
   });
 
+  for (const transport of ['websocket', 'polling']) {
+    t(`raw ${transport}: every request is answered exactly once (one ack per id, one error event per failed ack-less request)`, async (h) => {
+      const me = h.id('raw');
+      const r = await h.raw(transport);
+      r.send(`0${JSON.stringify({ token: h.token(me) })}`);
+      assert.ok(await r.waitPacket((p) => p.startsWith('0')), `CONNECT answered: ${JSON.stringify(r.packets)}`);
+      const ghost = h.id('ghost');
+      const acked = [
+        ['checkOnline', { userIds: [me] }],
+        ['getIceServers'],
+        ['callUser', { to: ghost, signalData: offer(200), callType: 'voice' }],
+        ['callUser', 'bad'],
+        ['callUser', { to: me, signalData: offer(200), callType: 'voice' }],
+        ['endCall', { to: ghost }],
+        ['iceCandidate', { to: ghost, candidate: candidate(1) }],
+        ['checkOnline', { userIds: 'bad' }],
+      ];
+      acked.forEach((args, i) => r.send(`2${i + 1}${JSON.stringify(args)}`));
+      const unacked = [
+        ['callUser', { to: ghost, signalData: offer(200), callType: 'voice' }],
+        ['callUser', 42],
+        ['endCall', { to: ghost }],
+      ];
+      unacked.forEach((args) => r.send(`2${JSON.stringify(args)}`));
+      r.send(`2${acked.length + 1}${JSON.stringify(['checkOnline', { userIds: [me] }])}`); // a marker after all of them
+      assert.ok(await r.waitPacket((p) => p.startsWith(`3${acked.length + 1}[`)), `all requests answered: ${JSON.stringify(r.packets).slice(0, 800)}`);
+      await new Promise((res) => setTimeout(res, 300));
+      for (let id = 1; id <= acked.length + 1; id += 1) {
+        const n = r.packets.filter((p) => p.startsWith(`3${id}[`)).length;
+        assert.equal(n, 1, `ack id ${id} (${JSON.stringify(acked[id - 1] || 'marker').slice(0, 80)}) answered ${n} times`);
+      }
+      const errorEvents = r.packets.filter((p) => p.startsWith('2["error"'));
+      assert.equal(errorEvents.length, unacked.length, `one error event per failed ack-less request, got ${JSON.stringify(errorEvents)}`);
+      const codes = errorEvents.map((p) => JSON.parse(p.slice(1))[1].code);
+      assert.deepEqual(codes, ['USER_OFFLINE', 'INVALID_PAYLOAD', 'NOT_IN_CALL'], 'error events in request order');
+    });
+  }
+
   t('each failed request is answered exactly once: an ack and no error event', async (h) => {
     const a = await h.connect(h.id('alice'));
     await ack(a, 'callUser', 'bad');
