@@ -2,7 +2,7 @@
 // Call-flow building blocks shared by the test files (kept outside test/ so that
 // `node --test test/` does not run it as a test file).
 const assert = require('node:assert/strict');
-const { once, ack, noEvent, offer, answer } = require('./harness');
+const { once, ack, noEvent, offer, answer, turnCredential } = require('./harness');
 
 /**
  * caller calls calleeId (with ack); every socket in ringing gets incomingCall.
@@ -15,7 +15,14 @@ async function ring(caller, calleeId, ringing, { signalData = offer(), callType 
   assert.ok(resp.callId.length > 0, 'callId must not be empty');
   assert.deepEqual(Object.keys(resp).sort(), ['callId', 'ok'], `callUser ack shape {ok, callId}: ${JSON.stringify(resp)}`);
   const incomings = await Promise.all(ringing.map((s) => once(s, 'incomingCall')));
-  for (const inc of incomings) assertIncoming(inc, { from: caller.userId, signalData, callType, callId: resp.callId, calleeId });
+  for (const inc of incomings) {
+    assertIncoming(inc, { from: caller.userId, signalData, callType, callId: resp.callId, calleeId });
+    const { srv } = ringing[0];
+    if (srv) { // minted for the callee with the configured URLs and secret
+      assert.deepEqual(inc.iceServers[0].urls, srv.turnUrls, 'incomingCall.iceServers urls as configured');
+      assert.equal(inc.iceServers[0].credential, turnCredential(srv.turnSecret, inc.iceServers[0].username), 'incomingCall.iceServers credential = HMAC-SHA1(turn secret, username)');
+    }
+  }
   return { callId: resp.callId, incomings, signalData };
 }
 

@@ -293,6 +293,7 @@ class Scope {
       socket.connect();
     });
     socket.userId = userId;
+    socket.srv = this.srv;
     return socket;
   }
 

@@ -48,6 +48,10 @@ t('seed flow with acks: {ok, callId} on callUser and answerCall, {ok} on endCall
   assert.equal(incomings[0].callId, callId);
   await accept(a, b, callId);
   await hangup(b, a); // callee hangs up this time
+  const second = await ring(b, a.userId, [a], { callType: 'video' });
+  assert.notEqual(second.callId, callId, 'every call gets its own callId');
+  await accept(b, a, second.callId);
+  await hangup(a, b);
   await noEventOn([a, b], 'error', 0);
 });
 
