@@ -29,7 +29,7 @@ let bad = null;       // server with a turn secret the relay does not know
 let goodOrigin = null;
 let badOrigin = null;
 let browser = null;
-let context = null;
+const contexts = [];
 const stubs = [];
 const pages = [];
 
@@ -79,6 +79,8 @@ before(async () => {
       ringTimeout: '30s',
       props: serverProps(secret, {
         'dialtone.relay.enabled': 'true',
+        'dialtone.relay.listen-addresses.0': '127.0.0.1',
+        'dialtone.relay.relay-address': '127.0.0.1',
         'dialtone.relay.port': port,
         'dialtone.relay.tls-port': await freePort(),
         'dialtone.relay.min-port': minPort,
@@ -94,7 +96,6 @@ before(async () => {
   goodOrigin = await pageOrigin(good);
   badOrigin = await pageOrigin(bad);
   browser = await launchChromium();
-  context = await browser.newContext();
 });
 
 after(async () => {
@@ -108,6 +109,10 @@ after(async () => {
 // ---------------------------------------------------------------- helpers
 
 async function open(origin, user) {
+  // One browser context (window) per user: both pages are foreground, so neither one's timers
+  // and animation frames are throttled the way a background tab's are.
+  const context = await browser.newContext();
+  contexts.push(context);
   const page = await openPage(context, `${origin}/?user=${encodeURIComponent(user)}`, user);
   pages.push(page);
   page.user = user;
@@ -218,7 +223,7 @@ function scenario(fn) {
       err.message += `\n${parts.join('\n')}`;
       throw err;
     } finally {
-      for (const p of pages) await p.close().catch(() => {});
+      for (const c of contexts.splice(0)) await c.close().catch(() => {});
     }
   };
 }
@@ -246,7 +251,8 @@ test('voice call, relay only, with the page\'s buttons: relayed pair, audio flow
   }
   const first = {};
   for (const p of [alice, bob]) {
-    first[p.label] = await waitStats(p, (s) => s.pair && s.audioBytes > 0, MEDIA_WAIT, 'a selected pair and inbound audio bytes');
+    first[p.label] = await waitStats(p, (s) => s.pair && s.pair.state === 'succeeded' && s.audioBytes > 0, MEDIA_WAIT,
+      'a succeeded selected pair and inbound audio bytes');
     assertRelayPair(p, first[p.label]);
   }
   await sleep(1500);
@@ -286,7 +292,8 @@ test('video call, relay only: decoded frames on both sides, alice hangs up → b
     await waitState(p, (s) => s.ice === 'connected' || s.ice === 'completed', ICE_WAIT, 'ICE connected through the relay');
   }
   for (const p of [alice, bob]) {
-    const s = await waitStats(p, (x) => x.pair && x.videoFrames > 0 && x.audioBytes > 0, MEDIA_WAIT, 'decoded video frames and audio bytes');
+    const s = await waitStats(p, (x) => x.pair && x.pair.state === 'succeeded' && x.videoFrames > 0 && x.audioBytes > 0, MEDIA_WAIT,
+      'a succeeded selected pair, decoded video frames and audio bytes');
     assertRelayPair(p, s);
   }
 
