@@ -48,7 +48,14 @@ function tcpProbe(port) {
 }
 
 const live = new Set(); // child processes, killed on exit whatever happens
-process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch (_) { /* gone */ } } });
+const killAll = () => { for (const c of live) { try { c.kill('SIGKILL'); } catch (_) { /* gone */ } } };
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => { killAll(); process.exit(sig === 'SIGINT' ? 130 : 143); });
+}
+
+/** per-test bound: every wait inside is bounded too, this only stops a runaway test */
+const TEST_TIMEOUT = 60000;
 
 /**
  * Start the jar. opts:
@@ -86,6 +93,11 @@ async function startServer(opts = {}) {
   if (opts.maxCandidateBytes != null) props['dialtone.signaling.limits.max-candidate-bytes'] = opts.maxCandidateBytes;
   if (opts.maxCheckOnline != null) props['dialtone.signaling.limits.max-check-online'] = opts.maxCheckOnline;
   Object.assign(props, opts.props || {});
+  // what the server really runs with, if opts.props overrode it
+  const jwtSecretEff = String(props['dialtone.auth.jwt-secret']);
+  const turnSecretEff = String(props['dialtone.turn.secret']);
+  const turnUrlsEff = Object.keys(props).filter((k) => /^dialtone\.turn\.urls\.\d+$/.test(k))
+    .sort((x, y) => Number(x.split('.').pop()) - Number(y.split('.').pop())).map((k) => String(props[k]));
 
   const args = ['-Xmx256m', ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
   const fd = fs.openSync(logFile, 'a');
@@ -117,13 +129,13 @@ async function startServer(opts = {}) {
 
   const srv = {
     url: `http://127.0.0.1:${port}`,
-    port, httpPort, jwtSecret, turnSecret, turnUrls, logFile, dir, args,
+    port, httpPort, jwtSecret: jwtSecretEff, turnSecret: turnSecretEff, turnUrls: turnUrlsEff, logFile, dir, args,
     userClaim: opts.userClaim || 'sub',
     logTail,
     get exited() { return exited; },
     /** a valid token for userId (claim per server config); extra claims / jwt options optional */
     token(userId, { claims = {}, options = {} } = {}) {
-      return jwt.sign({ [srv.userClaim]: userId, ...claims }, jwtSecret, { algorithm: 'HS256', expiresIn: '1h', ...options });
+      return jwt.sign({ [srv.userClaim]: userId, ...claims }, jwtSecretEff, { algorithm: 'HS256', expiresIn: '1h', ...options });
     },
     async stop() {
       if (!exited) {
@@ -467,7 +479,7 @@ function assertErrorEvent(ev, code, message) {
 }
 
 module.exports = {
-  JAR, FEATURE_TRANSPORT, DEFAULT_WAIT, NEGATIVE_WAIT,
+  JAR, FEATURE_TRANSPORT, TEST_TIMEOUT, DEFAULT_WAIT, NEGATIVE_WAIT,
   startServer, scenario, Scope, freePort, sleep,
   once, noEvent, noEventOn, drain, ack, ackWithin, waitPresence,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,

@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const jwt = require('jsonwebtoken');
 const {
   startServer, scenario, once, noEvent, ack, offer, turnCredential, assertErrorAck, sleep,
+  TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, hangup } = require('../flows');
 
@@ -34,7 +35,7 @@ describe('auth and iceServers (user-claim sub, credential-ttl 1h)', () => {
   let srv;
   before(async () => { srv = await startServer({ ttl: '1h' }); });
   after(async () => { if (srv) await srv.stop(); });
-  const t = (name, fn) => test(name, scenario(() => srv, fn));
+  const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, scenario(() => srv, fn));
 
   t('valid token in auth.token connects and gets iceServers right away', async (h) => {
     const id = h.id('alice');
@@ -182,7 +183,7 @@ describe('user-claim _id', () => {
   let srv;
   before(async () => { srv = await startServer({ userClaim: '_id' }); });
   after(async () => { if (srv) await srv.stop(); });
-  const t = (name, fn) => test(name, scenario(() => srv, fn));
+  const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, scenario(() => srv, fn));
 
   t('token with _id connects as that user and can call and be called', async (h) => {
     const a = h.id('alice');

@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const {
   startServer, scenario, once, noEvent, noEventOn, ack, offer, answer, candidate, sdp,
   assertErrorAck, assertErrorEvent, sleep, drain, waitPresence,
+  TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, connectCall, hangup, assertCanCall, assertIncoming } = require('../flows');
 
@@ -13,7 +14,7 @@ const RING_MS = 2000;
 let srv;
 before(async () => { srv = await startServer({ ringTimeout: '2s' }); });
 after(async () => { if (srv) await srv.stop(); });
-const t = (name, fn) => test(name, scenario(() => srv, fn));
+const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, scenario(() => srv, fn));
 
 /** two users, one socket each */
 async function pair(h, opts = {}) {

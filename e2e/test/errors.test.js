@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const {
   startServer, scenario, once, noEvent, noEventOn, ack, offer, answer, candidate,
   assertErrorAck, assertErrorEvent,
+  TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, hangup, assertCanCall } = require('../flows');
 
@@ -33,7 +34,7 @@ describe('error codes (default limits)', () => {
   let srv;
   before(async () => { srv = await startServer(); });
   after(async () => { if (srv) await srv.stop(); });
-  const t = (name, fn) => test(name, scenario(() => srv, fn));
+  const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, scenario(() => srv, fn));
 
   // ------------------------------------------------------------ INVALID_PAYLOAD: callUser
   const badCalls = [
@@ -286,7 +287,7 @@ describe('RATE_LIMITED (calls-per-minute 3)', () => {
   let srv;
   before(async () => { srv = await startServer({ callsPerMinute: 3 }); });
   after(async () => { if (srv) await srv.stop(); });
-  const t = (name, fn) => test(name, scenario(() => srv, fn));
+  const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, scenario(() => srv, fn));
 
   t('more callUser than calls-per-minute → RATE_LIMITED per user; others unaffected; connection keeps working', async (h) => {
     const aId = h.id('alice');

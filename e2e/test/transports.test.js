@@ -6,13 +6,14 @@ const assert = require('node:assert/strict');
 const jwt = require('jsonwebtoken');
 const {
   startServer, scenario, once, noEvent, ack, offer, answer, candidate, turnCredential, sleep,
+  TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, hangup, assertIncoming } = require('../flows');
 
 let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { if (srv) await srv.stop(); });
-const t = (name, fn) => test(name, scenario(() => srv, fn));
+const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, scenario(() => srv, fn));
 
 const WS = { transports: ['websocket'] };
 const POLL = { transports: ['polling'] };
