@@ -177,6 +177,38 @@ describe('auth and iceServers (user-claim sub, credential-ttl 1h)', () => {
       assert.ok(gone, `an unauthenticated client sending events must be disconnected (packets seen: ${JSON.stringify(r.packets)})`);
     });
   }
+
+  t('raw: a second CONNECT with a forged token cannot change who the client is', async (h) => {
+    const m = h.id('mallory');
+    const b = h.id('bob');
+    const c = h.id('carol');
+    const sb = await h.connect(b);
+    const sc = await h.connect(c);
+    const r = await h.raw('websocket');
+    r.send(`0${JSON.stringify({ token: h.token(m) })}`);
+    assert.ok(await r.waitPacket((p) => p.startsWith('0{')), `first CONNECT accepted: ${JSON.stringify(r.packets)}`);
+    r.send(`0${JSON.stringify({ token: jwt.sign({ sub: b }, 'wrong', { expiresIn: '1h' }) })}`);
+    await sleep(200);
+    r.send(`21${JSON.stringify(['callUser', { to: c, signalData: offer(200), callType: 'voice' }])}`);
+    const inc = await once(sc, 'incomingCall').catch(() => null);
+    if (inc) assert.equal(inc.from, m, `the call must come from ${m}, not from the forged ${b}`);
+    await noEvent(sb, 'incomingCall', 200);
+    void sb;
+  });
+
+  t('raw: events addressed to another namespace are never acted on', async (h) => {
+    const b = h.id('bob');
+    const sb = await h.connect(b);
+    const r = await h.raw('websocket');
+    r.send(`0${JSON.stringify({ token: h.token(h.id('mallory')) })}`);
+    assert.ok(await r.waitPacket((p) => p.startsWith('0{')), `CONNECT accepted: ${JSON.stringify(r.packets)}`);
+    r.send(`0/admin,${JSON.stringify({ token: h.token(h.id('mallory')) })}`);
+    r.send(`2/admin,${JSON.stringify(['callUser', { to: b, signalData: offer(200), callType: 'voice' }])}`);
+    r.send(`2/admin,5${JSON.stringify(['checkOnline', { userIds: [b] }])}`);
+    await noEvent(sb, 'incomingCall', 400);
+    const okAck = r.packets.find((p) => p.startsWith('3/admin,') && p.includes('"ok":true'));
+    assert.ok(!okAck, `nothing answered on a namespace that does not exist: ${okAck}`);
+  });
 });
 
 describe('user-claim _id', () => {
