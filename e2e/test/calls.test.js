@@ -377,6 +377,20 @@ t('caller disconnects mid-call → callee gets callEnded disconnected; both can 
   await assertCanCall(b, a.userId, [a2]);
 });
 
+t('a party whose TCP connection dies (no DISCONNECT packet) is noticed: the other gets callEnded disconnected', async (h) => {
+  const WS = { transports: ['websocket'] };
+  const a = await h.connect(h.id('alice'), WS);
+  const b = await h.connect(h.id('bob'), WS);
+  await connectCall(a, b.userId, [b]);
+  const tcp = a.io.engine.transport.ws && a.io.engine.transport.ws._socket;
+  assert.ok(tcp, 'websocket client exposes its TCP socket');
+  tcp.destroy(); // like a killed app or a reset connection: no Socket.IO/Engine.IO close packet
+  assert.deepEqual(await once(b, 'callEnded'), { from: a.userId, reason: 'disconnected' });
+  await waitPresence(b, a.userId, false);
+  const a2 = await h.connect(a.userId);
+  await assertCanCall(a2, b.userId, [b]);
+});
+
 t('callee\'s only socket disconnects mid-call → caller gets callEnded disconnected', async (h) => {
   const [a, b] = await pair(h);
   await connectCall(a, b.userId, [b]);
