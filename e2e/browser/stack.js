@@ -2,6 +2,7 @@
 // Real parts for the browser call test: a coturn relay on loopback, headless Chromium through
 // playwright-core, pages whose console is recorded, and a stand-in for the jar's HTTP server.
 const { spawn, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
@@ -72,6 +73,7 @@ async function startCoturn({ secret, realm = 'dialtone' }) {
       const k = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exitP;
       clearTimeout(k);
+      if (!process.env.DIALTONE_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -134,15 +136,34 @@ async function waitHttp(url, ms, why) {
   throw new Error(`${url} did not answer 200 within ${ms} ms (last: ${last ? `HTTP ${last.status} ${last.body.slice(0, 200)}` : 'no answer'}) ${why || ''}`);
 }
 
+/**
+ * A self-signed certificate for 127.0.0.1 (openssl) and its SPKI hash, which Chromium trusts
+ * with --ignore-certificate-errors-spki-list (Chromium refuses an unknown TURNS certificate).
+ */
+function makeTlsCert() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialtone-tls-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', keyFile, '-out', certFile], { stdio: 'pipe', timeout: 20000 });
+  } catch (e) {
+    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${e.message} ${e.stderr || ''}`);
+  }
+  const der = new crypto.X509Certificate(fs.readFileSync(certFile)).publicKey.export({ type: 'spki', format: 'der' });
+  return { certFile, keyFile, spki: crypto.createHash('sha256').update(der).digest('base64') };
+}
+
 /** Launch headless Chromium; never skips: an environment problem is a failure. */
-async function launchChromium() {
+async function launchChromium(extraArgs = []) {
   let chromium;
   try { ({ chromium } = require('playwright-core')); } catch (e) {
     throw new Error(`playwright-core is not installed (cd e2e && npm ci): ${e.message}`);
   }
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
   try {
-    return await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
+    return await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 30000 });
   } catch (e) {
     throw new Error(`Chromium at ${CHROMIUM} did not start: ${e.message}`);
   }
@@ -163,4 +184,4 @@ async function openPage(context, url, label) {
   return page;
 }
 
-module.exports = { CHROMIUM, CHROMIUM_ARGS, WEB_DIR, startCoturn, startStubHttp, httpGet, waitHttp, launchChromium, openPage, relayPortBlock };
+module.exports = { CHROMIUM, CHROMIUM_ARGS, WEB_DIR, makeTlsCert, startCoturn, startStubHttp, httpGet, waitHttp, launchChromium, openPage, relayPortBlock };

@@ -3,17 +3,20 @@
 // (fake camera and microphone) call each other with iceTransportPolicy 'relay' using the TURN
 // credentials from the server's iceServers, and getStats() proves media went through the relay.
 //
-//   DIALTONE_E2E_RELAY=coturn   (default) a real coturn on loopback with the server's turn secret
-//   DIALTONE_E2E_RELAY=dialtone the jar's own relay (dialtone.relay.*)
+//   DIALTONE_E2E_RELAY=dialtone (default) the jar's own relay (dialtone.relay.*): TURN over UDP,
+//                               TCP and TLS (a test certificate Chromium trusts by its key)
+//   DIALTONE_E2E_RELAY=coturn   a real coturn on loopback with the server's turn secret instead
 //   DIALTONE_E2E_PAGE=jar       (default) page, /config.json and /dev/token from the jar's HTTP port
 //   DIALTONE_E2E_PAGE=stub      the same routes from browser/stack.js (before the jar serves them)
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
 const { startServer, freePort, sleep } = require('../harness');
-const { startCoturn, startStubHttp, waitHttp, launchChromium, openPage, relayPortBlock } = require('../browser/stack');
+const { makeTlsCert, startCoturn, startStubHttp, httpGet, waitHttp, launchChromium, openPage, relayPortBlock } = require('../browser/stack');
 
-const RELAY = process.env.DIALTONE_E2E_RELAY || 'coturn';
+const RELAY = process.env.DIALTONE_E2E_RELAY || 'dialtone';
 const PAGE = process.env.DIALTONE_E2E_PAGE || 'jar';
 const ICE_WAIT = 15000;      // call accepted → ICE connected through the relay
 const MEDIA_WAIT = 10000;    // ICE connected → first audio bytes / decoded frames
@@ -24,6 +27,7 @@ let seq = 0;
 const uid = (name) => `${name}-${tag}-${++seq}`;
 
 let relay = null;     // {urls, minPort, maxPort, logTail}
+let tls = null;       // the built-in relay's TURNS certificate (trusted by key in Chromium)
 let good = null;      // server whose turn secret the relay knows
 let bad = null;       // server with a turn secret the relay does not know
 let goodOrigin = null;
@@ -48,7 +52,9 @@ function serverProps(secret, extra = {}) {
 
 /** relay URLs as the iceServers list (harness sets turn.urls.0 and .1: both are replaced) */
 function urlProps(urls) {
-  return { 'dialtone.turn.urls.0': urls[0], 'dialtone.turn.urls.1': urls[1] || urls[0] };
+  const props = {};
+  urls.forEach((u, i) => { props[`dialtone.turn.urls.${i}`] = u; });
+  return props;
 }
 
 async function pageOrigin(srv) {
@@ -73,8 +79,12 @@ before(async () => {
     good = await startServer({ ringTimeout: '30s', props: serverProps(secret, urlProps(relay.urls)) });
   } else {
     const port = await freePort();
+    const tlsPort = await freePort();
     const { minPort, maxPort } = relayPortBlock();
-    const urls = [`turn:127.0.0.1:${port}?transport=udp`, `stun:127.0.0.1:${port}`];
+    tls = makeTlsCert();
+    // What the jar derives for its own relay (the harness always sets dialtone.turn.urls).
+    const urls = [`stun:127.0.0.1:${port}`, `turn:127.0.0.1:${port}?transport=udp`,
+      `turn:127.0.0.1:${port}?transport=tcp`, `turns:127.0.0.1:${tlsPort}?transport=tcp`];
     good = await startServer({
       ringTimeout: '30s',
       props: serverProps(secret, {
@@ -82,7 +92,9 @@ before(async () => {
         'dialtone.relay.listen-addresses.0': '127.0.0.1',
         'dialtone.relay.relay-address': '127.0.0.1',
         'dialtone.relay.port': port,
-        'dialtone.relay.tls-port': await freePort(),
+        'dialtone.relay.tls-port': tlsPort,
+        'dialtone.relay.tls-cert-file': tls.certFile,
+        'dialtone.relay.tls-key-file': tls.keyFile,
         'dialtone.relay.min-port': minPort,
         'dialtone.relay.max-port': maxPort,
         'dialtone.relay.allow-loopback-peers': 'true',
@@ -95,7 +107,7 @@ before(async () => {
   bad = await startServer({ ringTimeout: '30s', props: serverProps(wrongSecret, urlProps(relay.urls)) });
   goodOrigin = await pageOrigin(good);
   badOrigin = await pageOrigin(bad);
-  browser = await launchChromium();
+  browser = await launchChromium(tls ? [`--ignore-certificate-errors-spki-list=${tls.spki}`] : []);
 });
 
 after(async () => {
@@ -104,6 +116,7 @@ after(async () => {
   if (good) await good.stop();
   if (bad) await bad.stop();
   if (relay) await relay.stop();
+  if (tls && !process.env.DIALTONE_E2E_KEEP) fs.rmSync(path.dirname(tls.certFile), { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------- helpers
@@ -185,7 +198,7 @@ async function pageStats(page, pred, ms, what) {
 }
 
 function brief(s) {
-  const c = (x) => x && `${x.candidateType} ${x.protocol} ${x.address}:${x.port}`;
+  const c = (x) => x && `${x.candidateType} ${x.protocol} ${x.address}:${x.port}${x.relayProtocol ? ` via ${x.relayProtocol}` : ''}`;
   return JSON.stringify({
     pair: s.pair && { state: s.pair.state, local: c(s.pair.local), remote: c(s.pair.remote) },
     localCandidates: s.localCandidates.map(c), audioBytes: s.audioBytes, videoBytes: s.videoBytes, videoFrames: s.videoFrames,
@@ -203,15 +216,24 @@ function assertRelayPair(page, s) {
   assert.ok(s.pair.remote && s.pair.remote.candidateType, `${page.label}: selected pair has no remote candidate: ${brief(s)}`);
 }
 
+/** one sample of the jar's /metrics (Prometheus text), labels included in the name */
+async function metric(srv, name) {
+  const r = await httpGet(`http://127.0.0.1:${srv.httpPort}/metrics`);
+  assert.ok(r && r.status === 200, `GET /metrics: ${r ? `HTTP ${r.status}` : 'no answer'}`);
+  const line = r.body.split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `/metrics has no sample ${name}:\n${r.body.split('\n').filter((l) => l.startsWith('dialtone_')).join('\n')}`);
+  return Number(line.slice(name.length + 1).trim().split(' ')[0]);
+}
+
 /** the callEnded events a page received */
 const ended = (page) => page.evaluate(() => window.dialtone.events.filter((e) => e.name === 'callEnded').map((e) => e.payload));
 
 /** run a case; on failure append page consoles, page states and server / relay logs */
 function scenario(fn) {
-  return async () => {
+  return async (t) => {
     pages.length = 0;
     try {
-      await fn();
+      await fn(t);
     } catch (err) {
       const parts = [];
       for (const p of pages) {
@@ -230,7 +252,7 @@ function scenario(fn) {
 
 // ---------------------------------------------------------------- cases
 
-test('voice call, relay only, with the page\'s buttons: relayed pair, audio flows, hang up → callEnded', { timeout: 45000 }, scenario(async () => {
+test('voice call, relay only, with the page\'s buttons: relayed pair, audio flows, hang up → callEnded', { timeout: 45000 }, scenario(async (t) => {
   const aliceId = uid('alice');
   const bobId = uid('bob');
   const [alice, bob] = await Promise.all([open(goodOrigin, aliceId), open(goodOrigin, bobId)]);
@@ -250,6 +272,7 @@ test('voice call, relay only, with the page\'s buttons: relayed pair, audio flow
     await waitState(p, (s) => s.ice === 'connected' || s.ice === 'completed', ICE_WAIT, 'ICE connected through the relay');
   }
   const first = {};
+  const last = {};
   for (const p of [alice, bob]) {
     first[p.label] = await waitStats(p, (s) => s.pair && s.pair.state === 'succeeded' && s.audioBytes > 0, MEDIA_WAIT,
       'a succeeded selected pair and inbound audio bytes');
@@ -258,9 +281,15 @@ test('voice call, relay only, with the page\'s buttons: relayed pair, audio flow
   await sleep(1500);
   for (const p of [alice, bob]) {
     const s = await rtcStats(p);
+    last[p.label] = s;
     assert.ok(s.audioBytes > first[p.label].audioBytes,
       `${p.label}: inbound audio bytes must keep growing: ${first[p.label].audioBytes} → ${s.audioBytes}`);
     assertRelayPair(p, s);
+    t.diagnostic(`${p.label}: ${brief(s)}`);
+    if (RELAY === 'dialtone') { // every advertised way to reach the relay gave an allocation
+      const via = [...new Set(s.localCandidates.filter((c) => c.candidateType === 'relay').map((c) => c.relayProtocol))].sort();
+      assert.deepEqual(via, ['tcp', 'tls', 'udp'], `${p.label}: relay candidates over TURN UDP, TCP and TLS: ${brief(s)}`);
+    }
     assert.equal(s.videoBytes, 0, `${p.label}: a voice call carries no video: ${brief(s)}`);
     // what the page shows a person
     const shown = await pageStats(p, (x) => x.kbpsIn > 0 && x.kbpsOut > 0, 4000, 'the page showing a bitrate in and out');
@@ -275,9 +304,19 @@ test('voice call, relay only, with the page\'s buttons: relayed pair, audio flow
   assert.deepEqual(await ended(alice), [{ from: bobId, reason: 'hangup' }]);
   assert.match(await alice.textContent('#call-state'), /^ended: hangup/);
   assert.ok(await alice.isDisabled('#hangup') && await alice.isEnabled('#call'), 'alice can call again after the hang-up');
+
+  if (PAGE === 'jar') { // what an operator sees afterwards
+    assert.ok(await metric(good, 'dialtone_signaling_calls_ended_total{reason="hangup"}') >= 1, 'metrics count the hung-up call');
+    assert.ok(await metric(good, 'dialtone_signaling_call_setup_seconds_count') >= 1, 'metrics time the call setup');
+    if (RELAY === 'dialtone') {
+      const media = last[aliceId].audioBytes + last[bobId].audioBytes;
+      const relayed = await metric(good, 'dialtone_relay_bytes_total');
+      assert.ok(relayed >= media, `relayed bytes in /metrics (${relayed}) must cover the audio both sides received (${media})`);
+    }
+  }
 }));
 
-test('video call, relay only: decoded frames on both sides, alice hangs up → bob sees callEnded', { timeout: 45000 }, scenario(async () => {
+test('video call, relay only: decoded frames on both sides, alice hangs up → bob sees callEnded', { timeout: 45000 }, scenario(async (t) => {
   const aliceId = uid('alice');
   const bobId = uid('bob');
   const [alice, bob] = await Promise.all([open(goodOrigin, aliceId), open(goodOrigin, bobId)]);
@@ -295,6 +334,7 @@ test('video call, relay only: decoded frames on both sides, alice hangs up → b
     const s = await waitStats(p, (x) => x.pair && x.pair.state === 'succeeded' && x.videoFrames > 0 && x.audioBytes > 0, MEDIA_WAIT,
       'a succeeded selected pair, decoded video frames and audio bytes');
     assertRelayPair(p, s);
+    t.diagnostic(`${p.label}: ${brief(s)}`);
   }
 
   await alice.evaluate(() => window.dialtone.hangup());
