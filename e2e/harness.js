@@ -101,11 +101,19 @@ async function startServer(opts = {}) {
 
   const args = ['-Xmx256m', ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn('java', args, { stdio: ['ignore', fd, fd] });
+  // own process group: signals meant for the test runner's group do not reach the jar
+  // (SIGINT/SIGTERM to the runner still kill it, see killAll)
+  const child = spawn('java', args, { stdio: ['ignore', fd, fd], detached: true });
   fs.closeSync(fd);
   live.add(child);
   let exited = null;
-  const exitP = new Promise((r) => child.once('exit', (code, sig) => { exited = { code, sig }; live.delete(child); r(); }));
+  let stopping = false;
+  const exitP = new Promise((r) => child.once('exit', (code, sig) => {
+    exited = { code, sig, at: new Date().toISOString(), byHarness: stopping };
+    live.delete(child);
+    try { fs.appendFileSync(logFile, `[e2e harness] pid ${child.pid} exited code=${code} signal=${sig} ${stopping ? '(stopped by the harness)' : '(NOT stopped by the harness)'} at ${exited.at}\n`); } catch (_) { /* ignore */ }
+    r();
+  }));
 
   const logTail = (n = 60) => {
     try {
@@ -129,6 +137,7 @@ async function startServer(opts = {}) {
 
   const srv = {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     port, httpPort, jwtSecret: jwtSecretEff, turnSecret: turnSecretEff, turnUrls: turnUrlsEff, logFile, dir, args,
     userClaim: opts.userClaim || 'sub',
     logTail,
@@ -139,6 +148,7 @@ async function startServer(opts = {}) {
     },
     async stop() {
       if (!exited) {
+        stopping = true;
         child.kill('SIGTERM');
         const killer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 5000);
         await exitP;
