@@ -3,6 +3,8 @@ package dev.dialtone.server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.dialtone.common.TurnConfig;
+import dev.dialtone.relay.RelayConfig;
+import dev.dialtone.relay.TurnServer;
 import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.signaling.SignalingConfig;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Starts Dialtone from one configuration: defaults, then -Dconfig.file, then -Dkey=value. */
 public final class Main {
@@ -26,6 +29,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         Config config = ConfigFactory.load();
         try {
             Dialtone dialtone = Dialtone.start(config);
@@ -42,6 +47,7 @@ public final class Main {
         private final PrometheusRegistry registry = new PrometheusRegistry();
         private final AtomicBoolean ready = new AtomicBoolean();
         private SignalingServer signaling;
+        private TurnServer relay;
         private OpsHttpServer http;
 
         static Dialtone start(Config config) throws IOException {
@@ -56,13 +62,22 @@ public final class Main {
         }
 
         private void startAll(Config config) throws IOException {
-            TurnConfig turn = AdvertisedTurnUrls.complete(TurnConfig.from(config), config);
+            RelayConfig relayConfig = RelayConfig.from(config);
+            TurnConfig turn = AdvertisedTurnUrls.complete(TurnConfig.from(config), relayConfig,
+                    config.getString("dialtone.turn.public-host"));
             SignalingConfig signalingConfig = SignalingConfig.from(config);
             HttpConfig httpConfig = HttpConfig.from(config);
 
             http = new OpsHttpServer(httpConfig, this, signalingConfig.port(),
                     OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(), signalingConfig.auth().userClaim()));
             http.start();
+            if (relayConfig.enabled()) {
+                relay = new TurnServer(relayConfig, turn);
+                relay.start();
+                RelayMetrics.register(registry, relay.counters());
+            } else {
+                log.info("built-in relay disabled; clients use {}", turn.urls());
+            }
             signaling = new SignalingServer(signalingConfig, turn, registry);
             signaling.start();
             ready.set(true);
@@ -91,6 +106,9 @@ public final class Main {
             ready.set(false);
             if (signaling != null) {
                 signaling.close();
+            }
+            if (relay != null) {
+                relay.close();
             }
             if (http != null) {
                 http.close();
