@@ -38,7 +38,7 @@
   const errors = [];           // every error shown: strings
 
   function idleCall() {
-    return { state: 'idle', reason: null, peer: null, callType: null, role: null, callId: null, incoming: null };
+    return { state: 'idle', reason: null, peer: null, callType: null, role: null, callId: null, incoming: null, relayOnly: false };
   }
   function emptyStats() {
     return { pair: null, kbpsIn: 0, kbpsOut: 0 };
@@ -66,7 +66,9 @@
     ui.call.disabled = !connected || busy;
     ui.hangup.disabled = !busy;
     let text = call.state;
-    if (call.peer && busy) text += ` (${call.callType} ${call.role === 'caller' ? 'to' : 'from'} ${call.peer})`;
+    if (call.peer && busy) {
+      text += ` (${call.callType} ${call.role === 'caller' ? 'to' : 'from'} ${call.peer}${call.relayOnly ? ', relay only' : ''})`;
+    }
     if (call.state === 'ended' && call.reason) text += `: ${call.reason}`;
     ui.callState.textContent = text;
     ui.incoming.hidden = !(call.state === 'ringing' && call.role === 'callee');
@@ -291,6 +293,7 @@
     }
     resetCall({ state: 'ringing', peer: m.from, callType: m.callType, role: 'callee', callId: m.callId, incoming: m });
     log(`incoming ${m.callType} call from ${m.from}`);
+    ui.accept.focus();
   }
 
   async function answer({ relayOnly = ui.relayOnly.checked } = {}) {
