@@ -15,15 +15,21 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
+import sun.misc.Signal;
 
 /** Starts Dialtone from one configuration: defaults, then -Dconfig.file, then -Dkey=value. */
 public final class Main {
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
+    /** The most a drain may take before the process stops regardless. */
+    private static final Duration SHUTDOWN_LIMIT = Duration.ofSeconds(15);
+    /** Time for the last callEnded events to leave before the sockets close. */
+    private static final Duration FLUSH = Duration.ofMillis(500);
 
     private Main() {
     }
@@ -32,13 +38,35 @@ public final class Main {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         Config config = ConfigFactory.load();
+        Dialtone dialtone;
         try {
-            Dialtone dialtone = Dialtone.start(config);
-            Runtime.getRuntime().addShutdownHook(new Thread(dialtone::close, "dialtone-shutdown"));
+            dialtone = Dialtone.start(config);
         } catch (RuntimeException | IOException e) {
             log.error("Dialtone failed to start: {}", e.getMessage(), e);
             System.exit(1);
+            return;
         }
+        // SIGTERM and SIGINT drain and exit 0: an orchestrator's stop is a normal end, not a crash.
+        Signal.handle(new Signal("TERM"), sig -> stop(dialtone, sig));
+        Signal.handle(new Signal("INT"), sig -> stop(dialtone, sig));
+    }
+
+    private static void stop(Dialtone dialtone, Signal signal) {
+        log.info("SIG{} received: draining", signal.getName());
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(SHUTDOWN_LIMIT.toMillis());
+                log.error("shutdown took longer than {}; exiting anyway", SHUTDOWN_LIMIT);
+                Runtime.getRuntime().halt(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        dialtone.drain();
+        log.info("Dialtone stopped");
+        System.exit(0);
     }
 
     /** The running services, closed in reverse order of start. */
@@ -100,9 +128,18 @@ public final class Main {
             return out.toString(StandardCharsets.UTF_8);
         }
 
+        /** Not ready any more, calls ended and told, then everything closed. */
+        void drain() {
+            ready.set(false);
+            if (signaling != null) {
+                signaling.drain(FLUSH);
+                signaling = null;
+            }
+            close();
+        }
+
         @Override
         public void close() {
-            log.info("Dialtone stopping");
             ready.set(false);
             if (signaling != null) {
                 signaling.close();

@@ -108,6 +108,20 @@ public final class SignalingServer implements AutoCloseable {
         return switchboard;
     }
 
+    /**
+     * Ends every live call (both parties get {@code callEnded disconnected}), gives the events
+     * {@code flush} to reach the clients, then stops.
+     */
+    public void drain(Duration flush) {
+        switchboard.endAll();
+        try {
+            Thread.sleep(flush.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
     @Override
     public void close() {
         server.stop();

@@ -239,6 +239,27 @@ public final class Switchboard {
         }
     }
 
+    /**
+     * Ends every live call, telling both parties {@code callEnded disconnected}: the server is
+     * going away and their signaling with it.
+     */
+    public void endAll() {
+        List<Delivery> out = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Call call : List.copyOf(calls.values())) {
+                end(call, CallEnded.DISCONNECTED);
+                out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
+                        new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
+                sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
+                        new CallEnded(call.callerId, CallEnded.DISCONNECTED));
+            }
+        } finally {
+            lock.unlock();
+            outbox.send(out);
+        }
+    }
+
     /** Whether each user has at least one connected socket. */
     public Map<String, Boolean> online(List<String> userIds) {
         Map<String, Boolean> online = new LinkedHashMap<>();

@@ -262,6 +262,20 @@ class SwitchboardTest {
     }
 
     @Test
+    void shuttingDownEndsEveryCallForBothParties() {
+        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+        sent.clear();
+
+        board.endAll();
+
+        assertEquals(List.of(
+                new Delivery(alice, "callEnded", new CallEnded("bob", "disconnected")),
+                new Delivery(bobPhone, "callEnded", new CallEnded("alice", "disconnected")),
+                new Delivery(bobLaptop, "callEnded", new CallEnded("alice", "disconnected"))), sent);
+        assertNothingLeft();
+    }
+
+    @Test
     void tooManySocketsForOneUserAreRefused() {
         assertTrue(board.connect(UUID.randomUUID(), "bob"));
         assertTrue(board.connect(UUID.randomUUID(), "bob"));
