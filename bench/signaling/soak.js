@@ -174,6 +174,8 @@ async function main() {
   const rssVsStart = Math.round((last.rss_mib / start.rss_mib - 1) * 1000) / 10;
   const rssOk = last.rss_mib <= start.rss_mib * (1 + cfg.rssTolPct / 100);
   const rssPlateau = Math.round((last.rss_mib / first.rss_mib - 1) * 1000) / 10;
+  const mid = results[Math.floor((results.length - 1) / 2)].m;
+  const rssLastHalf = Math.round((last.rss_mib / mid.rss_mib - 1) * 1000) / 10;
   const heapPlateau = Math.round((last.heap_used_after_gc_mib - first.heap_used_after_gc_mib) * 10) / 10;
   // A leak grows with the clients that went through: allow a constant handful (netty-socketio
   // may keep a reference to the last client it saw), not one per 1,000 clients per round.
@@ -184,7 +186,7 @@ async function main() {
   const connsOk = results.every((r) => r.info.server_conns_after_disconnect === 0);
   L.push('');
   L.push(`- heap after GC: start ${start.heap_used_after_gc_mib} MiB, after round ${cfg.rounds} ${last.heap_used_after_gc_mib} MiB (${heapDelta >= 0 ? '+' : ''}${heapDelta}), max over rounds ${heapMax} MiB; tolerance +${cfg.heapTolMiB} MiB over start: ${heapOk ? 'RETURNS' : 'DOES NOT RETURN'}; round 1 -> ${cfg.rounds}: ${heapPlateau >= 0 ? '+' : ''}${heapPlateau} MiB`);
-  L.push(`- RSS: start ${start.rss_mib} MiB, after round ${cfg.rounds} ${last.rss_mib} MiB (${rssVsStart >= 0 ? '+' : ''}${rssVsStart}% vs start; tolerance +${cfg.rssTolPct}%): ${rssOk ? 'RETURNS' : 'DOES NOT RETURN to the starting level'}; round 1 -> ${cfg.rounds}: ${rssPlateau >= 0 ? '+' : ''}${rssPlateau}% (${Math.abs(rssPlateau) <= cfg.rssTolPct ? 'flat within tolerance: no growth round over round' : 'GROWS round over round'})`);
+  L.push(`- RSS: start ${start.rss_mib} MiB, after round ${cfg.rounds} ${last.rss_mib} MiB (${rssVsStart >= 0 ? '+' : ''}${rssVsStart}% vs start; tolerance +${cfg.rssTolPct}%): ${rssOk ? 'RETURNS' : 'DOES NOT RETURN to the starting level'}; round 1 -> ${cfg.rounds}: ${rssPlateau >= 0 ? '+' : ''}${rssPlateau}% (${Math.abs(rssPlateau) <= cfg.rssTolPct ? 'flat within tolerance: no growth round over round' : 'GROWS round over round'}); ${mid.what} -> ${last.what}: ${rssLastHalf >= 0 ? '+' : ''}${rssLastHalf}% (${Math.abs(rssLastHalf) <= cfg.rssTolPct ? 'levelled off' : 'still growing'})`);
   L.push(`- per-connection / per-call objects back to the start count (+${slack} tolerated) after every round: ${objsOk ? 'yes' : 'NO'} (max after a round: ${JSON.stringify(objsMax)}, at start: ${JSON.stringify(Object.fromEntries(perConn.map((c) => [c, start.live[c]])))}; ${cfg.clients * cfg.rounds} clients went through)`);
   L.push(`- server-side TCP connections all closed after every round: ${connsOk ? 'yes' : 'NO'}`);
   console.log(L.join('\n'));
