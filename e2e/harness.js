@@ -79,6 +79,7 @@ async function startServer(opts = {}) {
   const props = {
     'dialtone.signaling.port': port,
     'dialtone.signaling.host': '127.0.0.1',
+    'dialtone.http.host': '127.0.0.1',
     'dialtone.http.port': httpPort,
     'dialtone.relay.enabled': 'false',
     'dialtone.auth.jwt-secret': jwtSecret,
