@@ -147,11 +147,12 @@ async function startServer(opts = {}) {
     token(userId, { claims = {}, options = {} } = {}) {
       return jwt.sign({ [srv.userClaim]: userId, ...claims }, jwtSecretEff, { algorithm: 'HS256', expiresIn: '1h', ...options });
     },
-    async stop() {
+    /** SIGTERM, then SIGKILL after graceMs (the jar's drain takes ~5 s; tests do not need it) */
+    async stop({ graceMs = 2000 } = {}) {
       if (!exited) {
         stopping = true;
         child.kill('SIGTERM');
-        const killer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 5000);
+        const killer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, graceMs);
         await exitP;
         clearTimeout(killer);
       }

@@ -143,6 +143,23 @@ describe('error codes (default limits)', () => {
     await hangup(a, b);
   });
 
+  for (const transport of ['websocket', 'polling']) {
+    t(`PAYLOAD_TOO_LARGE over ${transport} for 100 KB and 500 KB signalData (below Socket.IO's 1 MB default buffer): answered, connection kept`, async (h) => {
+      const a = await h.connect(h.id('alice'), { transports: [transport] });
+      const b = await h.connect(h.id('bob'));
+      let dropped = null;
+      a.on('disconnect', (r) => { dropped = r; });
+      for (const kb of [100, 500]) {
+        const resp = await ack(a, 'callUser', { to: b.userId, signalData: { type: 'offer', sdp: 'x'.repeat(kb * 1024) }, callType: 'video' })
+          .catch((e) => ({ noAck: e.message.split(' within')[0], dropped }));
+        assert.equal(resp && resp.error && resp.error.code, 'PAYLOAD_TOO_LARGE',
+          `${kb} KB signalData over ${transport}: expected a PAYLOAD_TOO_LARGE answer and a live connection, got ${JSON.stringify(resp)} (disconnect reason: ${dropped})`);
+      }
+      await noEvent(b, 'incomingCall', 100);
+      await stillWorks(a);
+    });
+  }
+
   t(`PAYLOAD_TOO_LARGE boundary: signalData JSON of exactly ${MAX_SIGNAL} bytes passes, ${MAX_SIGNAL + 1} does not`, async (h) => {
     const a = await h.connect(h.id('alice'));
     const b = await h.connect(h.id('bob'));
