@@ -85,7 +85,7 @@ public final class TurnServer implements AutoCloseable {
                         new Nonces(clock, config.nonceLifetime()), clock),
                 allocations,
                 new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
-                new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs(), relayAddress),
+                new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs()),
                 advertised, config.maxBytesPerSecond(), config.defaultLifetime(), config.maxLifetime(), clock,
                 new PeerReaders(workers, counters, clock)::start);
         ClientPackets packets = new ClientPackets(allocations, requests, counters, clock);

@@ -10,11 +10,6 @@ import java.util.stream.Stream;
  * operator's private network or multicast turns the TURN port into a way in, so every range that
  * is not globally routable is denied (as coturn's {@code denied-peer-ip} recommends) unless the
  * operator opens it on purpose.
- *
- * <p>The relay's own relayed address is always a permitted peer: two clients that both relay
- * through this server (the common case for relay-only calls) reach each other's allocations
- * there, and such traffic stays inside the relay, reaching only allocations that authenticated
- * and hold permissions of their own.
  */
 public final class PeerAddressPolicy {
 
@@ -30,10 +25,8 @@ public final class PeerAddressPolicy {
 
     private final List<Cidr> denied;
     private final List<Cidr> allowed;
-    private final InetAddress ownRelayAddress;
 
-    public PeerAddressPolicy(boolean allowLoopback, List<Cidr> allowed, InetAddress ownRelayAddress) {
-        this.ownRelayAddress = ownRelayAddress;
+    public PeerAddressPolicy(boolean allowLoopback, List<Cidr> allowed) {
         List<Cidr> deny = new ArrayList<>(RESERVED);
         if (!allowLoopback) {
             deny.addAll(LOOPBACK);
@@ -44,9 +37,6 @@ public final class PeerAddressPolicy {
 
     /** True when a client may create a permission or channel towards {@code peer}. */
     public boolean permits(InetAddress peer) {
-        if (peer.equals(ownRelayAddress)) {
-            return true;
-        }
         for (Cidr range : allowed) {
             if (range.contains(peer)) {
                 return true;

@@ -10,11 +10,9 @@ import org.junit.jupiter.api.Test;
 
 class PeerAddressPolicyTest {
 
-    private final InetAddress relay = ip("192.0.2.2");
-
     @Test
     void deniesEveryNonGlobalRangeByDefault() {
-        PeerAddressPolicy policy = new PeerAddressPolicy(false, List.of(), relay);
+        PeerAddressPolicy policy = new PeerAddressPolicy(false, List.of());
         for (String peer : List.of("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.1.1",
                 "100.64.0.1", "224.0.0.1", "255.255.255.255", "0.0.0.0", "192.0.2.9", "::1", "fd00::1",
                 "fe80::1", "ff02::1")) {
@@ -26,18 +24,12 @@ class PeerAddressPolicyTest {
 
     @Test
     void opensLoopbackAndListedRangesOnPurpose() {
-        PeerAddressPolicy policy = new PeerAddressPolicy(true, List.of(Cidr.parse("10.1.0.0/16")), relay);
+        PeerAddressPolicy policy = new PeerAddressPolicy(true, List.of(Cidr.parse("10.1.0.0/16")));
         assertTrue(policy.permits(ip("127.0.0.1")));
         assertTrue(policy.permits(ip("10.1.200.7")));
         assertFalse(policy.permits(ip("10.2.0.1")));
     }
 
-    @Test
-    void theRelaysOwnAddressIsAlwaysAPeer() {
-        PeerAddressPolicy policy = new PeerAddressPolicy(false, List.of(), relay);
-        assertTrue(policy.permits(relay));
-        assertFalse(policy.permits(ip("192.0.2.3")));
-    }
 
     private static InetAddress ip(String literal) {
         try {
