@@ -1,5 +1,5 @@
 'use strict';
-// A real call in a real browser: the jar serves the test-call page, two headless Chromium tabs
+// A real call in a real browser: the jar serves the test-call page, two headless Chromium windows
 // (fake camera and microphone) call each other with iceTransportPolicy 'relay' using the TURN
 // credentials from the server's iceServers, and getStats() proves media went through the relay.
 //
@@ -7,7 +7,7 @@
 //                               TCP and TLS (a test certificate Chromium trusts by its key)
 //   DIALTONE_E2E_RELAY=coturn   a real coturn on loopback with the server's turn secret instead
 //   DIALTONE_E2E_PAGE=jar       (default) page, /config.json and /dev/token from the jar's HTTP port
-//   DIALTONE_E2E_PAGE=stub      the same routes from browser/stack.js (before the jar serves them)
+//   DIALTONE_E2E_PAGE=stub      the same routes from browser/stack.js, page files from the source tree
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
