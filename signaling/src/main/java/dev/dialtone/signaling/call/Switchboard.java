@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -92,9 +93,7 @@ public final class Switchboard {
 
     /** Forgets a socket; the other party of its call learns of it when it was the last socket there. */
     public void disconnect(UUID socket) {
-        List<Delivery> out = new ArrayList<>(2);
-        lock.lock();
-        try {
+        act(out -> {
             String userId = userBySocket.remove(socket);
             if (userId == null) {
                 return;
@@ -120,10 +119,7 @@ public final class Switchboard {
                             new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
                 }
             }
-        } finally {
-            lock.unlock();
-            outbox.send(out);
-        }
+        });
     }
 
     /**
@@ -133,9 +129,7 @@ public final class Switchboard {
      * @return the new call's id
      */
     public String placeCall(UUID socket, String calleeId, CallType type, Object offer) {
-        List<Delivery> out = new ArrayList<>(4);
-        lock.lock();
-        try {
+        return decide(out -> {
             String callerId = authenticated(socket);
             if (callerId.equals(calleeId)) {
                 throw new SignalingException(ErrorCode.INVALID_PAYLOAD, "You cannot call yourself");
@@ -162,17 +156,12 @@ public final class Switchboard {
                     type.wireName(), call.id, iceServersFor.apply(calleeId)));
             log.debug("call {} {} -> {} ringing on {} socket(s)", call.id, callerId, calleeId, call.ringing.size());
             return call.id;
-        } finally {
-            lock.unlock();
-            outbox.send(out);
-        }
+        });
     }
 
     /** The first callee socket to answer wins; the callee's other sockets stop ringing. */
     public String answer(UUID socket, String callerId, Object answer) {
-        List<Delivery> out = new ArrayList<>(4);
-        lock.lock();
-        try {
+        return decide(out -> {
             Call call = ringingCallFrom(socket, callerId);
             call.ringTimer.cancel();
             call.ringing.remove(socket);
@@ -184,29 +173,19 @@ public final class Switchboard {
             listener.connected(Duration.ofNanos(nanoTime.getAsLong() - call.placedAtNanos));
             log.debug("call {} connected", call.id);
             return call.id;
-        } finally {
-            lock.unlock();
-            outbox.send(out);
-        }
+        });
     }
 
     /** Declines a ringing call: the caller gets {@code callRejected declined}. */
     public void reject(UUID socket, String callerId) {
-        List<Delivery> out = new ArrayList<>(4);
-        lock.lock();
-        try {
+        act(out -> {
             decline(ringingCallFrom(socket, callerId), socket, out);
-        } finally {
-            lock.unlock();
-            outbox.send(out);
-        }
+        });
     }
 
     /** Hangs up (or cancels, or declines, by who asks and when). */
     public void end(UUID socket, String peerId) {
-        List<Delivery> out = new ArrayList<>(4);
-        lock.lock();
-        try {
+        act(out -> {
             String userId = authenticated(socket);
             Call call = callWith(userId, peerId, socket);
             if (call.isCaller(socket)) {
@@ -218,25 +197,17 @@ public final class Switchboard {
                 end(call, CallEnded.HANGUP);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP)));
             }
-        } finally {
-            lock.unlock();
-            outbox.send(out);
-        }
+        });
     }
 
     /** Trickle ICE, only between the two parties of a live call. */
     public void relayCandidate(UUID socket, String peerId, Object candidate) {
-        List<Delivery> out = new ArrayList<>(2);
-        lock.lock();
-        try {
+        act(out -> {
             String userId = authenticated(socket);
             Call call = callWith(userId, peerId, socket);
             Collection<UUID> targets = call.isCaller(socket) ? call.calleeSockets() : List.of(call.callerSocket);
             sendAll(out, targets, Events.ICE_CANDIDATE, new RelayedCandidate(userId, candidate));
-        } finally {
-            lock.unlock();
-            outbox.send(out);
-        }
+        });
     }
 
     /**
@@ -244,9 +215,7 @@ public final class Switchboard {
      * going away and their signaling with it.
      */
     public void endAll() {
-        List<Delivery> out = new ArrayList<>();
-        lock.lock();
-        try {
+        act(out -> {
             for (Call call : List.copyOf(calls.values())) {
                 end(call, CallEnded.DISCONNECTED);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
@@ -254,10 +223,7 @@ public final class Switchboard {
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
                         new CallEnded(call.callerId, CallEnded.DISCONNECTED));
             }
-        } finally {
-            lock.unlock();
-            outbox.send(out);
-        }
+        });
     }
 
     /** Whether each user has at least one connected socket. */
@@ -293,9 +259,7 @@ public final class Switchboard {
     }
 
     private void ringTimeout(String callId) {
-        List<Delivery> out = new ArrayList<>(4);
-        lock.lock();
-        try {
+        act(out -> {
             Call call = calls.get(callId);
             if (call == null || call.state != Call.State.RINGING) {
                 return;
@@ -303,10 +267,26 @@ public final class Switchboard {
             end(call, CallEnded.NO_ANSWER);
             out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(call.calleeId, CallEnded.NO_ANSWER)));
             sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.NO_ANSWER));
+        });
+    }
+
+    /** One decision: taken under the lock, its events sent once the lock is released. */
+    private <T> T decide(Function<List<Delivery>, T> decision) {
+        List<Delivery> out = new ArrayList<>(4);
+        lock.lock();
+        try {
+            return decision.apply(out);
         } finally {
             lock.unlock();
             outbox.send(out);
         }
+    }
+
+    private void act(Consumer<List<Delivery>> decision) {
+        decide(out -> {
+            decision.accept(out);
+            return null;
+        });
     }
 
     private void decline(Call call, UUID socket, List<Delivery> out) {
