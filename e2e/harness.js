@@ -239,10 +239,19 @@ function ack(socket, event, ...args) {
 function ackWithin(ms, socket, event, ...args) {
   const rec = records.get(socket);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new assert.AssertionError({
-      message: `${rec ? rec.label : 'socket'}: no ack for '${event}' ${JSON.stringify(args).slice(0, 200)} within ${ms} ms (unconsumed events: ${rec ? summary(rec) : '?'})`,
-    })), ms);
-    socket.emit(event, ...args, (resp) => { clearTimeout(timer); resolve(resp); });
+    const what = `'${event}' ${JSON.stringify(args).slice(0, 160)}`;
+    const onDisconnect = (reason) => {
+      clearTimeout(timer);
+      reject(new assert.AssertionError({ message: `${rec ? rec.label : 'socket'}: disconnected (${reason}) while waiting for the ack of ${what}` }));
+    };
+    const timer = setTimeout(() => {
+      socket.off('disconnect', onDisconnect);
+      reject(new assert.AssertionError({
+        message: `${rec ? rec.label : 'socket'}: no ack for ${what} within ${ms} ms (unconsumed events: ${rec ? summary(rec) : '?'})`,
+      }));
+    }, ms);
+    socket.once('disconnect', onDisconnect);
+    socket.emit(event, ...args, (resp) => { clearTimeout(timer); socket.off('disconnect', onDisconnect); resolve(resp); });
   });
 }
 
