@@ -20,6 +20,7 @@ import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.Requests;
 import dev.dialtone.signaling.transport.TransportErrorLog;
 import dev.dialtone.signaling.transport.UpgradeUnblocker;
+import dev.dialtone.signaling.transport.VerbatimJsonSupport;
 import dev.dialtone.signaling.turn.IceServerMint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.channel.ChannelPipeline;
@@ -45,8 +46,12 @@ public final class SignalingServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SignalingServer.class);
     private static final Map<String, String> AUTH_ERROR = Map.of("message", "Authentication error");
-    /** Room for the Socket.IO framing around the largest signalData a client may send. */
-    private static final int FRAME_SLACK_BYTES = 16 * 1024;
+    /**
+     * Largest websocket frame or polling body; beyond it the transport closes. Far above the
+     * field limits, so an oversized offer is answered PAYLOAD_TOO_LARGE; 1 MB as Socket.IO's own
+     * server (maxHttpBufferSize).
+     */
+    private static final int MIN_TRANSPORT_BYTES = 1_000_000;
 
     private final SignalingConfig config;
     private final SocketIOServer server;
@@ -197,8 +202,7 @@ public final class SignalingServer implements AutoCloseable {
         c.setRandomSession(true);
         c.setPingInterval((int) config.pingInterval().toMillis());
         c.setPingTimeout((int) config.pingTimeout().toMillis());
-        // Over this a frame closes the transport; below it, oversized fields get PAYLOAD_TOO_LARGE.
-        int maxFrame = 2 * config.limits().maxSignalBytes() + FRAME_SLACK_BYTES;
+        int maxFrame = Math.max(MIN_TRANSPORT_BYTES, 4 * config.limits().maxSignalBytes());
         c.setMaxFramePayloadLength(maxFrame);
         c.setMaxHttpContentLength(maxFrame);
         // No permessage-deflate or gzip: offers and answers are small, and each compressed
@@ -206,6 +210,7 @@ public final class SignalingServer implements AutoCloseable {
         // bench/README.md (CPU per call 0.67 -> 0.22 ms, RSS per idle connection 93 -> 7 KiB).
         c.setWebsocketCompression(false);
         c.setHttpCompression(false);
+        c.setJsonSupport(new VerbatimJsonSupport());
         c.setExceptionListener(new TransportErrorLog());
         c.getSocketConfig().setReuseAddress(true);
         c.getSocketConfig().setTcpNoDelay(true);
