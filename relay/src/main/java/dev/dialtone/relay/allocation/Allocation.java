@@ -30,7 +30,7 @@ public final class Allocation {
     private final String userId;
     private final DatagramChannel relaySocket;
     private final InetSocketAddress relayedAddress;
-    private final ClientSink client;
+    private final ClientTransport client;
     private final BandwidthLimiter toPeer;
     private final BandwidthLimiter toClient;
     private final byte[] allocateTransactionId;
@@ -42,7 +42,7 @@ public final class Allocation {
     private InetSocketAddress lastSendPeer;
 
     public Allocation(FiveTuple fiveTuple, String username, String userId, DatagramChannel relaySocket,
-                      InetSocketAddress relayedAddress, ClientSink client, long bytesPerSecond,
+                      InetSocketAddress relayedAddress, ClientTransport client, long bytesPerSecond,
                       byte[] allocateTransactionId, long now, long lifetimeMillis) {
         this.fiveTuple = fiveTuple;
         this.username = username;
@@ -77,7 +77,7 @@ public final class Allocation {
         return relayedAddress;
     }
 
-    public ClientSink client() {
+    public ClientTransport client() {
         return client;
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,12 +19,23 @@ class AllocationTest {
     private static final InetSocketAddress PEER = new InetSocketAddress("198.51.100.1", 5000);
     private static final InetSocketAddress OTHER_PEER = new InetSocketAddress("198.51.100.2", 5000);
 
+    /** The table and the allocation's own rules need no client at the other end. */
+    private static final ClientTransport NOWHERE = new ClientTransport() {
+        @Override
+        public void send(ByteBuffer frame, InetSocketAddress client) {
+        }
+
+        @Override
+        public void relayFor(Allocation allocation) {
+        }
+    };
+
     private Allocation allocation;
 
     static Allocation allocation(FiveTuple tuple, String userId, long now) throws java.io.IOException {
         DatagramChannel socket = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
         return new Allocation(tuple, "123:" + userId, userId, socket, (InetSocketAddress) socket.getLocalAddress(),
-                (frame, client) -> { }, 0, new byte[12], now, 600_000);
+                NOWHERE, 0, new byte[12], now, 600_000);
     }
 
     static FiveTuple tuple(int clientPort) {
