@@ -180,11 +180,6 @@ public final class TurnServer implements AutoCloseable {
         return counters;
     }
 
-    /** Where the UDP listeners are bound (one per listen address). */
-    public List<InetSocketAddress> udpAddresses() {
-        return udpListeners.stream().map(UdpListener::localAddress).toList();
-    }
-
     /** Stops listening, deletes every allocation and waits up to 5 s for the relay's threads. */
     @Override
     public synchronized void close() {

@@ -16,6 +16,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,6 +65,9 @@ public final class RequestHandler {
         this.defaultLifetime = defaultLifetime;
         this.maxLifetime = maxLifetime;
         this.clock = clock;
+        // ice4j loads its configuration (Kotlin, jicoco-config) on the first TransportAddress it
+        // makes, which takes a noticeable moment: pay it at start, not in the first client's request
+        Responses.xorMapped(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new byte[Stun.TRANSACTION_ID_LENGTH]);
     }
 
     /**
@@ -157,7 +161,7 @@ public final class RequestHandler {
         Allocation allocation;
         try {
             allocation = allocations.add(from, user.userId(), () -> {
-                var socket = ports.bind(evenPort);
+                DatagramChannel socket = ports.bind(evenPort);
                 int port = ((InetSocketAddress) socket.getLocalAddress()).getPort();
                 return new Allocation(from, user.username(), user.userId(), socket,
                         new InetSocketAddress(advertisedAddress, port), client, bytesPerSecond,
