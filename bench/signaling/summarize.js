@@ -1,0 +1,89 @@
+// Comparison table (markdown) from run.sh's results.jsonl: one block per generator-process
+// count, Node reference vs Dialtone, median over rounds, and the issue's four targets.
+//
+//   node summarize.js results.jsonl [env.txt]
+'use strict';
+const fs = require('fs');
+
+const [file, envFile] = process.argv.slice(2);
+const rows = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
+const env = envFile && fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8').trim() : '';
+
+const median = (xs) => {
+  const v = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+const fmt = (x, d = 2) => x == null ? 'n/a' : (Math.round(x * 10 ** d) / 10 ** d).toString();
+const jitPct = (r) => {
+  const t = r.server_cpu_ms_by_thread;
+  if (!t || !r.server_cpu_ms) return null;
+  const jit = Object.entries(t).filter(([k]) => /Compiler/i.test(k)).reduce((s, [, v]) => s + v, 0);
+  return 100 * jit / r.server_cpu_ms;
+};
+const mib = (k) => k == null ? null : k / 1024;
+
+const metrics = [
+  ['calls/s', (r) => r.calls_per_s, 0],
+  ['setup latency p50 (ms)', (r) => r.setup_ms_p50, 1],
+  ['setup latency p95 (ms)', (r) => r.setup_ms_p95, 1],
+  ['setup latency p99 (ms)', (r) => r.setup_ms_p99, 1],
+  ['errors (loaded phase)', (r) => r.errors, 0],
+  ['calls completed', (r) => r.calls_completed, 0],
+  ['server CPU per call (ms)', (r) => r.server_cpu_ms_per_call, 3],
+  ['server CPU while loaded (cores)', (r) => r.server_cpu_cores, 2],
+  ['RSS per idle connection (KiB)', (r) => r.rss_per_idle_conn_kib, 1],
+  ['RSS before idle conns (MiB)', (r) => mib(r.server_rss_kib && r.server_rss_kib.before_idle), 1],
+  ['RSS with idle conns (MiB)', (r) => mib(r.server_rss_kib && r.server_rss_kib.with_idle), 1],
+  ['RSS loaded, peak (MiB)', (r) => mib(r.server_rss_kib && r.server_rss_kib.loaded_peak), 1],
+  ['generator CPU per process (cores, max)', (r) => r.gen_cpu_cores_per_proc && Math.max(...r.gen_cpu_cores_per_proc), 2],
+  ['generator CPU per call (ms)', (r) => r.gen_cpu_ms_per_call, 3],
+  ['machine CPU busy while loaded (%)', (r) => r.machine_busy_pct, 0],
+  ['other processes CPU while loaded (cores)', (r) => r.other_cpu_cores, 2],
+  ['server JIT compiler threads CPU (% of server CPU)', (r) => jitPct(r), 0],
+];
+
+const out = [];
+if (env) out.push('```', env, '```', '');
+const deflateOf = (r) => r.client_deflate || 'default';
+const groups = [...new Set(rows.map((r) => `${r.gen_procs}|${deflateOf(r)}`))].sort();
+const verdicts = [];
+for (const group of groups) {
+  const [p, deflate] = group.split('|');
+  const procs = Number(p);
+  const of = (server) => rows.filter((r) => r.gen_procs === procs && deflateOf(r) === deflate && !r.error && String(r.label).startsWith(server + ' '));
+  const node = of('node'), dt = of('dialtone');
+  out.push(`### ${procs} generator process${procs > 1 ? 'es' : ''}, client permessage-deflate: ${deflate} (median of ${node.length} / ${dt.length} run(s))`, '');
+  out.push('| metric | Node ref | Dialtone | Dialtone / Node |', '|---|---:|---:|---:|');
+  const val = {};
+  for (const [name, get, d] of metrics) {
+    const a = median(node.map(get)), b = median(dt.map(get));
+    val[name] = [a, b];
+    out.push(`| ${name} | ${fmt(a, d)} | ${fmt(b, d)} | ${a && b != null ? fmt(b / a, 2) : 'n/a'} |`);
+  }
+  const genSat = (rs) => rs.some((r) => r.gen_saturated) ? 'yes' : 'no';
+  const machSat = (rs) => rs.some((r) => r.machine_saturated) ? 'yes' : 'no';
+  out.push(`| generator process at >=90% of a core | ${genSat(node)} | ${genSat(dt)} | |`);
+  out.push(`| machine CPU >=90% busy | ${machSat(node)} | ${machSat(dt)} | |`);
+  out.push('');
+  const [cpuN, cpuD] = val['server CPU per call (ms)'];
+  const [cpsN, cpsD] = val['calls/s'];
+  const [p99N, p99D] = val['setup latency p99 (ms)'];
+  const [idleN, idleD] = val['RSS per idle connection (KiB)'];
+  const t = (ok) => ok == null ? 'n/a' : ok ? 'MET' : 'NOT MET';
+  const ok = (a, b, f) => a == null || b == null ? null : f(a, b);
+  const v = [
+    [`server CPU per call <= 0.5 x Node`, `${fmt(cpuD, 3)} vs ${fmt(cpuN, 3)} ms (limit ${fmt(cpuN && cpuN / 2, 3)})`, t(ok(cpuN, cpuD, (a, b) => b <= a / 2))],
+    [`calls/s >= Node`, `${fmt(cpsD, 0)} vs ${fmt(cpsN, 0)}`, t(ok(cpsN, cpsD, (a, b) => b >= a))],
+    [`p99 setup latency <= Node`, `${fmt(p99D, 1)} vs ${fmt(p99N, 1)} ms`, t(ok(p99N, p99D, (a, b) => b <= a))],
+    [`RSS per idle connection <= Node`, `${fmt(idleD, 1)} vs ${fmt(idleN, 1)} KiB`, t(ok(idleN, idleD, (a, b) => b <= a))],
+  ];
+  out.push('| target | Dialtone vs Node | verdict |', '|---|---|---|');
+  for (const [n, x, y] of v) out.push(`| ${n} | ${x} | ${y} |`);
+  out.push('');
+  verdicts.push(...v.map((x) => [procs, ...x]));
+}
+const errs = rows.filter((r) => r.error);
+if (errs.length) out.push('Failed measurements: ' + errs.map((r) => `${r.label}: ${r.error}`).join('; '), '');
+console.log(out.join('\n'));

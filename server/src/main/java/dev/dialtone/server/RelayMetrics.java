@@ -1,0 +1,27 @@
+package dev.dialtone.server;
+
+import dev.dialtone.relay.RelayCounters;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/** Exposes the relay's own counters as Prometheus metrics, read when scraped. */
+final class RelayMetrics {
+
+    private RelayMetrics() {
+    }
+
+    static void register(PrometheusRegistry registry, RelayCounters counters) {
+        GaugeWithCallback.builder().name("dialtone_relay_allocations")
+                .help("TURN allocations live now").callback(cb -> cb.call(counters.allocations())).register(registry);
+        CounterWithCallback.builder().name("dialtone_relay_packets_total")
+                .help("Application packets relayed, both directions")
+                .callback(cb -> cb.call(counters.relayedPackets())).register(registry);
+        CounterWithCallback.builder().name("dialtone_relay_bytes_total")
+                .help("Application payload bytes relayed, both directions")
+                .callback(cb -> cb.call(counters.relayedBytes())).register(registry);
+        CounterWithCallback.builder().name("dialtone_relay_dropped_packets_total")
+                .help("Packets dropped: no permission, over the bandwidth cap, malformed")
+                .callback(cb -> cb.call(counters.droppedPackets())).register(registry);
+    }
+}

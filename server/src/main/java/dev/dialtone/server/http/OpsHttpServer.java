@@ -1,0 +1,149 @@
+package dev.dialtone.server.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's and developer's HTTP side: liveness, readiness, Prometheus metrics, and the
+ * test-call page with what it needs (its config, dev tokens when enabled). Small and rarely hit,
+ * so the JDK's own HTTP server serves it.
+ */
+public final class OpsHttpServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(OpsHttpServer.class);
+    private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}]");
+
+    /** What the server reports on; each part comes from the service that owns it. */
+    public interface Status {
+        /** True once every service is listening. */
+        boolean ready();
+
+        /** The Prometheus text exposition of every metric. */
+        String metrics();
+    }
+
+    private final HttpConfig config;
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    /**
+     * @param signalingPort advertised to the test-call page
+     * @param devTokens     token issuer for the page, used only when {@code config.devTokens()}
+     */
+    public OpsHttpServer(HttpConfig config, Status status, int signalingPort, DevTokens devTokens) throws IOException {
+        this.config = config;
+        this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
+        this.executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        StaticFiles files = new StaticFiles();
+        BooleanSupplier ready = status::ready;
+
+        server.createContext("/healthz", ex -> send(ex, 200, "text/plain", "ok\n"));
+        server.createContext("/readyz", ex -> {
+            boolean up = ready.getAsBoolean();
+            send(ex, up ? 200 : 503, "text/plain", up ? "ready\n" : "not ready\n");
+        });
+        server.createContext("/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", status.metrics()));
+        server.createContext("/config.json", ex -> send(ex, 200, "application/json",
+                "{\"signalingUrl\":\"http://" + hostOf(ex) + ":" + signalingPort + "\"}"));
+        server.createContext("/dev/token", ex -> {
+            Optional<String> user = query(ex.getRequestURI(), "user");
+            if (!config.devTokens()) {
+                send(ex, 404, "text/plain", "dev tokens are off (dialtone.http.dev-tokens)\n");
+            } else if (user.isEmpty() || !USER_ID.matcher(user.get()).matches()) {
+                send(ex, 400, "text/plain", "user must be 1-64 characters of A-Z a-z 0-9 . _ @ -\n");
+            } else {
+                send(ex, 200, "application/json", "{\"token\":\"" + devTokens.tokenFor(user.get()) + "\"}");
+            }
+        });
+        server.createContext("/", ex -> {
+            Optional<StaticFiles.File> file = "GET".equals(ex.getRequestMethod())
+                    ? files.find(ex.getRequestURI().getPath()) : Optional.empty();
+            if (file.isPresent()) {
+                send(ex, 200, file.get().contentType(), file.get().bytes());
+            } else {
+                send(ex, 404, "text/plain", "not found\n");
+            }
+        });
+    }
+
+    /** Signs tokens for the test-call page. */
+    @FunctionalInterface
+    public interface DevTokens {
+        String tokenFor(String userId);
+    }
+
+    public static DevTokens devTokens(String jwtSecret, String userClaim) {
+        return new DevTokenIssuer(jwtSecret, userClaim, Clock.systemUTC())::tokenFor;
+    }
+
+    public void start() {
+        server.start();
+        log.info("http listening on {}:{} (/healthz /readyz /metrics /){}", config.host(), config.port(),
+                config.devTokens() ? "; DEV TOKENS ENABLED: anyone can sign in as anyone" : "");
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private static String hostOf(HttpExchange ex) {
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (host == null || host.isBlank()) {
+            return ex.getLocalAddress().getAddress().getHostAddress();
+        }
+        int colon = host.lastIndexOf(':');
+        String name = colon > host.lastIndexOf(']') ? host.substring(0, colon) : host;
+        return HOST.matcher(name).matches() ? name : ex.getLocalAddress().getAddress().getHostAddress();
+    }
+
+    private static Optional<String> query(URI uri, String name) {
+        String raw = uri.getRawQuery();
+        if (raw == null) {
+            return Optional.empty();
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return Optional.of(URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        send(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+        try (ex) {
+            ex.getResponseHeaders().set("Content-Type", type);
+            ex.getResponseHeaders().set("Cache-Control", "no-store");
+            ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.dialtone.signaling;
+
+import com.corundumstudio.socketio.AckRequest;
+import com.corundumstudio.socketio.SocketIOClient;
+import com.corundumstudio.socketio.SocketIONamespace;
+import dev.dialtone.signaling.call.Switchboard;
+import dev.dialtone.signaling.limit.CallRateLimiter;
+import dev.dialtone.signaling.protocol.ErrorCode;
+import dev.dialtone.signaling.protocol.ErrorMessage;
+import dev.dialtone.signaling.protocol.Events;
+import dev.dialtone.signaling.protocol.IceServerList;
+import dev.dialtone.signaling.protocol.Requests;
+import dev.dialtone.signaling.protocol.SignalingException;
+import dev.dialtone.signaling.turn.IceServerMint;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the client → server events to the switchboard: find the socket's user, check the
+ * payload, act, and answer exactly once (the ack if asked for, else an {@code error} event on
+ * failure). An event from a socket that never authenticated is answered UNAUTHORIZED and the
+ * socket is dropped: netty-socketio dispatches events even for refused CONNECTs.
+ */
+final class ClientEvents {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientEvents.class);
+
+    /** What one event does for an authenticated user; returns the extra members of a successful ack. */
+    @FunctionalInterface
+    private interface Handler {
+        Map<String, Object> handle(UUID socket, String userId, Object payload);
+    }
+
+    private final Switchboard switchboard;
+    private final Requests requests;
+    private final CallRateLimiter callRate;
+    private final IceServerMint mint;
+    private final SignalingMetrics metrics;
+
+    ClientEvents(Switchboard switchboard, Requests requests, CallRateLimiter callRate, IceServerMint mint,
+                 SignalingMetrics metrics) {
+        this.switchboard = switchboard;
+        this.requests = requests;
+        this.callRate = callRate;
+        this.mint = mint;
+        this.metrics = metrics;
+    }
+
+    void register(SocketIONamespace namespace) {
+        on(namespace, Events.CALL_USER, this::callUser);
+        on(namespace, Events.ANSWER_CALL, (socket, user, payload) -> {
+            Requests.AnswerCall req = requests.answerCall(payload);
+            return Map.of("callId", switchboard.answer(socket, req.to(), req.signalData()));
+        });
+        on(namespace, Events.REJECT_CALL, (socket, user, payload) -> {
+            switchboard.reject(socket, requests.toPeer(payload).to());
+            return Map.of();
+        });
+        on(namespace, Events.END_CALL, (socket, user, payload) -> {
+            switchboard.end(socket, requests.toPeer(payload).to());
+            return Map.of();
+        });
+        on(namespace, Events.ICE_CANDIDATE, (socket, user, payload) -> {
+            Requests.Candidate req = requests.candidate(payload);
+            switchboard.relayCandidate(socket, req.to(), req.candidate());
+            return Map.of();
+        });
+        on(namespace, Events.GET_ICE_SERVERS, (socket, user, payload) -> {
+            IceServerList list = mint.forUser(user);
+            return Map.of("iceServers", list.iceServers(), "ttl", list.ttl());
+        });
+        on(namespace, Events.CHECK_ONLINE, (socket, user, payload) ->
+                Map.of("online", switchboard.online(requests.checkOnline(payload).userIds())));
+    }
+
+    private Map<String, Object> callUser(UUID socket, String userId, Object payload) {
+        Requests.CallUser req = requests.callUser(payload);
+        if (!callRate.tryAcquire(userId)) {
+            throw new SignalingException(ErrorCode.RATE_LIMITED, "Too many calls; try again later");
+        }
+        return Map.of("callId", switchboard.placeCall(socket, req.to(), req.callType(), req.signalData()));
+    }
+
+    private void on(SocketIONamespace namespace, String event, Handler handler) {
+        namespace.addEventListener(event, Object.class,
+                (client, payload, ack) -> dispatch(event, client, payload, ack, handler));
+    }
+
+    private void dispatch(String event, SocketIOClient client, Object payload, AckRequest ack, Handler handler) {
+        UUID socket = client.getSessionId();
+        String userId = switchboard.userOf(socket);
+        if (userId == null) {
+            log.info("event {} from unauthenticated socket {} ({}): dropping the socket",
+                    event, socket, client.getRemoteAddress());
+            fail(client, ack, new SignalingException(ErrorCode.UNAUTHORIZED, "Not authenticated"));
+            client.disconnect();
+            return;
+        }
+        try {
+            Map<String, Object> result = handler.handle(socket, userId, payload);
+            if (ack.isAckRequested()) {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("ok", true);
+                body.putAll(result);
+                ack.sendAckData(body);
+            }
+        } catch (SignalingException e) {
+            log.debug("{} from user={} refused: {} {}", event, userId, e.code(), e.getMessage());
+            fail(client, ack, e);
+        } catch (RuntimeException e) {
+            log.error("{} from user={} failed", event, userId, e);
+            fail(client, ack, new SignalingException(ErrorCode.INTERNAL_ERROR, "Internal server error"));
+        }
+    }
+
+    private void fail(SocketIOClient client, AckRequest ack, SignalingException e) {
+        metrics.refused(e.code());
+        ErrorMessage error = ErrorMessage.of(e);
+        if (ack.isAckRequested()) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("ok", false);
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("code", error.code());
+            detail.put("message", error.message());
+            body.put("error", detail);
+            ack.sendAckData(body);
+        } else if (!e.answeredByEvent()) {
+            client.sendEvent(Events.ERROR, error);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.dialtone.signaling;
+
+import com.typesafe.config.Config;
+import dev.dialtone.common.Secrets;
+import java.time.Duration;
+
+/**
+ * The {@code dialtone.signaling} and {@code dialtone.auth} sections.
+ *
+ * @param host         listening address
+ * @param port         Socket.IO port
+ * @param ringTimeout  how long a call may ring unanswered
+ * @param pingInterval Engine.IO ping interval
+ * @param pingTimeout  Engine.IO ping timeout
+ * @param limits       input bounds
+ * @param auth         client token verification
+ */
+public record SignalingConfig(String host, int port, Duration ringTimeout, Duration pingInterval,
+                              Duration pingTimeout, Limits limits, Auth auth) {
+
+    /** Bounds on what one client may send. */
+    public record Limits(int maxSignalBytes, int maxCandidateBytes, int maxCheckOnline,
+                         int callsPerMinute, int maxSocketsPerUser) {
+    }
+
+    /**
+     * @param jwtSecret HS256 secret (never logged)
+     * @param userClaim claim holding the user id
+     * @param clockSkew tolerance for exp/nbf
+     */
+    public record Auth(String jwtSecret, String userClaim, Duration clockSkew) {
+        @Override
+        public String toString() {
+            return "Auth[userClaim=" + userClaim + ", clockSkew=" + clockSkew + "]";
+        }
+    }
+
+    public static SignalingConfig from(Config config) {
+        Config s = config.getConfig("dialtone.signaling");
+        Config l = s.getConfig("limits");
+        Config a = config.getConfig("dialtone.auth");
+        return new SignalingConfig(
+                s.getString("host"),
+                s.getInt("port"),
+                s.getDuration("ring-timeout"),
+                s.getDuration("ping-interval"),
+                s.getDuration("ping-timeout"),
+                new Limits(l.getInt("max-signal-bytes"), l.getInt("max-candidate-bytes"),
+                        l.getInt("max-check-online"), l.getInt("calls-per-minute"),
+                        l.getInt("max-sockets-per-user")),
+                new Auth(Secrets.orRandom(config, "dialtone.auth.jwt-secret", "DIALTONE_JWT_SECRET"),
+                        a.getString("user-claim"), a.getDuration("clock-skew")));
+    }
+}

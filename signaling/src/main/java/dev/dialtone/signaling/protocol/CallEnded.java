@@ -1,0 +1,10 @@
+package dev.dialtone.signaling.protocol;
+
+/** {@code callEnded}, server → the other party. */
+public record CallEnded(String from, String reason) {
+
+    public static final String HANGUP = "hangup";
+    public static final String DISCONNECTED = "disconnected";
+    public static final String NO_ANSWER = "no-answer";
+    public static final String ANSWERED_ELSEWHERE = "answered-elsewhere";
+}

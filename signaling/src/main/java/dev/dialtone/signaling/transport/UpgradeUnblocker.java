@@ -1,0 +1,90 @@
+package dev.dialtone.signaling.transport;
+
+import com.corundumstudio.socketio.Transport;
+import com.corundumstudio.socketio.handler.ClientHead;
+import com.corundumstudio.socketio.messages.PacketsMessage;
+import com.corundumstudio.socketio.protocol.Packet;
+import com.corundumstudio.socketio.protocol.PacketType;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Keeps the polling → websocket upgrade from stalling. netty-socketio answers the client's
+ * websocket probe with a single NOOP on the polling transport; when that NOOP completes a poll
+ * the client started before it read the probe's reply, the client starts one more poll, then
+ * pauses polling to upgrade and waits for that poll, which the server leaves open until the
+ * next ping (up to the ping interval, 25 s). Everything the client emits meanwhile waits with it.
+ *
+ * <p>Engine.IO's own servers answer every poll with a NOOP while an upgrade is under way; this
+ * handler does the same: between a probe ({@code 2probe} on the websocket) and the upgrade
+ * ({@code 5}), each poll of that session is completed with a NOOP.
+ */
+@Sharable
+public final class UpgradeUnblocker extends ChannelInboundHandlerAdapter {
+
+    private static final String PROBE = "2probe";
+    private static final String UPGRADE = "5";
+
+    /** Sessions between probe and upgrade. */
+    private final Map<UUID, ClientHead> upgrading = new ConcurrentHashMap<>();
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof PacketsMessage packets && packets.getTransport() == Transport.WEBSOCKET) {
+            trackUpgrade(packets);
+            ctx.fireChannelRead(msg);
+        } else if (msg instanceof FullHttpRequest request && HttpMethod.GET.equals(request.method())) {
+            UUID polling = pollingSession(request);
+            ctx.fireChannelRead(msg);
+            ClientHead client = polling == null ? null : upgrading.get(polling);
+            if (client != null) {
+                client.send(new Packet(PacketType.NOOP, client.getEngineIOVersion()), Transport.POLLING);
+            }
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Forgets a session that ends before it upgrades. */
+    public void forget(UUID session) {
+        upgrading.remove(session);
+    }
+
+    private void trackUpgrade(PacketsMessage packets) {
+        int size = packets.getContent().readableBytes();
+        if (size != PROBE.length() && size != UPGRADE.length()) {
+            return;
+        }
+        String content = packets.getContent().toString(StandardCharsets.UTF_8);
+        ClientHead client = packets.getClient();
+        if (PROBE.equals(content)) {
+            upgrading.put(client.getSessionId(), client);
+        } else if (UPGRADE.equals(content)) {
+            upgrading.remove(client.getSessionId());
+        }
+    }
+
+    /** The session id of an Engine.IO polling request, or null for anything else. */
+    private static UUID pollingSession(FullHttpRequest request) {
+        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+        List<String> transport = params.get("transport");
+        List<String> sid = params.get("sid");
+        if (transport == null || !"polling".equals(transport.get(0)) || sid == null) {
+            return null;
+        }
+        try {
+            return UUID.fromString(sid.get(0));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}
