@@ -9,7 +9,7 @@ import dev.dialtone.relay.auth.LongTermCredentials;
 import dev.dialtone.relay.auth.Nonces;
 import dev.dialtone.relay.policy.PeerAddressPolicy;
 import dev.dialtone.relay.server.ClientPackets;
-import dev.dialtone.relay.server.PeerReaders;
+import dev.dialtone.relay.server.PeerPackets;
 import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamConnection;
 import dev.dialtone.relay.server.StreamListener;
@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,11 +87,11 @@ public final class TurnServer implements AutoCloseable {
                 allocations,
                 new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
                 new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs()),
-                advertised, config.maxBytesPerSecond(), config.defaultLifetime(), config.maxLifetime(), clock,
-                new PeerReaders(workers, counters, clock)::start);
-        ClientPackets packets = new ClientPackets(allocations, requests, counters, clock);
+                advertised, config.maxBytesPerSecond(), config.defaultLifetime(), config.maxLifetime(), clock);
+        ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock);
+        PeerPackets peerPackets = new PeerPackets(counters, clock);
         try {
-            bind(packets, tlsContext());
+            bind(clientPackets, peerPackets, tlsContext());
         } catch (IOException e) {
             closeListeners();
             throw e;
@@ -111,15 +112,16 @@ public final class TurnServer implements AutoCloseable {
                 turn.realm());
     }
 
-    private void bind(ClientPackets packets, SSLContext tls) throws IOException {
+    private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls) throws IOException {
+        Function<StreamConnection.Accepted, StreamConnection> connections =
+                accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets);
         for (InetAddress address : config.listenAddresses()) {
             InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
-            udpListeners.add(new UdpListener(turnAddress, packets));
-            tcpListeners.add(new StreamListener(turnAddress, null, workers,
-                    accepted -> new StreamConnection(accepted, packets, allocations)));
+            udpListeners.add(new UdpListener(turnAddress, clientPackets, peerPackets));
+            tcpListeners.add(new StreamListener(turnAddress, null, workers, connections));
             if (tls != null) {
                 tlsListeners.add(new StreamListener(new InetSocketAddress(address, config.tlsPort()), tls, workers,
-                        accepted -> new StreamConnection(accepted, packets, allocations)));
+                        connections));
             }
         }
     }
@@ -176,11 +178,6 @@ public final class TurnServer implements AutoCloseable {
     /** Totals for metrics. */
     public RelayCounters counters() {
         return counters;
-    }
-
-    /** Where the UDP listeners are bound (one per listen address). */
-    public List<InetSocketAddress> udpAddresses() {
-        return udpListeners.stream().map(UdpListener::localAddress).toList();
     }
 
     /** Stops listening, deletes every allocation and waits up to 5 s for the relay's threads. */

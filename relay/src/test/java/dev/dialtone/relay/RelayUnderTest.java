@@ -63,7 +63,8 @@ public final class RelayUnderTest implements AutoCloseable {
         for (int attempt = 0; attempt < 50; attempt++) {
             try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 int candidate = tcp.getLocalPort();
-                try (DatagramSocket udp = new DatagramSocket(candidate, InetAddress.getLoopbackAddress())) {
+                try {
+                    new DatagramSocket(candidate, InetAddress.getLoopbackAddress()).close();
                     return candidate;
                 } catch (IOException taken) {
                     // UDP side in use: try another

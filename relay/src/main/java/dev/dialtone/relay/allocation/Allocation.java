@@ -10,11 +10,12 @@ import java.util.Arrays;
  * One client's relayed transport address (RFC 8656 section 2.2): its relay socket, lifetime,
  * permissions and channel bindings.
  *
- * <p>Two threads use an allocation: the one reading the client (requests, client-to-peer data)
- * and the one reading the relay socket (peer-to-client data). Permissions and channels are
- * copy-on-write arrays: the forwarding path reads a volatile array without locking and scans it
- * (a client has a handful of peers), while the rare changes synchronize on the allocation.
- * The counts are capped so that a client cannot make its own scan long or the table large.
+ * <p>Several threads may use an allocation: the one reading the client (requests, client-to-peer
+ * data), the one reading the relay socket (the same thread for UDP clients, a thread of its own
+ * for TCP/TLS clients) and the expiry sweep. Permissions and channels are copy-on-write arrays:
+ * the forwarding path reads a volatile array without locking and scans it (a client has a handful
+ * of peers), while the rare changes synchronize on the allocation. The counts are capped so that
+ * a client cannot make its own scan long.
  */
 public final class Allocation {
 
@@ -30,7 +31,7 @@ public final class Allocation {
     private final String userId;
     private final DatagramChannel relaySocket;
     private final InetSocketAddress relayedAddress;
-    private final ClientSink client;
+    private final ClientTransport client;
     private final BandwidthLimiter toPeer;
     private final BandwidthLimiter toClient;
     private final byte[] allocateTransactionId;
@@ -42,7 +43,7 @@ public final class Allocation {
     private InetSocketAddress lastSendPeer;
 
     public Allocation(FiveTuple fiveTuple, String username, String userId, DatagramChannel relaySocket,
-                      InetSocketAddress relayedAddress, ClientSink client, long bytesPerSecond,
+                      InetSocketAddress relayedAddress, ClientTransport client, long bytesPerSecond,
                       byte[] allocateTransactionId, long now, long lifetimeMillis) {
         this.fiveTuple = fiveTuple;
         this.username = username;
@@ -77,7 +78,7 @@ public final class Allocation {
         return relayedAddress;
     }
 
-    public ClientSink client() {
+    public ClientTransport client() {
         return client;
     }
 

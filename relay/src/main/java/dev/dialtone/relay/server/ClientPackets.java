@@ -4,7 +4,7 @@ import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
 import dev.dialtone.relay.allocation.ChannelBinding;
-import dev.dialtone.relay.allocation.ClientSink;
+import dev.dialtone.relay.allocation.ClientTransport;
 import dev.dialtone.relay.allocation.FiveTuple;
 import dev.dialtone.relay.stun.ChannelData;
 import dev.dialtone.relay.stun.Stun;
@@ -45,7 +45,7 @@ public final class ClientPackets {
      * Handles the {@code length} bytes at the start of {@code packet}, received on {@code from};
      * answers go to {@code client}. The buffer's position and limit are changed.
      */
-    public void onPacket(FiveTuple from, ByteBuffer packet, int length, ClientSink client) throws IOException {
+    public void onPacket(FiveTuple from, ByteBuffer packet, int length, ClientTransport client) throws IOException {
         if (length >= ChannelData.HEADER_LENGTH && ChannelData.startsChannelData(packet.get(0))) {
             forwardChannelData(from, packet, length);
         } else if (!Stun.isMessage(packet, 0, length)) {

@@ -2,7 +2,7 @@ package dev.dialtone.relay.server;
 
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
-import dev.dialtone.relay.allocation.ClientSink;
+import dev.dialtone.relay.allocation.ClientTransport;
 import dev.dialtone.relay.allocation.FiveTuple;
 import dev.dialtone.relay.allocation.RelayPorts;
 import dev.dialtone.relay.auth.LongTermCredentials;
@@ -16,11 +16,11 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.function.Consumer;
 import org.ice4j.attribute.AttributeFactory;
 import org.ice4j.attribute.UnknownAttributesAttribute;
 import org.ice4j.message.Message;
@@ -49,16 +49,13 @@ public final class RequestHandler {
     private final Duration defaultLifetime;
     private final Duration maxLifetime;
     private final Clock clock;
-    private final Consumer<Allocation> onAllocated;
 
     /**
      * @param advertisedAddress what XOR-RELAYED-ADDRESS says: the external IP or the relay address
-     * @param onAllocated       starts forwarding for a new allocation
      */
     public RequestHandler(LongTermCredentials credentials, AllocationTable allocations, RelayPorts ports,
                           PeerAddressPolicy peerPolicy, InetAddress advertisedAddress, long bytesPerSecond,
-                          Duration defaultLifetime, Duration maxLifetime, Clock clock,
-                          Consumer<Allocation> onAllocated) {
+                          Duration defaultLifetime, Duration maxLifetime, Clock clock) {
         this.credentials = credentials;
         this.allocations = allocations;
         this.ports = ports;
@@ -68,16 +65,18 @@ public final class RequestHandler {
         this.defaultLifetime = defaultLifetime;
         this.maxLifetime = maxLifetime;
         this.clock = clock;
-        this.onAllocated = onAllocated;
+        // ice4j loads its configuration (Kotlin, jicoco-config) on the first TransportAddress it
+        // makes, which takes a noticeable moment: pay it at start, not in the first client's request
+        Responses.xorMapped(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new byte[Stun.TRANSACTION_ID_LENGTH]);
     }
 
     /**
      * The answer to the STUN message {@code raw} received on {@code from}, or null when none is
      * due (indications, responses, undecodable bytes).
      *
-     * @param client how the client is reached, kept by a new allocation
+     * @param client how the client is reached; a new allocation keeps it and relays through it
      */
-    public byte[] handle(FiveTuple from, byte[] raw, ClientSink client) {
+    public byte[] handle(FiveTuple from, byte[] raw, ClientTransport client) {
         int type = Stun.messageType(ByteBuffer.wrap(raw), 0);
         if (!Message.isRequestType((char) type)) {
             return null;
@@ -133,7 +132,7 @@ public final class RequestHandler {
         return channelBind(exchange, request, allocation);
     }
 
-    private byte[] allocate(Exchange exchange, StunRequest request, FiveTuple from, ClientSink client) {
+    private byte[] allocate(Exchange exchange, StunRequest request, FiveTuple from, ClientTransport client) {
         Accepted user = exchange.user();
         byte[] transactionId = exchange.transactionId();
         Allocation existing = allocations.find(from);
@@ -162,7 +161,7 @@ public final class RequestHandler {
         Allocation allocation;
         try {
             allocation = allocations.add(from, user.userId(), () -> {
-                var socket = ports.bind(evenPort);
+                DatagramChannel socket = ports.bind(evenPort);
                 int port = ((InetSocketAddress) socket.getLocalAddress()).getPort();
                 return new Allocation(from, user.username(), user.userId(), socket,
                         new InetSocketAddress(advertisedAddress, port), client, bytesPerSecond,
@@ -181,7 +180,7 @@ public final class RequestHandler {
         allocation.rememberAllocateResponse(exchange.reply(response));
         log.info("allocated {} for user {} from {}, lifetime {} s", allocation.relayedAddress(), user.userId(),
                 from, lifetime / 1000);
-        onAllocated.accept(allocation);
+        client.relayFor(allocation);
         return allocation.allocateResponse();
     }
 

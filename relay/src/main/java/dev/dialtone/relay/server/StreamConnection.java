@@ -2,7 +2,7 @@ package dev.dialtone.relay.server;
 
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
-import dev.dialtone.relay.allocation.ClientSink;
+import dev.dialtone.relay.allocation.ClientTransport;
 import dev.dialtone.relay.allocation.FiveTuple;
 import dev.dialtone.relay.allocation.Transport;
 import dev.dialtone.relay.stun.ChannelData;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * back to back, ChannelData padded to 4 bytes. The connection is the allocation's 5-tuple, so
  * closing it deletes the allocation.
  */
-public final class StreamConnection implements ClientSink, AutoCloseable {
+public final class StreamConnection implements ClientTransport, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
     /** A connection must authenticate and allocate in this time, and stay busy while it has none. */
@@ -34,18 +34,23 @@ public final class StreamConnection implements ClientSink, AutoCloseable {
     private final FiveTuple fiveTuple;
     private final ClientPackets packets;
     private final AllocationTable allocations;
+    private final Workers workers;
+    private final PeerPackets peerPackets;
     private final byte[] frame = new byte[MAX_FRAME];
     private final ByteBuffer frameBuffer = ByteBuffer.wrap(frame);
     /** Writes come from this connection's thread and its allocation's relay thread. */
     private final Object writeLock = new Object();
     private final byte[] outgoing = new byte[MAX_FRAME + 48];
 
-    public StreamConnection(Accepted accepted, ClientPackets packets, AllocationTable allocations) {
+    public StreamConnection(Accepted accepted, ClientPackets packets, AllocationTable allocations, Workers workers,
+                     PeerPackets peerPackets) {
         this.socket = accepted.socket();
         this.fiveTuple = new FiveTuple((InetSocketAddress) accepted.socket().getRemoteSocketAddress(),
                 accepted.local(), accepted.transport());
         this.packets = packets;
         this.allocations = allocations;
+        this.workers = workers;
+        this.peerPackets = peerPackets;
     }
 
     /** Reads frames until the client goes away, then deletes the allocation it made. */
@@ -118,6 +123,11 @@ public final class StreamConnection implements ClientSink, AutoCloseable {
             OutputStream out = socket.getOutputStream();
             out.write(outgoing, 0, length);
         }
+    }
+
+    @Override
+    public void relayFor(Allocation allocation) {
+        workers.start("relay-peer-" + allocation.relayedAddress().getPort(), new PeerReader(allocation, peerPackets));
     }
 
     @Override

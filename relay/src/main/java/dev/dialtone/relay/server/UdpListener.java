@@ -1,68 +1,111 @@
 package dev.dialtone.relay.server;
 
-import dev.dialtone.relay.allocation.ClientSink;
+import dev.dialtone.relay.allocation.Allocation;
+import dev.dialtone.relay.allocation.ClientTransport;
 import dev.dialtone.relay.allocation.FiveTuple;
 import dev.dialtone.relay.allocation.Transport;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * STUN/TURN over UDP on one address: one socket, one thread blocked in {@code receive}, every
- * datagram handed to {@link ClientPackets}. A blocking receive costs one system call per packet
- * and no selector; the socket is also how the relay sends to its UDP clients.
+ * STUN/TURN over UDP on one address, and the relay sockets of every allocation made through it:
+ * one thread, one selector, one loop. Client packets go to {@link ClientPackets}, peer packets to
+ * {@link PeerPackets}, and every answer or relayed datagram leaves through this listener's socket.
+ *
+ * <p>One thread owning both directions means no lock between them and no thread switch per
+ * packet; under load each wake-up drains a batch from every ready socket.
  */
-public final class UdpListener implements ClientSink, AutoCloseable {
+public final class UdpListener implements ClientTransport, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(UdpListener.class);
     private static final int RECEIVE_BUFFER = 4 << 20;
+    /** Datagrams read from one socket before the others get their turn. */
+    private static final int BATCH = 32;
+    /** Cancelled relay sockets are released at the next select; this bounds how long that waits. */
+    private static final long SELECT_TIMEOUT_MILLIS = 1000;
 
+    private final Selector selector;
     private final DatagramChannel socket;
     private final InetSocketAddress local;
-    private final ClientPackets packets;
+    private final ClientPackets clientPackets;
+    private final PeerPackets peerPackets;
     /** Largest UDP payload; anything bigger cannot arrive. */
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(65_535);
+    private final ByteBuffer clientBuffer = ByteBuffer.allocateDirect(65_535);
+    private final ByteBuffer peerBuffer = PeerPackets.newBuffer();
 
     /** Binds now, so that a taken port fails the start. */
-    public UdpListener(InetSocketAddress address, ClientPackets packets) throws IOException {
-        this.socket = DatagramChannel.open(address.getAddress() instanceof java.net.Inet6Address
+    public UdpListener(InetSocketAddress address, ClientPackets clientPackets, PeerPackets peerPackets)
+            throws IOException {
+        this.socket = DatagramChannel.open(address.getAddress() instanceof Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
             socket.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
             socket.bind(address);
+            socket.configureBlocking(false);
+            this.selector = Selector.open();
+            socket.register(selector, SelectionKey.OP_READ);
         } catch (IOException e) {
             socket.close();
             throw new IOException("cannot listen on UDP " + address + ": " + e.getMessage(), e);
         }
         this.local = (InetSocketAddress) socket.getLocalAddress();
-        this.packets = packets;
+        this.clientPackets = clientPackets;
+        this.peerPackets = peerPackets;
     }
 
     public InetSocketAddress localAddress() {
         return local;
     }
 
-    /** The receive loop; returns when the socket is closed. */
+    /** The loop; returns when the listener is closed. */
     public void run() {
-        while (true) {
-            try {
-                buffer.clear();
-                InetSocketAddress from = (InetSocketAddress) socket.receive(buffer);
-                int length = buffer.position();
-                packets.onPacket(new FiveTuple(from, local, Transport.UDP), buffer, length, this);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException | RuntimeException e) {
-                // one bad packet or failed answer must not stop the listener
-                log.debug("UDP {}: packet dropped: {}", local, e.toString());
+        try {
+            while (true) {
+                selector.select(this::onReady, SELECT_TIMEOUT_MILLIS);
             }
+        } catch (ClosedSelectorException | IOException e) {
+            log.debug("UDP {} stopped: {}", local, e.toString());
         }
+    }
+
+    private void onReady(SelectionKey key) {
+        try {
+            if (key.attachment() instanceof Allocation allocation) {
+                for (int i = 0; i < BATCH && peerPackets.receive(allocation, peerBuffer); i++) {
+                    // relayed to the client inside receive
+                }
+            } else {
+                for (int i = 0; i < BATCH && receiveFromClient(); i++) {
+                    // handled inside receiveFromClient
+                }
+            }
+        } catch (ClosedChannelException e) {
+            key.cancel(); // an allocation ended; the listener's own socket closes only with the selector
+        } catch (IOException | RuntimeException e) {
+            // one bad packet or failed answer must not stop the listener
+            log.debug("UDP {}: packet dropped: {}", local, e.toString());
+        }
+    }
+
+    private boolean receiveFromClient() throws IOException {
+        clientBuffer.clear();
+        InetSocketAddress from = (InetSocketAddress) socket.receive(clientBuffer);
+        if (from == null) {
+            return false;
+        }
+        clientPackets.onPacket(new FiveTuple(from, local, Transport.UDP), clientBuffer, clientBuffer.position(), this);
+        return true;
     }
 
     @Override
@@ -70,8 +113,21 @@ public final class UdpListener implements ClientSink, AutoCloseable {
         socket.send(frame, client);
     }
 
+    /** Called on this listener's loop (the Allocate came in through it), so it may register at once. */
+    @Override
+    public void relayFor(Allocation allocation) {
+        try {
+            allocation.relaySocket().configureBlocking(false);
+            allocation.relaySocket().register(selector, SelectionKey.OP_READ, allocation);
+        } catch (IOException e) {
+            log.warn("{}: cannot watch the relay socket, nothing will be relayed to the client: {}",
+                    allocation, e.toString());
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        selector.close();
         socket.close();
     }
 }

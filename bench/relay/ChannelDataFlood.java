@@ -1,0 +1,138 @@
+import dev.dialtone.common.TurnCredentials;
+import dev.dialtone.common.TurnRestSecret;
+import dev.dialtone.relay.auth.LongTermCredentials;
+import dev.dialtone.relay.stun.MessageIntegrity;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.ice4j.Transport;
+import org.ice4j.TransportAddress;
+import org.ice4j.attribute.Attribute;
+import org.ice4j.attribute.AttributeFactory;
+import org.ice4j.attribute.ErrorCodeAttribute;
+import org.ice4j.attribute.NonceAttribute;
+import org.ice4j.attribute.RealmAttribute;
+import org.ice4j.message.Message;
+import org.ice4j.message.MessageFactory;
+
+/**
+ * A load generator that can saturate a TURN relay (any: coturn or Dialtone): it makes N
+ * allocations over UDP with TURN REST credentials, binds a channel from each to one local sink,
+ * then sends ChannelData round-robin as fast as it can (or at a given rate) for a bounded time
+ * and packet count, and counts what reaches the sink. Loopback targets only.
+ *
+ * Usage: java -cp CLASSPATH ChannelDataFlood.java HOST PORT SECRET ALLOCATIONS SECONDS MAX_PACKETS PAYLOAD [RATE]
+ *   RATE: packets/s to offer, 0 (default) = as fast as the generator can send.
+ * Prints one line: offered, relayed (received at the sink), loss, relayed packets/s.
+ */
+public class ChannelDataFlood {
+
+    public static void main(String[] args) throws Exception {
+        String host = args[0];
+        if (!host.startsWith("127.")) {
+            throw new IllegalArgumentException("loopback targets only");
+        }
+        InetSocketAddress server = new InetSocketAddress(host, Integer.parseInt(args[1]));
+        TurnRestSecret secret = new TurnRestSecret(args[2]);
+        int allocations = Integer.parseInt(args[3]);
+        Duration duration = Duration.ofSeconds(Long.parseLong(args[4]));
+        long maxPackets = Long.parseLong(args[5]);
+        int payload = Integer.parseInt(args[6]);
+        long rate = args.length > 7 ? Long.parseLong(args[7]) : 0;
+
+        DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        sink.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        InetSocketAddress sinkAddress = (InetSocketAddress) sink.getLocalAddress();
+        List<DatagramChannel> clients = new ArrayList<>();
+        for (int i = 0; i < allocations; i++) {
+            DatagramChannel client = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+            client.socket().setSoTimeout(3000);
+            client.connect(server);
+            allocateAndBind(client, secret.mint("flood" + i, Duration.ofHours(1), Clock.systemUTC()), sinkAddress);
+            clients.add(client);
+        }
+
+        AtomicLong received = new AtomicLong();
+        Thread counter = new Thread(() -> {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(65_535);
+            try {
+                while (true) {
+                    sink.receive(buffer.clear());
+                    received.incrementAndGet();
+                }
+            } catch (java.io.IOException closed) {
+                // end of the run
+            }
+        });
+        counter.setDaemon(true);
+        counter.start();
+
+        ByteBuffer frame = ByteBuffer.allocateDirect(4 + payload);
+        frame.putShort((short) 0x4000).putShort((short) payload).put(new byte[payload]).flip();
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        long sent = 0;
+        while (sent < maxPackets) {
+            long now = System.nanoTime();
+            if (now >= end) {
+                break;
+            }
+            if (rate > 0 && sent > (now - start) * rate / 1_000_000_000L) {
+                Thread.onSpinWait();
+                continue;
+            }
+            clients.get((int) (sent % allocations)).write(frame.rewind());
+            sent++;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Thread.sleep(500); // let the last packets through
+        long got = received.get();
+        sink.close();
+        System.out.printf("flood: allocations=%d payload=%d offered=%d in %.2fs (%.0f pkt/s) relayed=%d loss=%.2f%% relayed_rate=%.0f pkt/s%n",
+                allocations, payload, sent, seconds, sent / seconds, got, 100.0 * (sent - got) / Math.max(1, sent), got / seconds);
+    }
+
+    /** Allocate (answering the 401 challenge) and bind channel 0x4000 to the sink. */
+    private static void allocateAndBind(DatagramChannel client, TurnCredentials credentials, InetSocketAddress sink)
+            throws Exception {
+        Message challenge = exchange(client, MessageFactory.createAllocateRequest((byte) 17, false), null);
+        String realm = new String(((RealmAttribute) challenge.getAttribute(Attribute.REALM)).getRealm(), StandardCharsets.UTF_8);
+        String nonce = new String(((NonceAttribute) challenge.getAttribute(Attribute.NONCE)).getNonce(), StandardCharsets.UTF_8);
+        byte[] key = LongTermCredentials.key(credentials.username(), realm, credentials.credential());
+        check(exchange(client, signed(MessageFactory.createAllocateRequest((byte) 17, false), credentials, realm, nonce), key));
+        byte[] id = new byte[12];
+        check(exchange(client, signed(MessageFactory.createChannelBindRequest((char) 0x4000,
+                new TransportAddress(sink, Transport.UDP), id), credentials, realm, nonce), key));
+    }
+
+    private static Message signed(Message request, TurnCredentials credentials, String realm, String nonce) throws Exception {
+        request.putAttribute(AttributeFactory.createUsernameAttribute(credentials.username()));
+        request.putAttribute(AttributeFactory.createRealmAttribute(realm.getBytes(StandardCharsets.UTF_8)));
+        request.putAttribute(AttributeFactory.createNonceAttribute(nonce.getBytes(StandardCharsets.UTF_8)));
+        return request;
+    }
+
+    private static void check(Message response) {
+        if (response.getAttribute(Attribute.ERROR_CODE) instanceof ErrorCodeAttribute error) {
+            throw new IllegalStateException("relay refused: " + (error.getErrorClass() * 100 + error.getErrorNumber()));
+        }
+    }
+
+    private static Message exchange(DatagramChannel client, Message request, byte[] key) throws Exception {
+        byte[] id = new byte[12];
+        ThreadLocalRandom.current().nextBytes(id);
+        request.setTransactionID(id);
+        client.write(ByteBuffer.wrap(MessageIntegrity.seal(request.encode(null), key)));
+        byte[] buffer = new byte[2048];
+        java.net.DatagramPacket packet = new java.net.DatagramPacket(buffer, buffer.length);
+        client.socket().receive(packet);
+        return Message.decode(buffer, 0, packet.getLength());
+    }
+}

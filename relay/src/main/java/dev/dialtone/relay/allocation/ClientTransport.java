@@ -1,0 +1,22 @@
+package dev.dialtone.relay.allocation;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * How the relay reaches clients: a UDP listener socket (one for all its clients, hence the
+ * address) or one TCP/TLS connection (which ignores it). One per transport endpoint, not per
+ * packet, so forwarding creates none.
+ */
+public interface ClientTransport {
+
+    /** Sends the bytes between position and limit as one datagram or stream frame. */
+    void send(ByteBuffer frame, InetSocketAddress client) throws IOException;
+
+    /**
+     * Starts passing what peers send to {@code allocation}'s relay socket on to its client, in
+     * whatever loop this transport runs; it stops when the relay socket is closed.
+     */
+    void relayFor(Allocation allocation);
+}
