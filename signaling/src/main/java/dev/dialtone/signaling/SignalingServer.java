@@ -93,6 +93,7 @@ public final class SignalingServer implements AutoCloseable {
             protected void addSocketioHandlers(ChannelPipeline pipeline) {
                 super.addSocketioHandlers(pipeline);
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
+                pipeline.addBefore(PACKET_HANDLER, "dialtonePollingFlush", pollingFlush);
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", gate);
             }
         });
@@ -100,6 +101,7 @@ public final class SignalingServer implements AutoCloseable {
         namespace.addAuthTokenListener(this::authenticate);
         namespace.addDisconnectListener(client -> {
             upgrades.forget(client.getSessionId());
+            pollingFlush.forget(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
             switchboard.disconnect(client.getSessionId());
         });
