@@ -178,6 +178,11 @@ class TurnProtocolTest {
             byte[] frame = client.receiveRaw();
             assertEquals(0x4001, ByteBuffer.wrap(frame).getShort(0) & 0xFFFF);
             assertEquals("back on channel", new String(frame, 4, ByteBuffer.wrap(frame).getShort(2)));
+            // The relay counts a packet once its send returned, which may be just after it arrived.
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (relay.server.counters().relayedPackets() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
             assertEquals(4, relay.server.counters().relayedPackets());
         }
     }
