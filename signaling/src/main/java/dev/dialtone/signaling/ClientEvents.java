@@ -3,7 +3,7 @@ package dev.dialtone.signaling;
 import com.corundumstudio.socketio.AckRequest;
 import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
-import dev.dialtone.signaling.call.Switchboard;
+import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.ErrorCode;
 import dev.dialtone.signaling.protocol.ErrorMessage;
@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Binds the client → server events to the switchboard: find the socket's user, check the
+ * Binds the client → server events to the sessions: find the socket's user, check the
  * payload, act, and answer exactly once (the ack if asked for, else an {@code error} event on
  * failure). An event from a socket that never authenticated is answered UNAUTHORIZED and the
  * socket is dropped: netty-socketio dispatches events even for refused CONNECTs.
@@ -35,17 +35,17 @@ final class ClientEvents {
         Map<String, Object> handle(UUID socket, String userId, Object payload);
     }
 
-    private final Switchboard switchboard;
+    private final CallSessions sessions;
     private final Requests requests;
     private final CallRateLimiter callRate;
     private final IceServerMint mint;
     private final SignalingMetrics metrics;
     private final PollingFlush pollingFlush;
 
-    ClientEvents(Switchboard switchboard, Requests requests, CallRateLimiter callRate, IceServerMint mint,
+    ClientEvents(CallSessions sessions, Requests requests, CallRateLimiter callRate, IceServerMint mint,
                  SignalingMetrics metrics, PollingFlush pollingFlush) {
         this.pollingFlush = pollingFlush;
-        this.switchboard = switchboard;
+        this.sessions = sessions;
         this.requests = requests;
         this.callRate = callRate;
         this.mint = mint;
@@ -56,19 +56,19 @@ final class ClientEvents {
         on(namespace, Events.CALL_USER, this::callUser);
         on(namespace, Events.ANSWER_CALL, (socket, user, payload) -> {
             Requests.AnswerCall req = requests.answerCall(payload);
-            return Map.of("callId", switchboard.answer(socket, req.to(), req.signalData()));
+            return Map.of("callId", sessions.answer(socket, req.to(), req.signalData()));
         });
         on(namespace, Events.REJECT_CALL, (socket, user, payload) -> {
-            switchboard.reject(socket, requests.toPeer(payload).to());
+            sessions.reject(socket, requests.toPeer(payload).to());
             return Map.of();
         });
         on(namespace, Events.END_CALL, (socket, user, payload) -> {
-            switchboard.end(socket, requests.toPeer(payload).to());
+            sessions.end(socket, requests.toPeer(payload).to());
             return Map.of();
         });
         on(namespace, Events.ICE_CANDIDATE, (socket, user, payload) -> {
             Requests.Candidate req = requests.candidate(payload);
-            switchboard.relayCandidate(socket, req.to(), req.candidate());
+            sessions.relayCandidate(socket, req.to(), req.candidate());
             return Map.of();
         });
         on(namespace, Events.GET_ICE_SERVERS, (socket, user, payload) -> {
@@ -76,7 +76,7 @@ final class ClientEvents {
             return Map.of("iceServers", list.iceServers(), "ttl", list.ttl());
         });
         on(namespace, Events.CHECK_ONLINE, (socket, user, payload) ->
-                Map.of("online", switchboard.online(requests.checkOnline(payload).userIds())));
+                Map.of("online", sessions.online(requests.checkOnline(payload).userIds())));
     }
 
     private Map<String, Object> callUser(UUID socket, String userId, Object payload) {
@@ -84,7 +84,7 @@ final class ClientEvents {
         if (!callRate.tryAcquire(userId)) {
             throw new SignalingException(ErrorCode.RATE_LIMITED, "Too many calls; try again later");
         }
-        return Map.of("callId", switchboard.placeCall(socket, req.to(), req.callType(), req.signalData()));
+        return Map.of("callId", sessions.placeCall(socket, req.to(), req.callType(), req.signalData()));
     }
 
     private void on(SocketIONamespace namespace, String event, Handler handler) {
@@ -94,7 +94,7 @@ final class ClientEvents {
 
     private void dispatch(String event, SocketIOClient client, Object payload, AckRequest ack, Handler handler) {
         UUID socket = client.getSessionId();
-        String userId = switchboard.userOf(socket);
+        String userId = sessions.userOf(socket);
         if (userId == null) {
             log.info("event {} from unauthenticated socket {} ({}): dropping the socket",
                     event, socket, client.getRemoteAddress());

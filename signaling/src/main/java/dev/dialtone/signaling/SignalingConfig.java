@@ -2,6 +2,7 @@ package dev.dialtone.signaling;
 
 import com.typesafe.config.Config;
 import dev.dialtone.common.Secrets;
+import dev.dialtone.signaling.cluster.ClusterConfig;
 import java.time.Duration;
 
 /**
@@ -14,9 +15,10 @@ import java.time.Duration;
  * @param pingTimeout  Engine.IO ping timeout
  * @param limits       input bounds
  * @param auth         client token verification
+ * @param cluster      the Redis shared with other nodes, if any
  */
 public record SignalingConfig(String host, int port, Duration ringTimeout, Duration pingInterval,
-                              Duration pingTimeout, Limits limits, Auth auth) {
+                              Duration pingTimeout, Limits limits, Auth auth, ClusterConfig cluster) {
 
     /** Bounds on what one client may send. */
     public record Limits(int maxSignalBytes, int maxCandidateBytes, int maxCheckOnline,
@@ -49,6 +51,7 @@ public record SignalingConfig(String host, int port, Duration ringTimeout, Durat
                         l.getInt("max-check-online"), l.getInt("calls-per-minute"),
                         l.getInt("max-sockets-per-user")),
                 new Auth(Secrets.orRandom(config, "dialtone.auth.jwt-secret", "DIALTONE_JWT_SECRET"),
-                        a.getString("user-claim"), a.getDuration("clock-skew")));
+                        a.getString("user-claim"), a.getDuration("clock-skew")),
+                ClusterConfig.from(config));
     }
 }

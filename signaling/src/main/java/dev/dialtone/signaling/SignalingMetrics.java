@@ -1,7 +1,7 @@
 package dev.dialtone.signaling;
 
 import dev.dialtone.signaling.call.CallListener;
-import dev.dialtone.signaling.call.Switchboard;
+import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.protocol.ErrorCode;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -33,7 +33,7 @@ public final class SignalingMetrics implements CallListener {
     }
 
     /** Gauges read from the live state when scraped. */
-    void observe(PrometheusRegistry registry, IntSupplier sockets, Supplier<Switchboard.Stats> stats) {
+    void observe(PrometheusRegistry registry, IntSupplier sockets, Supplier<CallSessions.Stats> stats) {
         GaugeWithCallback.builder().name("dialtone_signaling_connections")
                 .help("Connected Socket.IO clients").callback(cb -> cb.call(sockets.getAsInt())).register(registry);
         GaugeWithCallback.builder().name("dialtone_signaling_users")
@@ -42,7 +42,7 @@ public final class SignalingMetrics implements CallListener {
         GaugeWithCallback.builder().name("dialtone_signaling_calls")
                 .help("Live calls, by state").labelNames("state")
                 .callback(cb -> {
-                    Switchboard.Stats s = stats.get();
+                    CallSessions.Stats s = stats.get();
                     cb.call(s.ringing(), "ringing");
                     cb.call(s.calls() - s.ringing(), "connected");
                 }).register(registry);

@@ -12,9 +12,11 @@ import com.corundumstudio.socketio.namespace.Namespace;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.signaling.auth.ConnectGate;
 import dev.dialtone.signaling.auth.TokenVerifier;
+import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.Delivery;
 import dev.dialtone.signaling.call.Switchboard;
 import dev.dialtone.signaling.call.Timers;
+import dev.dialtone.signaling.cluster.RedisCallSessions;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.Requests;
@@ -41,7 +43,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Socket.IO call signaling service: netty-socketio, JWT handshake auth, and the call
- * protocol of docs/signaling-protocol.md on top of a {@link Switchboard}.
+ * protocol of docs/signaling-protocol.md on top of {@link CallSessions}: a {@link Switchboard} in
+ * memory, or {@link RedisCallSessions} shared with other nodes when {@code dialtone.cluster.redis-url}
+ * is set (docs/cluster.md).
  */
 public final class SignalingServer implements AutoCloseable {
 
@@ -56,7 +60,7 @@ public final class SignalingServer implements AutoCloseable {
 
     private final SignalingConfig config;
     private final SocketIOServer server;
-    private final Switchboard switchboard;
+    private final CallSessions sessions;
     private final TokenVerifier tokens;
     private final IceServerMint mint;
     private final ScheduledThreadPoolExecutor timers;
@@ -79,14 +83,17 @@ public final class SignalingServer implements AutoCloseable {
         this.pollingFlush = new PollingFlush(timers);
         this.server = new SocketIOServer(socketIoConfiguration(config));
         this.metrics = new SignalingMetrics(registry);
-        this.switchboard = new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
-                config.limits().maxSocketsPerUser(), mint::serversFor, metrics, System::nanoTime);
-        metrics.observe(registry, () -> server.getAllClients().size(), switchboard::stats);
+        this.sessions = config.cluster().enabled()
+                ? new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
+                        config.limits().maxSocketsPerUser(), mint::serversFor, metrics)
+                : new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
+                        config.limits().maxSocketsPerUser(), mint::serversFor, metrics, System::nanoTime);
+        metrics.observe(registry, () -> server.getAllClients().size(), sessions::stats);
 
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
         timers.scheduleWithFixedDelay(callRate::purgeIdle, 1, 1, TimeUnit.MINUTES);
 
-        ConnectGate gate = new ConnectGate(s -> switchboard.userOf(s) != null, this::welcomeIfAdmitted);
+        ConnectGate gate = new ConnectGate(s -> sessions.userOf(s) != null, this::welcomeIfAdmitted);
         UpgradeUnblocker upgrades = new UpgradeUnblocker();
         server.setPipelineFactory(new SocketIOChannelInitializer() {
             @Override
@@ -103,9 +110,9 @@ public final class SignalingServer implements AutoCloseable {
             upgrades.forget(client.getSessionId());
             pollingFlush.forget(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
-            switchboard.disconnect(client.getSessionId());
+            sessions.disconnect(client.getSessionId());
         });
-        new ClientEvents(switchboard, new Requests(config.limits()), callRate, mint, metrics, pollingFlush)
+        new ClientEvents(sessions, new Requests(config.limits()), callRate, mint, metrics, pollingFlush)
                 .register(namespace);
     }
 
@@ -115,8 +122,8 @@ public final class SignalingServer implements AutoCloseable {
         log.info("signaling listening on {}:{} (websocket, polling)", config.host(), config.port());
     }
 
-    public Switchboard switchboard() {
-        return switchboard;
+    public CallSessions sessions() {
+        return sessions;
     }
 
     /**
@@ -124,7 +131,7 @@ public final class SignalingServer implements AutoCloseable {
      * {@code flush} to reach the clients, then stops.
      */
     public void drain(Duration flush) {
-        switchboard.endAll();
+        sessions.endAll();
         try {
             Thread.sleep(flush.toMillis());
         } catch (InterruptedException e) {
@@ -136,12 +143,13 @@ public final class SignalingServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        sessions.close();
         timers.shutdownNow();
     }
 
     private AuthTokenResult authenticate(Object authData, SocketIOClient client) {
         UUID socket = client.getSessionId();
-        if (switchboard.userOf(socket) != null) {
+        if (sessions.userOf(socket) != null) {
             log.info("auth refused: socket {} is already authenticated", socket);
             return new AuthTokenResult(false, AUTH_ERROR);
         }
@@ -156,7 +164,7 @@ public final class SignalingServer implements AutoCloseable {
                     client.getRemoteAddress());
             return new AuthTokenResult(false, AUTH_ERROR);
         }
-        if (!switchboard.connect(socket, user.get())) {
+        if (!sessions.connect(socket, user.get())) {
             log.info("auth refused: user={} already has {} sockets", user.get(), config.limits().maxSocketsPerUser());
             return new AuthTokenResult(false, Map.of("message", "Too many connections for this user"));
         }
@@ -170,7 +178,7 @@ public final class SignalingServer implements AutoCloseable {
         if (!awaitingWelcome.remove(socket)) {
             return;
         }
-        String user = switchboard.userOf(socket);
+        String user = sessions.userOf(socket);
         SocketIOClient client = server.getClient(socket);
         if (user != null && client != null) {
             client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));

@@ -31,15 +31,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who is connected and who is in which call: the one place that owns presence and call sessions
- * of this node. Every operation takes the lock, decides, updates the indexes, and hands the
+ * Who is connected and who is in which call, for a single node: the one place that owns presence
+ * and call sessions in memory. Every operation takes the lock, decides, updates the indexes, and hands the
  * resulting events to the {@link Outbox} after the lock is released, so sockets never run under it.
  *
  * <p>Invariants: a user is in at most one call; every live call is in {@code calls} and under
  * both its users in {@code callByUser}; ending a call removes all three entries and its timer; a
  * user with no socket has no entry in {@code socketsByUser}.
  */
-public final class Switchboard {
+public final class Switchboard implements CallSessions {
 
     private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
 
@@ -71,6 +71,7 @@ public final class Switchboard {
     }
 
     /** Registers an authenticated socket; false when the user already holds too many. */
+    @Override
     public boolean connect(UUID socket, String userId) {
         lock.lock();
         try {
@@ -87,11 +88,13 @@ public final class Switchboard {
     }
 
     /** The user an authenticated socket belongs to, or null. */
+    @Override
     public String userOf(UUID socket) {
         return userBySocket.get(socket);
     }
 
     /** Forgets a socket; the other party of its call learns of it when it was the last socket there. */
+    @Override
     public void disconnect(UUID socket) {
         act(out -> {
             String userId = userBySocket.remove(socket);
@@ -128,6 +131,7 @@ public final class Switchboard {
      *
      * @return the new call's id
      */
+    @Override
     public String placeCall(UUID socket, String calleeId, CallType type, Object offer) {
         return decide(out -> {
             String callerId = authenticated(socket);
@@ -160,6 +164,7 @@ public final class Switchboard {
     }
 
     /** The first callee socket to answer wins; the callee's other sockets stop ringing. */
+    @Override
     public String answer(UUID socket, String callerId, Object answer) {
         return decide(out -> {
             Call call = ringingCallFrom(socket, callerId);
@@ -177,6 +182,7 @@ public final class Switchboard {
     }
 
     /** Declines a ringing call: the caller gets {@code callRejected declined}. */
+    @Override
     public void reject(UUID socket, String callerId) {
         act(out -> {
             decline(ringingCallFrom(socket, callerId), socket, out);
@@ -184,6 +190,7 @@ public final class Switchboard {
     }
 
     /** Hangs up (or cancels, or declines, by who asks and when). */
+    @Override
     public void end(UUID socket, String peerId) {
         act(out -> {
             String userId = authenticated(socket);
@@ -201,6 +208,7 @@ public final class Switchboard {
     }
 
     /** Trickle ICE, only between the two parties of a live call. */
+    @Override
     public void relayCandidate(UUID socket, String peerId, Object candidate) {
         act(out -> {
             String userId = authenticated(socket);
@@ -214,6 +222,7 @@ public final class Switchboard {
      * Ends every live call, telling both parties {@code callEnded disconnected}: the server is
      * going away and their signaling with it.
      */
+    @Override
     public void endAll() {
         act(out -> {
             for (Call call : List.copyOf(calls.values())) {
@@ -227,6 +236,7 @@ public final class Switchboard {
     }
 
     /** Whether each user has at least one connected socket. */
+    @Override
     public Map<String, Boolean> online(List<String> userIds) {
         Map<String, Boolean> online = new LinkedHashMap<>();
         lock.lock();
@@ -241,6 +251,7 @@ public final class Switchboard {
     }
 
     /** Live calls and connected sockets, for metrics and for tests that check nothing is left over. */
+    @Override
     public Stats stats() {
         lock.lock();
         try {
@@ -252,10 +263,6 @@ public final class Switchboard {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Sizes of the switchboard's indexes. */
-    public record Stats(int sockets, int users, int calls, int ringing, int usersInCalls) {
     }
 
     private void ringTimeout(String callId) {

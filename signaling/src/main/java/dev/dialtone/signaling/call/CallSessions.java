@@ -1,0 +1,57 @@
+package dev.dialtone.signaling.call;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Presence and call sessions: what each event of docs/signaling-protocol.md does to them, and
+ * which sockets hear of it. {@link Switchboard} keeps them in this node's memory;
+ * {@code cluster.RedisCallSessions} keeps them in Redis, shared by every node.
+ *
+ * <p>Requests that cannot be served throw {@code SignalingException} with the protocol's code.
+ */
+public interface CallSessions extends AutoCloseable {
+
+    /** Registers an authenticated socket; false when the user already holds too many. */
+    boolean connect(UUID socket, String userId);
+
+    /** The user an authenticated socket of this node belongs to, or null. */
+    String userOf(UUID socket);
+
+    /** Forgets a socket; the other party of its call learns of it when it was the last socket there. */
+    void disconnect(UUID socket);
+
+    /** Rings every socket of {@code calleeId}; returns the new call's id. */
+    String placeCall(UUID socket, String calleeId, CallType type, Object offer);
+
+    /** The first callee socket to answer wins; returns the call's id. */
+    String answer(UUID socket, String callerId, Object answer);
+
+    /** Declines a ringing call. */
+    void reject(UUID socket, String callerId);
+
+    /** Hangs up (or cancels, or declines, by who asks and when). */
+    void end(UUID socket, String peerId);
+
+    /** Trickle ICE, only between the two parties of a live call. */
+    void relayCandidate(UUID socket, String peerId, Object candidate);
+
+    /** The server is going away: ends the calls of its sockets, telling the parties. */
+    void endAll();
+
+    /** Whether each user has at least one connected socket. */
+    Map<String, Boolean> online(List<String> userIds);
+
+    /** Sizes for metrics and for tests that check nothing is left over. */
+    Stats stats();
+
+    /** Lets go of what is held outside this process (Redis connections); nothing by default. */
+    @Override
+    default void close() {
+    }
+
+    /** Sizes of the live state. */
+    record Stats(int sockets, int users, int calls, int ringing, int usersInCalls) {
+    }
+}

@@ -1,0 +1,326 @@
+package dev.dialtone.signaling.cluster;
+
+import static dev.dialtone.signaling.protocol.ErrorCode.BUSY;
+import static dev.dialtone.signaling.protocol.ErrorCode.NOT_IN_CALL;
+import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
+
+import dev.dialtone.signaling.call.CallListener;
+import dev.dialtone.signaling.call.CallSessions;
+import dev.dialtone.signaling.call.CallType;
+import dev.dialtone.signaling.call.Delivery;
+import dev.dialtone.signaling.call.Outbox;
+import dev.dialtone.signaling.call.Timers;
+import dev.dialtone.signaling.cluster.CallSessionScript.Addressed;
+import dev.dialtone.signaling.cluster.CallSessionScript.Outcome;
+import dev.dialtone.signaling.protocol.CallEnded;
+import dev.dialtone.signaling.protocol.CallRejected;
+import dev.dialtone.signaling.protocol.ErrorCode;
+import dev.dialtone.signaling.protocol.Events;
+import dev.dialtone.signaling.protocol.IceServer;
+import dev.dialtone.signaling.protocol.IncomingCall;
+import dev.dialtone.signaling.protocol.RelayedCandidate;
+import dev.dialtone.signaling.protocol.SignalingException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+import org.redisson.config.SingleServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Presence and call sessions shared by every node through Redis: each transition is one run of
+ * call-sessions.lua (same rules as the one-node {@code Switchboard}), and the events it decides
+ * go to the nodes holding their sockets through {@link NodeMail}.
+ *
+ * <p>This node's liveness: a heartbeat refreshes its key's TTL every
+ * {@code heartbeat-interval}; at the same pace it clears every node whose key ran out, so a
+ * killed node's users go offline and their calls end within {@link ClusterConfig#cleanupBound()}.
+ */
+public final class RedisCallSessions implements CallSessions {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisCallSessions.class);
+
+    private final ClusterConfig config;
+    private final String node = UUID.randomUUID().toString();
+    /** This node's authenticated sockets; every inbound packet asks who its socket is. */
+    private final Map<UUID, String> userBySocket = new ConcurrentHashMap<>();
+    private final RedissonClient redis;
+    private final CallSessionScript script;
+    private final NodeMail mail;
+    private final Timers timers;
+    private final Duration ringTimeout;
+    private final int maxSocketsPerUser;
+    private final Function<String, List<IceServer>> iceServersFor;
+    private final CallListener listener;
+    private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cluster-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public RedisCallSessions(ClusterConfig config, Outbox outbox, Timers timers, Duration ringTimeout,
+                             int maxSocketsPerUser, Function<String, List<IceServer>> iceServersFor,
+                             CallListener listener) {
+        this.config = config;
+        this.timers = timers;
+        this.ringTimeout = ringTimeout;
+        this.maxSocketsPerUser = maxSocketsPerUser;
+        this.iceServersFor = iceServersFor;
+        this.listener = listener;
+        this.redis = Redisson.create(redissonConfig(config));
+        try {
+            this.script = new CallSessionScript(redis, config.keyPrefix());
+            this.mail = new NodeMail(redis, config.keyPrefix(), node, outbox);
+            mail.open();
+            beat();
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw e;
+        }
+        long every = config.heartbeatInterval().toMillis();
+        heartbeat.scheduleWithFixedDelay(this::beatAndSweep, every, every, TimeUnit.MILLISECONDS);
+        log.info("cluster node {} on {}: a dead node's sockets are cleared within {} ms",
+                node, config.redisAddress(), config.cleanupBound().toMillis());
+    }
+
+    /** This node's id in Redis keys and logs. */
+    public String node() {
+        return node;
+    }
+
+    @Override
+    public boolean connect(UUID socket, String userId) {
+        if (!script.run("connect", userId, socket, node, maxSocketsPerUser).ok()) {
+            return false;
+        }
+        userBySocket.put(socket, userId);
+        return true;
+    }
+
+    @Override
+    public String userOf(UUID socket) {
+        return userBySocket.get(socket);
+    }
+
+    @Override
+    public void disconnect(UUID socket) {
+        String userId = userBySocket.remove(socket);
+        if (userId == null) {
+            return;
+        }
+        try {
+            send(script.run("disconnect", node, socket, userId), null);
+        } catch (RuntimeException e) {
+            log.warn("socket {} of user={} not cleared in Redis ({}); it goes with this node's heartbeat",
+                    socket, userId, e.toString());
+        }
+    }
+
+    @Override
+    public String placeCall(UUID socket, String calleeId, CallType type, Object offer) {
+        String callerId = authenticated(socket);
+        if (callerId.equals(calleeId)) {
+            throw new SignalingException(ErrorCode.INVALID_PAYLOAD, "You cannot call yourself");
+        }
+        String callId = UUID.randomUUID().toString();
+        Outcome outcome = script.run("place", callerId, socket, node, calleeId, callId, type.wireName(),
+                System.currentTimeMillis());
+        switch (outcome.status()) {
+            case "ok" -> { }
+            case "BUSY" -> throw new SignalingException(BUSY, "You are already in a call");
+            case "USER_OFFLINE" -> throw new SignalingException(USER_OFFLINE, "User is offline");
+            case "CALLEE_BUSY" -> {
+                mail.send(node, List.of(new Delivery(socket, Events.CALL_REJECTED,
+                        new CallRejected(calleeId, CallRejected.BUSY))));
+                outcome.ended().forEach(listener::ended);
+                throw SignalingException.answeredByEvent(BUSY, "User is busy");
+            }
+            default -> throw unexpected(outcome);
+        }
+        timers.schedule(ringTimeout, () -> send(script.run("ring-timeout", callId), null));
+        send(outcome, new IncomingCall(callerId, offer, type.wireName(), callId, iceServersFor.apply(calleeId)));
+        log.debug("call {} {} -> {} ringing on {} socket(s)", callId, callerId, calleeId, outcome.sends().size());
+        return callId;
+    }
+
+    @Override
+    public String answer(UUID socket, String callerId, Object answer) {
+        Outcome outcome = inCall(script.run("answer", authenticated(socket), socket, callerId), callerId);
+        send(outcome, answer);
+        long placedAt = Long.parseLong((String) outcome.extra());
+        listener.connected(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt)));
+        log.debug("call {} connected", outcome.value());
+        return outcome.value();
+    }
+
+    @Override
+    public void reject(UUID socket, String callerId) {
+        send(inCall(script.run("reject", authenticated(socket), socket, callerId), callerId), null);
+    }
+
+    @Override
+    public void end(UUID socket, String peerId) {
+        send(inCall(script.run("end", authenticated(socket), socket, peerId), peerId), null);
+    }
+
+    @Override
+    public void relayCandidate(UUID socket, String peerId, Object candidate) {
+        String userId = authenticated(socket);
+        send(inCall(script.run("candidate", userId, socket, peerId), peerId), new RelayedCandidate(userId, candidate));
+    }
+
+    /**
+     * This node is leaving: its heartbeat stops and its sockets are cleared from Redis at once, so
+     * the other parties of their calls get {@code callEnded disconnected} now, not at the TTL.
+     */
+    @Override
+    public void endAll() {
+        heartbeat.shutdownNow();
+        Outcome outcome = script.run("leave", node);
+        send(outcome, null);
+        log.info("cluster node {} left: {} socket(s) cleared", node, outcome.value());
+    }
+
+    @Override
+    public Map<String, Boolean> online(List<String> userIds) {
+        @SuppressWarnings("unchecked")
+        List<String> flags = (List<String>) script.run("online", userIds.toArray()).extra();
+        Map<String, Boolean> online = new LinkedHashMap<>();
+        for (int i = 0; i < userIds.size(); i++) {
+            online.put(userIds.get(i), "1".equals(flags.get(i)));
+        }
+        return online;
+    }
+
+    /** Sockets and users of this node; calls of the whole cluster. */
+    @Override
+    public Stats stats() {
+        Outcome outcome = script.run("stats");
+        int calls = Integer.parseInt(outcome.value());
+        return new Stats(userBySocket.size(), new HashSet<>(userBySocket.values()).size(), calls,
+                Integer.parseInt((String) outcome.extra()), 2 * calls);
+    }
+
+    @Override
+    public void close() {
+        heartbeat.shutdownNow();
+        mail.close();
+        redis.shutdown();
+    }
+
+    private void beatAndSweep() {
+        try {
+            beat();
+            Outcome swept = script.run("sweep");
+            send(swept, null);
+            if (!"0".equals(swept.value())) {
+                log.info("cleared {} socket(s) of nodes whose heartbeat ran out; {} call(s) ended",
+                        swept.value(), swept.ended().size());
+            }
+        } catch (RuntimeException e) {
+            log.warn("cluster heartbeat failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Refreshes this node's TTL. When it had run out (a pause longer than the TTL, Redis
+     * unreachable), peers may have cleared this node's sockets: they are registered again, though
+     * calls that were ended stay ended.
+     */
+    private void beat() {
+        Outcome outcome = script.run("heartbeat", node, config.nodeTtl().toMillis());
+        if ("lapsed".equals(outcome.status()) && !userBySocket.isEmpty()) {
+            log.warn("cluster node {}: heartbeat had lapsed; registering its {} socket(s) again", node,
+                    userBySocket.size());
+            userBySocket.forEach((socket, user) -> script.run("connect", user, socket, node, Integer.MAX_VALUE));
+        }
+    }
+
+    /** Sends what a transition decided; {@code payload} is the event built from the request, if any. */
+    private void send(Outcome outcome, Object payload) {
+        outcome.ended().forEach(listener::ended);
+        Map<String, List<Delivery>> byNode = new LinkedHashMap<>();
+        for (Addressed a : outcome.sends()) {
+            byNode.computeIfAbsent(a.node(), n -> new ArrayList<>())
+                    .add(new Delivery(a.socket(), a.event(), payloadOf(a, payload)));
+        }
+        byNode.forEach(mail::send);
+    }
+
+    private static Object payloadOf(Addressed a, Object payload) {
+        return switch (a.event()) {
+            case Events.CALL_ENDED -> new CallEnded(a.from(), a.reason());
+            case Events.CALL_REJECTED -> new CallRejected(a.from(), a.reason());
+            default -> payload;
+        };
+    }
+
+    private static Outcome inCall(Outcome outcome, String peerId) {
+        if ("NOT_IN_CALL".equals(outcome.status())) {
+            throw new SignalingException(NOT_IN_CALL, "No call with " + peerId);
+        }
+        if (!outcome.ok()) {
+            throw unexpected(outcome);
+        }
+        return outcome;
+    }
+
+    private static IllegalStateException unexpected(Outcome outcome) {
+        return new IllegalStateException("call-sessions.lua answered " + outcome.status());
+    }
+
+    private String authenticated(UUID socket) {
+        String userId = userBySocket.get(socket);
+        if (userId == null) {
+            throw new SignalingException(ErrorCode.UNAUTHORIZED, "Not authenticated");
+        }
+        return userId;
+    }
+
+    private static Config redissonConfig(ClusterConfig cluster) {
+        URI uri = URI.create(cluster.redisUrl());
+        Config config = new Config();
+        // Few threads and connections: signaling sends small scripts, and the machine is shared
+        // with the relay.
+        config.setThreads(2);
+        config.setNettyThreads(4);
+        config.setUseScriptCache(true);
+        SingleServerConfig server = config.useSingleServer()
+                .setAddress(cluster.redisAddress())
+                .setConnectionMinimumIdleSize(2)
+                .setConnectionPoolSize(16)
+                .setSubscriptionConnectionMinimumIdleSize(1)
+                .setSubscriptionConnectionPoolSize(4)
+                .setClientName("dialtone");
+        String userInfo = uri.getUserInfo();
+        if (userInfo != null && !userInfo.isEmpty()) {
+            int colon = userInfo.indexOf(':');
+            if (colon < 0) {
+                server.setPassword(userInfo);
+            } else {
+                if (colon > 0) {
+                    server.setUsername(userInfo.substring(0, colon));
+                }
+                server.setPassword(userInfo.substring(colon + 1));
+            }
+        }
+        String path = uri.getPath();
+        if (path != null && path.length() > 1) {
+            server.setDatabase(Integer.parseInt(path.substring(1)));
+        }
+        return config;
+    }
+}
