@@ -188,7 +188,7 @@ public final class RedisCallSessions implements CallSessions {
      */
     @Override
     public void endAll() {
-        heartbeat.shutdownNow();
+        stopHeartbeat();
         Outcome outcome = script.run("leave", node);
         send(outcome, null);
         log.info("cluster node {} left: {} socket(s) cleared", node, outcome.value());
@@ -216,9 +216,22 @@ public final class RedisCallSessions implements CallSessions {
 
     @Override
     public void close() {
-        heartbeat.shutdownNow();
+        stopHeartbeat();
         mail.close();
         redis.shutdown();
+    }
+
+    /** Lets a beat under way finish: one started after leaving would register the sockets again. */
+    private void stopHeartbeat() {
+        heartbeat.shutdown();
+        try {
+            if (!heartbeat.awaitTermination(config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS)) {
+                heartbeat.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            heartbeat.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void beatAndSweep() {
