@@ -20,12 +20,13 @@ const HEARTBEAT_MS = 500;
 const CLEANUP_BOUND_MS = NODE_TTL_MS + HEARTBEAT_MS;
 
 let redis;
+let clusterProps; // what every node of the cluster is started with
 let nodeA;
 let nodeB;
 
 before(async () => {
   redis = await startRedis();
-  const props = {
+  clusterProps = {
     'dialtone.cluster.redis-url': redis.url,
     'dialtone.cluster.node-ttl': `${NODE_TTL_MS}ms`,
     'dialtone.cluster.heartbeat-interval': `${HEARTBEAT_MS}ms`,
@@ -33,8 +34,8 @@ before(async () => {
     'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
   };
   [nodeA, nodeB] = await Promise.all([
-    startServer({ ringTimeout: `${RING_MS}ms`, props }),
-    startServer({ ringTimeout: `${RING_MS}ms`, props }),
+    startServer({ ringTimeout: `${RING_MS}ms`, props: clusterProps }),
+    startServer({ ringTimeout: `${RING_MS}ms`, props: clusterProps }),
   ]);
 });
 
@@ -227,4 +228,25 @@ t('a SIGKILLed node leaves no ghosts: its users go offline and their calls end w
   // nothing stale: the survivors can call each other, and nobody is busy
   await assertCanCall(alice, carol.userId, [carol]);
   assertErrorAck(await ack(frank, 'callUser', { to: bob.userId, signalData: offer(300), callType: 'voice' }), 'USER_OFFLINE', 'User is offline');
+});
+
+t('a node stopped with SIGTERM ends its calls at once, telling both parties, not at the TTL', async (onA) => {
+  const nodeC = await startServer({ ringTimeout: `${RING_MS}ms`, props: clusterProps });
+  const onC = new Scope(nodeC);
+  try {
+    const alice = await onA.connect(onA.id('alice'));
+    const bob = await onC.connect(onC.id('bob'));
+    await connectCall(alice, bob.userId, [bob]);
+    const stoppedAt = Date.now();
+    const stopping = nodeC.stop({ graceMs: 10000 });
+    assert.deepEqual(await once(alice, 'callEnded', NODE_TTL_MS), { from: bob.userId, reason: 'disconnected' });
+    assert.deepEqual(await once(bob, 'callEnded', 1000), { from: alice.userId, reason: 'disconnected' }, 'told before its socket closed');
+    assert.ok(Date.now() - stoppedAt < NODE_TTL_MS, 'ended by the drain, not by the heartbeat running out');
+    await stopping;
+    assert.deepEqual(nodeC.exited.code, 0, `drained and exited 0: ${JSON.stringify(nodeC.exited)}`);
+    await waitPresence(alice, bob.userId, false, 1000);
+  } finally {
+    await onC.close();
+    await nodeC.stop();
+  }
 });

@@ -121,35 +121,41 @@ local function decline(c, socket)
 end
 
 -- A socket is gone (its presence already removed): end its call if it was the last one there.
-local function drop_from_call(user, socket)
+-- tell_self: the socket is still open (its node is leaving) and hears of the end too.
+local function drop_from_call(node, user, socket, tell_self)
   local c = call_of(user)
   if not c then return end
+  local ends = false
   if c.callerSocket == socket then
     send_callee(c, 'callEnded', c.caller, 'disconnected')
-    end_call(c, 'disconnected')
+    ends = true
   elseif c.state == 'ringing' then
     if redis.call('hdel', ringing_key(c.id), socket) == 1
         and redis.call('hlen', ringing_key(c.id)) == 0 then
       send_caller(c, 'callEnded', c.callee, 'disconnected')
-      end_call(c, 'disconnected')
+      ends = true
     end
   elseif c.calleeSocket == socket then
     send_caller(c, 'callEnded', c.callee, 'disconnected')
+    ends = true
+  end
+  if ends then
+    if tell_self then send(node, socket, 'callEnded', c.caller == user and c.callee or c.caller, 'disconnected') end
     end_call(c, 'disconnected')
   end
 end
 
-local function disconnect(node, socket, user)
+local function disconnect(node, socket, user, tell_self)
   redis.call('hdel', node_sockets_key(node), socket)
   if redis.call('hdel', sockets_key(user), socket) == 1 then
-    drop_from_call(user, socket)
+    drop_from_call(node, user, socket, tell_self)
   end
 end
 
--- Every socket of node is gone: the node stopped or its heartbeat ran out.
-local function clear_node(node)
+-- Every socket of node is gone: the node is leaving (tell_self) or its heartbeat ran out.
+local function clear_node(node, tell_self)
   local sockets = redis.call('hgetall', node_sockets_key(node))
-  for i = 1, #sockets, 2 do disconnect(node, sockets[i], sockets[i + 1]) end
+  for i = 1, #sockets, 2 do disconnect(node, sockets[i], sockets[i + 1], tell_self) end
   redis.call('del', node_sockets_key(node), alive_key(node))
   redis.call('srem', P .. 'nodes', node)
   return #sockets / 2
@@ -163,7 +169,7 @@ if op == 'connect' then
   return reply('ok')
 
 elseif op == 'disconnect' then
-  disconnect(ARGV[2], ARGV[3], ARGV[4])
+  disconnect(ARGV[2], ARGV[3], ARGV[4], false)
   return reply('ok')
 
 elseif op == 'place' then
@@ -258,12 +264,12 @@ elseif op == 'sweep' then
   -- Clears every node whose heartbeat ran out; the value is how many sockets were cleared.
   local cleared = 0
   for _, node in ipairs(redis.call('smembers', P .. 'nodes')) do
-    if redis.call('exists', alive_key(node)) == 0 then cleared = cleared + clear_node(node) end
+    if redis.call('exists', alive_key(node)) == 0 then cleared = cleared + clear_node(node, false) end
   end
   return reply('ok', tostring(cleared))
 
 elseif op == 'leave' then
-  return reply('ok', tostring(clear_node(ARGV[2])))
+  return reply('ok', tostring(clear_node(ARGV[2], true)))
 
 elseif op == 'stats' then
   return reply('ok', tostring(redis.call('scard', P .. 'calls')),

@@ -167,7 +167,7 @@ class RedisCallSessionsTest {
     }
 
     @Test
-    void aNodeThatLeavesEndsItsCallsAtOnce() throws Exception {
+    void aNodeThatLeavesEndsItsCallsAtOnceTellingBothParties() throws Exception {
         UUID alice = nodeA.connect("alice");
         UUID bob = nodeB.connect("bob");
         nodeA.sessions.placeCall(alice, "bob", CallType.VOICE, OFFER);
@@ -176,6 +176,8 @@ class RedisCallSessionsTest {
         nodeB.sessions.endAll();
 
         assertEquals(ended("bob", "disconnected"), nodeA.next(alice, "callEnded", HEARTBEAT));
+        assertEquals(ended("alice", "disconnected"), nodeB.next(bob, "callEnded", Duration.ZERO),
+                "told before its socket closes");
         assertEquals(Map.of("bob", false), nodeA.sessions.online(List.of("bob")));
     }
 
