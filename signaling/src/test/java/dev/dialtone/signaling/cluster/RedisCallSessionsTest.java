@@ -236,8 +236,7 @@ class RedisCallSessionsTest {
                         return JSON.valueToTree(d.payload());
                     }
                 }
-                long left = deadline - System.nanoTime();
-                Delivery d = left > 0 ? sent.poll(left, TimeUnit.NANOSECONDS) : null;
+                Delivery d = sent.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (d == null) {
                     throw new AssertionError("no " + event + " for " + socket + " within " + within
                             + "; unread: " + unread);
