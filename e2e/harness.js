@@ -20,6 +20,10 @@ const START_TIMEOUT = 30000;   // JVM start until the signaling port accepts
 // transport explicitly; E2E_TRANSPORT=polling|default|websocket reruns the rest over another.
 const FEATURE_TRANSPORT = process.env.E2E_TRANSPORT || 'websocket';
 const FEATURE_IO_OPTS = FEATURE_TRANSPORT === 'default' ? {} : { transports: [FEATURE_TRANSPORT] };
+// E2E_CLUSTER=1 reruns the feature tests on two nodes sharing a redis-server (docs/cluster.md):
+// startServer starts both, and each new connection goes to the next node in turn, so callers,
+// callees and one user's devices are spread over the two.
+const CLUSTER = process.env.E2E_CLUSTER === '1';
 
 const JAR = path.resolve(__dirname, process.env.DIALTONE_JAR || '../server/target/dialtone.jar');
 
@@ -57,13 +61,55 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 /** per-test bound: every wait inside is bounded too, this only stops a runaway test */
 const TEST_TIMEOUT = 60000;
 
+/** Start the jar (startNode), or with E2E_CLUSTER=1 two of them sharing Redis (startCluster). */
+function startServer(opts = {}) {
+  return CLUSTER ? startCluster(opts) : startNode(opts);
+}
+
+/**
+ * Start one redis-server and two nodes on it with the same secrets; `url` names the next node in
+ * turn at every read. Otherwise the same fields as one node's (token, turnUrls, logTail, stop...).
+ */
+async function startCluster(opts = {}) {
+  const { startRedis } = require('./redis');
+  const redis = await startRedis();
+  const props = {
+    'dialtone.cluster.redis-url': redis.url,
+    'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
+    'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
+    ...(opts.props || {}),
+  };
+  let nodes;
+  try {
+    nodes = await Promise.all([startNode({ ...opts, props }), startNode({ ...opts, props })]);
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
+  let turn = 0;
+  const [first] = nodes;
+  return {
+    nodes,
+    get url() { const { url } = nodes[turn % nodes.length]; turn += 1; return url; },
+    jwtSecret: first.jwtSecret, turnSecret: first.turnSecret, turnUrls: first.turnUrls, userClaim: first.userClaim,
+    token: first.token,
+    logFile: nodes.map((n) => n.logFile).join(', '),
+    logTail: (n) => nodes.map((node, i) => `[node ${i}]\n${node.logTail(n)}`).join('\n'),
+    get exited() { return nodes.map((n) => n.exited).find(Boolean) || null; },
+    async stop(o) {
+      await Promise.all(nodes.map((n) => n.stop(o)));
+      await redis.stop();
+    },
+  };
+}
+
 /**
  * Start the jar. opts:
  *   ringTimeout ('2s'), ttl (credential-ttl, HOCON duration, e.g. '1h'),
  *   callsPerMinute, userClaim, maxSignalBytes, maxCandidateBytes, maxCheckOnline,
  *   props: { 'dialtone.x.y': value } for anything else.
  */
-async function startServer(opts = {}) {
+async function startNode(opts = {}) {
   if (!fs.existsSync(JAR)) {
     throw new Error(`dialtone jar not found at ${JAR} (set DIALTONE_JAR or build server/target/dialtone.jar)`);
   }
@@ -501,7 +547,7 @@ function assertErrorEvent(ev, code, message) {
 
 module.exports = {
   JAR, FEATURE_TRANSPORT, TEST_TIMEOUT, DEFAULT_WAIT, NEGATIVE_WAIT,
-  startServer, scenario, Scope, freePort, sleep,
+  startServer, startNode, scenario, Scope, freePort, sleep,
   once, noEvent, noEventOn, drain, ack, ackWithin, waitPresence,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,
 };

@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const {
-  startServer, Scope, once, noEvent, noEventOn, ack, offer, answer, candidate,
+  startNode, Scope, once, noEvent, noEventOn, ack, offer, answer, candidate,
   assertErrorAck, waitPresence, sleep, TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, connectCall, hangup, assertCanCall } = require('../flows');
@@ -34,8 +34,8 @@ before(async () => {
     'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
   };
   [nodeA, nodeB] = await Promise.all([
-    startServer({ ringTimeout: `${RING_MS}ms`, props: clusterProps }),
-    startServer({ ringTimeout: `${RING_MS}ms`, props: clusterProps }),
+    startNode({ ringTimeout: `${RING_MS}ms`, props: clusterProps }),
+    startNode({ ringTimeout: `${RING_MS}ms`, props: clusterProps }),
   ]);
 });
 
@@ -231,7 +231,7 @@ t('a SIGKILLed node leaves no ghosts: its users go offline and their calls end w
 });
 
 t('a node stopped with SIGTERM ends its calls at once, telling both parties, not at the TTL', async (onA) => {
-  const nodeC = await startServer({ ringTimeout: `${RING_MS}ms`, props: clusterProps });
+  const nodeC = await startNode({ ringTimeout: `${RING_MS}ms`, props: clusterProps });
   const onC = new Scope(nodeC);
   try {
     const alice = await onA.connect(onA.id('alice'));
