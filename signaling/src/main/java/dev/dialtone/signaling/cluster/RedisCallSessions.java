@@ -54,6 +54,7 @@ public final class RedisCallSessions implements CallSessions {
     private static final Logger log = LoggerFactory.getLogger(RedisCallSessions.class);
 
     private final ClusterConfig config;
+    /** This node's id in Redis keys, channels and logs; a new one at every start. */
     private final String node = UUID.randomUUID().toString();
     /** This node's authenticated sockets; every inbound packet asks who its socket is. */
     private final Map<UUID, String> userBySocket = new ConcurrentHashMap<>();
@@ -94,11 +95,6 @@ public final class RedisCallSessions implements CallSessions {
         heartbeat.scheduleWithFixedDelay(this::beatAndSweep, every, every, TimeUnit.MILLISECONDS);
         log.info("cluster node {} on {}: a dead node's sockets are cleared within {} ms",
                 node, config.redisAddress(), config.cleanupBound().toMillis());
-    }
-
-    /** This node's id in Redis keys and logs. */
-    public String node() {
-        return node;
     }
 
     @Override
@@ -150,6 +146,8 @@ public final class RedisCallSessions implements CallSessions {
             }
             default -> throw unexpected(outcome);
         }
+        // Never cancelled: once the call is answered or ended (on any node) the script does nothing,
+        // and at most ring-timeout's worth of these wait at a time.
         timers.schedule(ringTimeout, () -> send(script.run("ring-timeout", callId), null));
         send(outcome, new IncomingCall(callerId, offer, type.wireName(), callId, iceServersFor.apply(calleeId)));
         log.debug("call {} {} -> {} ringing on {} socket(s)", callId, callerId, calleeId, outcome.sends().size());

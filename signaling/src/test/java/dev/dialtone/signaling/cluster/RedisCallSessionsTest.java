@@ -181,6 +181,23 @@ class RedisCallSessionsTest {
         assertEquals(Map.of("bob", false), nodeA.sessions.online(List.of("bob")));
     }
 
+    /** A heartbeat that finds its node gone (Redis restarted empty, or a long pause) registers its sockets again. */
+    @Test
+    void presenceComesBackAfterRedisLosesItsData() throws Exception {
+        nodeA.connect("alice");
+        nodeB.connect("bob");
+        redis.flushAll();
+        assertEquals(Map.of("alice", false, "bob", false), nodeA.sessions.online(List.of("alice", "bob")));
+
+        long deadline = System.nanoTime() + HEARTBEAT.multipliedBy(3).toNanos();
+        Map<String, Boolean> online;
+        do {
+            Thread.sleep(50);
+            online = nodeA.sessions.online(List.of("alice", "bob"));
+        } while (online.containsValue(false) && System.nanoTime() < deadline);
+        assertEquals(Map.of("alice", true, "bob", true), online);
+    }
+
     @Test
     void ringTimeoutEndsTheCallOnBothNodes() throws Exception {
         UUID alice = nodeA.connect("alice");

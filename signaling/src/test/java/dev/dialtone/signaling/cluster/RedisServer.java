@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,17 @@ final class RedisServer implements AutoCloseable {
                         + Files.readString(log));
             }
             Thread.sleep(50);
+        }
+    }
+
+    /** Forgets every key, as a restarted Redis without persistence would. */
+    void flushAll() throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.getOutputStream().write("FLUSHALL\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] reply = new byte[5];
+            if (s.getInputStream().readNBytes(reply, 0, 5) != 5 || !"+OK\r\n".equals(new String(reply, StandardCharsets.US_ASCII))) {
+                throw new IOException("FLUSHALL not acknowledged");
+            }
         }
     }
 
