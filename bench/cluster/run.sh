@@ -53,7 +53,9 @@ SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')
   echo "node: $(node --version)"; echo "JAVA_OPTS: $JAVA_OPTS"; echo "PAIRS=$PAIRS CALLS=$CALLS WARMUP=$WARMUP ROUNDS=$ROUNDS"
 } > "$OUT/env.txt"
 
-start_node() { # name [redis-url] → echoes the URL
+# Both start_* set a variable rather than print: a server started inside $(...) would be a
+# child of the subshell, its pid lost to stop_all.
+start_node() { # name [redis-url] → NODE_URL
   local port http
   port=$(free_port); http=$(free_port)
   # shellcheck disable=SC2086
@@ -64,25 +66,28 @@ start_node() { # name [redis-url] → echoes the URL
     -jar "$TMP/dialtone.jar" > "$OUT/$1.log" 2>&1 &
   PIDS+=($!)
   wait_port "$port"
-  echo "http://127.0.0.1:$port"
+  NODE_URL="http://127.0.0.1:$port"
 }
 
-start_redis() { # → echoes the URL
+start_redis() { # → REDIS_URL
   local port
   port=$(free_port)
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no > "$OUT/redis.log" 2>&1 &
   PIDS+=($!)
   wait_port "$port"
-  echo "redis://127.0.0.1:$port"
+  REDIS_URL="redis://127.0.0.1:$port"
 }
 
 for round in $(seq "$ROUNDS"); do
   for setup in $SETUPS; do
     log "round $round: $setup"
     case $setup in
-      one) urls=$(start_node "$setup-$round") ;;
-      one-redis) r=$(start_redis); urls=$(start_node "$setup-$round" "$r") ;;
-      two-redis) r=$(start_redis); a=$(start_node "$setup-$round-a" "$r"); b=$(start_node "$setup-$round-b" "$r"); urls="$a,$b" ;;
+      one) start_node "$setup-$round"; urls=$NODE_URL ;;
+      one-redis) start_redis; start_node "$setup-$round" "$REDIS_URL"; urls=$NODE_URL ;;
+      two-redis)
+        start_redis
+        start_node "$setup-$round-a" "$REDIS_URL"; urls=$NODE_URL
+        start_node "$setup-$round-b" "$REDIS_URL"; urls="$urls,$NODE_URL" ;;
       *) log "unknown setup $setup"; exit 1 ;;
     esac
     result=$(timeout 600 node "$HERE/load.js" --urls "$urls" --secret "$SECRET" --pairs "$PAIRS" \
