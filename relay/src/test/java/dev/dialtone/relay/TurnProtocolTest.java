@@ -178,7 +178,14 @@ class TurnProtocolTest {
             byte[] frame = client.receiveRaw();
             assertEquals(0x4001, ByteBuffer.wrap(frame).getShort(0) & 0xFFFF);
             assertEquals("back on channel", new String(frame, 4, ByteBuffer.wrap(frame).getShort(2)));
+            // counted just after the send, so the last one may land a moment after the client has it
+            long deadline = System.nanoTime() + 1_000_000_000L;
+            while (relay.server.counters().relayedPackets() < 4 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
             assertEquals(4, relay.server.counters().relayedPackets());
+            assertEquals("hello peer".length() + "hello client".length() + "on channel".length()
+                    + "back on channel".length(), relay.server.counters().relayedBytes());
         }
     }
 
