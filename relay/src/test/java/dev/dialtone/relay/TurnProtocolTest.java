@@ -205,6 +205,23 @@ class TurnProtocolTest {
     }
 
     @Test
+    void closingATcpConnectionDeletesItsAllocation() throws Exception {
+        startRelay(Map.of());
+        TestClient client = TestClient.tcp(relay.address());
+        InetSocketAddress relayed = allocate(client, "alice");
+        assertEquals(1, relay.server.counters().allocations());
+        client.close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (relay.server.counters().allocations() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, relay.server.counters().allocations());
+        try (DatagramChannel reuse = DatagramChannel.open().bind(relayed)) {
+            assertTrue(reuse.isOpen(), "the relayed port is free again");
+        }
+    }
+
+    @Test
     void nothingFlowsWithoutAPermissionOrAfterItExpires() throws Exception {
         startRelay(Map.of());
         try (TestClient client = TestClient.udp(relay.address())) {
