@@ -50,12 +50,13 @@ public class ChannelDataFlood {
         DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
         sink.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
         InetSocketAddress sinkAddress = (InetSocketAddress) sink.getLocalAddress();
+        List<Session> sessions = new ArrayList<>();
         List<DatagramChannel> clients = new ArrayList<>();
         for (int i = 0; i < allocations; i++) {
             DatagramChannel client = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
             client.socket().setSoTimeout(3000);
             client.connect(server);
-            allocateAndBind(client, secret.mint("flood" + i, Duration.ofHours(1), Clock.systemUTC()), sinkAddress);
+            sessions.add(allocateAndBind(client, secret.mint("flood" + i, Duration.ofHours(1), Clock.systemUTC()), sinkAddress));
             clients.add(client);
         }
 
@@ -95,12 +96,25 @@ public class ChannelDataFlood {
         Thread.sleep(500); // let the last packets through
         long got = received.get();
         sink.close();
+        for (Session session : sessions) {
+            session.release(); // a later run may get the same client port: leave no allocation behind
+        }
         System.out.printf("flood: allocations=%d payload=%d offered=%d in %.2fs (%.0f pkt/s) relayed=%d loss=%.2f%% relayed_rate=%.0f pkt/s%n",
                 allocations, payload, sent, seconds, sent / seconds, got, 100.0 * (sent - got) / Math.max(1, sent), got / seconds);
     }
 
+    /** One client's allocation and what it needs to sign requests on it. */
+    private record Session(DatagramChannel client, TurnCredentials credentials, String realm, String nonce, byte[] key) {
+
+        /** Refresh with LIFETIME 0: deletes the allocation. */
+        void release() throws Exception {
+            exchange(client, signed(MessageFactory.createRefreshRequest(0), credentials, realm, nonce), key);
+            client.close();
+        }
+    }
+
     /** Allocate (answering the 401 challenge) and bind channel 0x4000 to the sink. */
-    private static void allocateAndBind(DatagramChannel client, TurnCredentials credentials, InetSocketAddress sink)
+    private static Session allocateAndBind(DatagramChannel client, TurnCredentials credentials, InetSocketAddress sink)
             throws Exception {
         Message challenge = exchange(client, MessageFactory.createAllocateRequest((byte) 17, false), null);
         String realm = new String(((RealmAttribute) challenge.getAttribute(Attribute.REALM)).getRealm(), StandardCharsets.UTF_8);
@@ -110,6 +124,7 @@ public class ChannelDataFlood {
         byte[] id = new byte[12];
         check(exchange(client, signed(MessageFactory.createChannelBindRequest((char) 0x4000,
                 new TransportAddress(sink, Transport.UDP), id), credentials, realm, nonce), key));
+        return new Session(client, credentials, realm, nonce, key);
     }
 
     private static Message signed(Message request, TurnCredentials credentials, String realm, String nonce) throws Exception {
@@ -132,7 +147,7 @@ public class ChannelDataFlood {
         client.write(ByteBuffer.wrap(MessageIntegrity.seal(request.encode(null), key)));
         byte[] buffer = new byte[2048];
         java.net.DatagramPacket packet = new java.net.DatagramPacket(buffer, buffer.length);
-        client.socket().receive(packet);
+        client.socket().receive(packet); // SO_TIMEOUT bounds the wait
         return Message.decode(buffer, 0, packet.getLength());
     }
 }

@@ -11,7 +11,7 @@ LOGDIR=${4:-/tmp/dialtone-bench}
 mkdir -p "$LOGDIR"
 CP=$("$HERE/classpath.sh")
 # shellcheck disable=SC2086
-java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} -cp "$CP" \
+${SERVER_PIN:-} java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} -cp "$CP" \
   -Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$PORT" -Ddialtone.relay.tls-port=0 \
   -Ddialtone.relay.relay-address=127.0.0.1 -Ddialtone.relay.min-port=49152 -Ddialtone.relay.max-port=59999 \
   -Ddialtone.relay.allow-loopback-peers=true -Ddialtone.relay.user-quota=0 -Ddialtone.relay.total-quota=0 \

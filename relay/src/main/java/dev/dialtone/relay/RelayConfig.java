@@ -14,6 +14,7 @@ import java.util.Optional;
  * The {@code dialtone.relay} section, checked once at start so that a typo fails loudly instead of
  * surfacing as a strange relay. Defaults and the meaning of each key: {@code reference.conf}.
  *
+ * @param udpThreads   UDP loops per listen address; 0 means one per available processor
  * @param relayAddress empty means "derive it" ({@link TurnServer} picks one at start)
  * @param tlsPort      0 switches TLS off
  * @param tlsCertFile  empty (with {@code tlsKeyFile}) means "self-signed at start"
@@ -23,6 +24,7 @@ public record RelayConfig(
         boolean enabled,
         List<InetAddress> listenAddresses,
         int port,
+        int udpThreads,
         int tlsPort,
         Optional<Path> tlsCertFile,
         Optional<Path> tlsKeyFile,
@@ -55,6 +57,9 @@ public record RelayConfig(
         if (tlsCertFile.isPresent() != tlsKeyFile.isPresent()) {
             throw new IllegalArgumentException("dialtone.relay.tls-cert-file and tls-key-file go together");
         }
+        if (udpThreads < 0) {
+            throw new IllegalArgumentException("dialtone.relay.udp-threads must be 0 (one per CPU) or positive");
+        }
         if (userQuota < 0 || totalQuota < 0 || maxBytesPerSecond < 0) {
             throw new IllegalArgumentException("dialtone.relay quotas must be 0 (unlimited) or positive");
         }
@@ -73,6 +78,7 @@ public record RelayConfig(
                 c.getBoolean("enabled"),
                 c.getStringList("listen-addresses").stream().map(a -> address(c, "listen-addresses", a)).toList(),
                 c.getInt("port"),
+                c.getInt("udp-threads"),
                 c.getInt("tls-port"),
                 optionalString(c, "tls-cert-file").map(Path::of),
                 optionalString(c, "tls-key-file").map(Path::of),

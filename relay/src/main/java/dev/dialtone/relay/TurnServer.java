@@ -96,7 +96,10 @@ public final class TurnServer implements AutoCloseable {
             closeListeners();
             throw e;
         }
-        udpListeners.forEach(l -> workers.start("relay-udp-" + l.localAddress(), l::run));
+        for (int i = 0; i < udpListeners.size(); i++) {
+            UdpListener listener = udpListeners.get(i);
+            workers.start("relay-udp-" + i + "-" + listener.localAddress(), listener::run);
+        }
         tcpListeners.forEach(l -> workers.start("relay-tcp-accept-" + l.localAddress(), l::run));
         tlsListeners.forEach(l -> workers.start("relay-tls-accept-" + l.localAddress(), l::run));
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -105,9 +108,9 @@ public final class TurnServer implements AutoCloseable {
             return thread;
         });
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
-        log.info("TURN relay listening on {} UDP+TCP port {}{}, relaying from {} ports {}-{}, advertising {},"
-                        + " realm {}", config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
-                config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
+        log.info("TURN relay listening on {} UDP ({} loops) and TCP port {}{}, relaying from {} ports {}-{},"
+                        + " advertising {}, realm {}", config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
+                udpListeners.size(), config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
                 relayAddress.getHostAddress(), config.minPort(), config.maxPort(), advertised.getHostAddress(),
                 turn.realm());
     }
@@ -117,7 +120,12 @@ public final class TurnServer implements AutoCloseable {
                 accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets);
         for (InetAddress address : config.listenAddresses()) {
             InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
-            udpListeners.add(new UdpListener(turnAddress, clientPackets, peerPackets));
+            // SO_REUSEPORT would let a second relay on this port join silently; the TCP listener on the
+            // same port, bound next without it, still fails the start in that case
+            int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
+            for (int i = 0; i < loops; i++) {
+                udpListeners.add(new UdpListener(turnAddress, loops > 1, clientPackets, peerPackets));
+            }
             tcpListeners.add(new StreamListener(turnAddress, null, workers, connections));
             if (tls != null) {
                 tlsListeners.add(new StreamListener(new InetSocketAddress(address, config.tlsPort()), tls, workers,

@@ -178,12 +178,14 @@ class TurnProtocolTest {
             byte[] frame = client.receiveRaw();
             assertEquals(0x4001, ByteBuffer.wrap(frame).getShort(0) & 0xFFFF);
             assertEquals("back on channel", new String(frame, 4, ByteBuffer.wrap(frame).getShort(2)));
-            // The relay counts a packet once its send returned, which may be just after it arrived.
-            long deadline = System.nanoTime() + 2_000_000_000L;
+            // counted just after the send, so the last one may land a moment after the client has it
+            long deadline = System.nanoTime() + 1_000_000_000L;
             while (relay.server.counters().relayedPackets() < 4 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
+                Thread.onSpinWait();
             }
             assertEquals(4, relay.server.counters().relayedPackets());
+            assertEquals("hello peer".length() + "hello client".length() + "on channel".length()
+                    + "back on channel".length(), relay.server.counters().relayedBytes());
         }
     }
 
@@ -199,6 +201,23 @@ class TurnProtocolTest {
             byte[] frame = client.receiveRaw();
             assertEquals(12, frame.length, "4-byte header, 5 bytes of data, 3 of padding");
             assertEquals("abcde", new String(frame, 4, 5));
+        }
+    }
+
+    @Test
+    void closingATcpConnectionDeletesItsAllocation() throws Exception {
+        startRelay(Map.of());
+        TestClient client = TestClient.tcp(relay.address());
+        InetSocketAddress relayed = allocate(client, "alice");
+        assertEquals(1, relay.server.counters().allocations());
+        client.close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (relay.server.counters().allocations() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, relay.server.counters().allocations());
+        try (DatagramChannel reuse = DatagramChannel.open().bind(relayed)) {
+            assertTrue(reuse.isOpen(), "the relayed port is free again");
         }
     }
 

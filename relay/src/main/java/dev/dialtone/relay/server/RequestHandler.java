@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The control plane: answers STUN requests (Binding, and the TURN methods Allocate, Refresh,
  * CreatePermission and ChannelBind, RFC 8656 sections 7 to 11). Requests are rare next to data,
- * so they are decoded whole with ice4j. Every answer is returned as wire bytes for the caller to
- * send back on the transport the request came in on.
+ * so they are decoded whole ({@link StunRequest}) and answered with ice4j's encoders. Every answer
+ * is returned as wire bytes for the caller to send back on the transport the request came in on.
  */
 public final class RequestHandler {
 
@@ -72,7 +72,7 @@ public final class RequestHandler {
 
     /**
      * The answer to the STUN message {@code raw} received on {@code from}, or null when none is
-     * due (indications, responses, undecodable bytes).
+     * due (indications and responses).
      *
      * @param client how the client is reached; a new allocation keeps it and relays through it
      */

@@ -44,13 +44,19 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
     private final ByteBuffer clientBuffer = ByteBuffer.allocateDirect(65_535);
     private final ByteBuffer peerBuffer = PeerPackets.newBuffer();
 
-    /** Binds now, so that a taken port fails the start. */
-    public UdpListener(InetSocketAddress address, ClientPackets clientPackets, PeerPackets peerPackets)
-            throws IOException {
+    /**
+     * Binds now, so that a taken port fails the start.
+     *
+     * @param shared true when several listeners share the address (SO_REUSEPORT): the kernel then
+     *               spreads clients over them by address hash, always the same listener for a client
+     */
+    public UdpListener(InetSocketAddress address, boolean shared, ClientPackets clientPackets,
+                       PeerPackets peerPackets) throws IOException {
         this.socket = DatagramChannel.open(address.getAddress() instanceof Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
             socket.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
+            socket.setOption(StandardSocketOptions.SO_REUSEPORT, shared);
             socket.bind(address);
             socket.configureBlocking(false);
             this.selector = Selector.open();
