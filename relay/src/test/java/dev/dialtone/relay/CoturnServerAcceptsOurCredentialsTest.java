@@ -61,12 +61,8 @@ class CoturnServerAcceptsOurCredentialsTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (Process process : new Process[] {coturn, peer}) {
-            if (process != null) {
-                process.destroy();
-                process.waitFor();
-            }
-        }
+        CoturnTools.stop(coturn);
+        CoturnTools.stop(peer);
     }
 
     private static CoturnTools.Result relayWith(String username, String password) throws Exception {

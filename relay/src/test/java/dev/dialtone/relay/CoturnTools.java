@@ -70,7 +70,18 @@ public final class CoturnTools {
         }
     }
 
-    /** Starts a long-running tool (peer, server); the caller destroys it. */
+    /** Stops a tool started with {@link #spawn}: SIGTERM, then SIGKILL if it lingers; bounded either way. */
+    public static void stop(Process process) throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Starts a long-running tool (peer, server); the caller stops it with {@link #stop}. */
     public static Process spawn(String tool, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(require(tool).toString());
