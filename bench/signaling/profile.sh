@@ -12,6 +12,7 @@ CALLS=${CALLS:-200}
 WARMUP=${WARMUP:-200}
 CLIENT_DEFLATE=${CLIENT_DEFLATE:-default}
 ensure_deps
+echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) loadavg=$(cut -d' ' -f1-3 /proc/loadavg) jar_sha1=$(sha1sum "$JAR" | cut -c1-12) client_deflate=$CLIENT_DEFLATE java_opts=$JAVA_OPTS"
 port=$(free_port)
 start_server dialtone "$port" "$SIG_TMP/dialtone.log"
 pid=$SERVER_PID

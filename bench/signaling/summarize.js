@@ -42,6 +42,7 @@ const metrics = [
   ['machine CPU busy while loaded (%)', (r) => r.machine_busy_pct, 0],
   ['other processes CPU while loaded (cores)', (r) => r.other_cpu_cores, 2],
   ['server JIT compiler threads CPU (% of server CPU)', (r) => jitPct(r), 0],
+  ['server CPU per call excl. JVM JIT compiler threads (ms)', (r) => r.server_cpu_ms_per_call == null ? null : r.server_cpu_ms_per_call * (1 - (jitPct(r) || 0) / 100), 3],
 ];
 
 const out = [];

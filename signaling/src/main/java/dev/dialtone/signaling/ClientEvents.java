@@ -11,6 +11,7 @@ import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServerList;
 import dev.dialtone.signaling.protocol.Requests;
 import dev.dialtone.signaling.protocol.SignalingException;
+import dev.dialtone.signaling.transport.PollingFlush;
 import dev.dialtone.signaling.turn.IceServerMint;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,9 +40,11 @@ final class ClientEvents {
     private final CallRateLimiter callRate;
     private final IceServerMint mint;
     private final SignalingMetrics metrics;
+    private final PollingFlush pollingFlush;
 
     ClientEvents(Switchboard switchboard, Requests requests, CallRateLimiter callRate, IceServerMint mint,
-                 SignalingMetrics metrics) {
+                 SignalingMetrics metrics, PollingFlush pollingFlush) {
+        this.pollingFlush = pollingFlush;
         this.switchboard = switchboard;
         this.requests = requests;
         this.callRate = callRate;
@@ -106,6 +109,7 @@ final class ClientEvents {
                 body.put("ok", true);
                 body.putAll(result);
                 ack.sendAckData(body);
+                pollingFlush.after(client);
             }
         } catch (SignalingException e) {
             log.debug("{} from user={} refused: {} {}", event, userId, e.code(), e.getMessage());
@@ -130,5 +134,6 @@ final class ClientEvents {
         } else if (!e.answeredByEvent()) {
             client.sendEvent(Events.ERROR, error);
         }
+        pollingFlush.after(client);
     }
 }

@@ -18,6 +18,7 @@ import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.Requests;
+import dev.dialtone.signaling.transport.PollingFlush;
 import dev.dialtone.signaling.transport.TransportErrorLog;
 import dev.dialtone.signaling.transport.UpgradeUnblocker;
 import dev.dialtone.signaling.transport.VerbatimJsonSupport;
@@ -59,6 +60,7 @@ public final class SignalingServer implements AutoCloseable {
     private final TokenVerifier tokens;
     private final IceServerMint mint;
     private final ScheduledThreadPoolExecutor timers;
+    private final PollingFlush pollingFlush;
     /** Sockets authenticated whose CONNECT acknowledgement has not gone out yet. */
     private final Set<UUID> awaitingWelcome = ConcurrentHashMap.newKeySet();
 
@@ -74,6 +76,7 @@ public final class SignalingServer implements AutoCloseable {
             return t;
         });
         timers.setRemoveOnCancelPolicy(true);
+        this.pollingFlush = new PollingFlush(timers);
         this.server = new SocketIOServer(socketIoConfiguration(config));
         this.metrics = new SignalingMetrics(registry);
         this.switchboard = new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
@@ -90,6 +93,7 @@ public final class SignalingServer implements AutoCloseable {
             protected void addSocketioHandlers(ChannelPipeline pipeline) {
                 super.addSocketioHandlers(pipeline);
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
+                pipeline.addBefore(PACKET_HANDLER, "dialtonePollingFlush", pollingFlush);
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", gate);
             }
         });
@@ -97,10 +101,12 @@ public final class SignalingServer implements AutoCloseable {
         namespace.addAuthTokenListener(this::authenticate);
         namespace.addDisconnectListener(client -> {
             upgrades.forget(client.getSessionId());
+            pollingFlush.forget(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
             switchboard.disconnect(client.getSessionId());
         });
-        new ClientEvents(switchboard, new Requests(config.limits()), callRate, mint, metrics).register(namespace);
+        new ClientEvents(switchboard, new Requests(config.limits()), callRate, mint, metrics, pollingFlush)
+                .register(namespace);
     }
 
     /** Binds the port; throws when it cannot. */
@@ -168,6 +174,7 @@ public final class SignalingServer implements AutoCloseable {
         SocketIOClient client = server.getClient(socket);
         if (user != null && client != null) {
             client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));
+            pollingFlush.after(client);
         }
     }
 
@@ -176,6 +183,7 @@ public final class SignalingServer implements AutoCloseable {
             SocketIOClient client = server.getClient(d.socket());
             if (client != null) {
                 client.sendEvent(d.event(), d.payload());
+                pollingFlush.after(client);
             }
         }
     }

@@ -18,6 +18,40 @@ public final class JsonSize {
         return measure(value, 0, limit);
     }
 
+    /**
+     * Whether the value's JSON is larger than {@code limit} bytes. Most payloads are far below
+     * their limit, and a string's JSON is at most six bytes per character, so a bound computed
+     * from string lengths alone settles them without reading a single character of the SDP.
+     */
+    public static boolean exceeds(Object value, long limit) {
+        return worstCase(value, 0, limit) > limit && of(value, limit) > limit;
+    }
+
+    /** An upper bound of the size: every character written as a six-byte escape. */
+    private static long worstCase(Object value, long sofar, long limit) {
+        if (sofar > limit) {
+            return sofar;
+        }
+        if (value instanceof String s) {
+            return sofar + 2 + 6L * s.length();
+        }
+        if (value instanceof Map<?, ?> map) {
+            long size = sofar + 2 + map.size();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                size = worstCase(e.getValue(), size + 2 + 6L * String.valueOf(e.getKey()).length() + 1, limit);
+            }
+            return size;
+        }
+        if (value instanceof List<?> list) {
+            long size = sofar + 2 + list.size();
+            for (Object item : list) {
+                size = worstCase(item, size, limit);
+            }
+            return size;
+        }
+        return sofar + String.valueOf(value).length();
+    }
+
     private static long measure(Object value, long sofar, long limit) {
         if (sofar > limit) {
             return sofar;

@@ -110,8 +110,7 @@ public final class Requests {
         if (!(value instanceof Map) && !(value instanceof String)) {
             throw invalid(field + " must be an object");
         }
-        long size = JsonSize.of(value, maxBytes);
-        if (size > maxBytes) {
+        if (JsonSize.exceeds(value, maxBytes)) {
             throw new SignalingException(ErrorCode.PAYLOAD_TOO_LARGE,
                     field + " is larger than the limit of " + maxBytes + " bytes");
         }

@@ -10,9 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +41,7 @@ public final class UpgradeUnblocker extends ChannelInboundHandlerAdapter {
             trackUpgrade(packets);
             ctx.fireChannelRead(msg);
         } else if (msg instanceof FullHttpRequest request && HttpMethod.GET.equals(request.method())) {
-            UUID polling = pollingSession(request);
+            UUID polling = Polls.sessionOf(request);
             ctx.fireChannelRead(msg);
             ClientHead client = polling == null ? null : upgrading.get(polling);
             if (client != null) {
@@ -70,21 +68,6 @@ public final class UpgradeUnblocker extends ChannelInboundHandlerAdapter {
             upgrading.put(client.getSessionId(), client);
         } else if (UPGRADE.equals(content)) {
             upgrading.remove(client.getSessionId());
-        }
-    }
-
-    /** The session id of an Engine.IO polling request, or null for anything else. */
-    private static UUID pollingSession(FullHttpRequest request) {
-        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
-        List<String> transport = params.get("transport");
-        List<String> sid = params.get("sid");
-        if (transport == null || !"polling".equals(transport.get(0)) || sid == null) {
-            return null;
-        }
-        try {
-            return UUID.fromString(sid.get(0));
-        } catch (IllegalArgumentException e) {
-            return null;
         }
     }
 }

@@ -64,6 +64,15 @@ class RequestsTest {
     }
 
     @Test
+    void exceedsAgreesWithTheExactSizeAtTheBoundary() {
+        String sdp = "v=0\r\na=é€😀\u0001" + "x".repeat(1000);
+        long exact = JsonSize.of(Map.of("sdp", sdp), Long.MAX_VALUE);
+        assertEquals(false, JsonSize.exceeds(Map.of("sdp", sdp), exact));
+        assertEquals(true, JsonSize.exceeds(Map.of("sdp", sdp), exact - 1));
+        assertEquals(false, JsonSize.exceeds(Map.of("sdp", sdp), 100 * exact));
+    }
+
+    @Test
     void sizeStopsCountingPastTheLimit() {
         assertTrue(JsonSize.of(List.of("x".repeat(100), "y".repeat(100)), 50) > 50);
     }
