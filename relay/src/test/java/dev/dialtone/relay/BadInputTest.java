@@ -42,8 +42,7 @@ class BadInputTest {
             client.useCredentials(new TurnRestSecret(RelayUnderTest.SECRET).mint("fuzz", Duration.ofHours(1), Clock.systemUTC()));
             assertSuccess(client.authenticated(MessageFactory.createAllocateRequest((byte) 17, false)));
             InetSocketAddress peerAt = (InetSocketAddress) peer.getLocalAddress();
-            assertSuccess(client.authenticated(MessageFactory.createChannelBindRequest(
-                    (char) 0x4000, TestClient.udpAddress(peerAt), TestClient.newTransactionId())));
+            assertSuccess(client.authenticated(TestClient.channelBind(0x4000, peerAt)));
             List<byte[]> seeds = seeds(peerAt);
 
             for (int sent = 0; sent < PACKETS; sent++) {

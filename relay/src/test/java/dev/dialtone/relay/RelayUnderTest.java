@@ -27,7 +27,8 @@ public final class RelayUnderTest implements AutoCloseable {
     private RelayUnderTest(Map<String, Object> overrides, Clock clock) throws IOException {
         this.port = freePort();
         this.tlsPort = freePort();
-        int minPort = 20000 + (int) (ProcessHandle.current().pid() % 200) * 100;
+        // below Linux's ephemeral range (32768+), so no relayed port is ever a client's port too
+        int minPort = 20000 + (int) (ProcessHandle.current().pid() % 120) * 100;
         Map<String, Object> values = new HashMap<>();
         values.put("dialtone.relay.listen-addresses", java.util.List.of("127.0.0.1"));
         values.put("dialtone.relay.port", port);
@@ -54,8 +55,9 @@ public final class RelayUnderTest implements AutoCloseable {
         return new RelayUnderTest(overrides, clock);
     }
 
+    /** The first listen address with the STUN/TURN port. */
     public InetSocketAddress address() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        return new InetSocketAddress(config.listenAddresses().get(0), port);
     }
 
     /** A port free for both UDP and TCP right now. */

@@ -25,6 +25,7 @@ import org.ice4j.attribute.ErrorCodeAttribute;
 import org.ice4j.attribute.NonceAttribute;
 import org.ice4j.attribute.RealmAttribute;
 import org.ice4j.message.Message;
+import org.ice4j.message.MessageFactory;
 
 /**
  * A minimal TURN client for tests, over UDP or TCP, built on ice4j's message classes: it signs
@@ -49,8 +50,9 @@ public final class TestClient implements AutoCloseable {
     }
 
     public static TestClient udp(InetSocketAddress server) throws IOException {
-        DatagramChannel channel = DatagramChannel.open();
-        channel.bind(new InetSocketAddress("127.0.0.1", 0));
+        DatagramChannel channel = DatagramChannel.open(server.getAddress() instanceof java.net.Inet6Address
+                ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
+        channel.bind(new InetSocketAddress(server.getAddress(), 0));
         channel.socket().setSoTimeout(2000);
         return new TestClient(channel, null, server);
     }
@@ -100,7 +102,7 @@ public final class TestClient implements AutoCloseable {
 
     /** Sends {@code request} (signed when {@code signingKey} is given) and waits for its response. */
     public Message exchange(Message request, byte[] signingKey) throws Exception {
-        request.setTransactionID(newTransactionId());
+        keepOrSetTransactionId(request);
         lastSent = MessageIntegrity.seal(request.encode(null), signingKey);
         sendRaw(lastSent);
         while (true) {
@@ -122,7 +124,7 @@ public final class TestClient implements AutoCloseable {
 
     /** Sends an indication (unsigned, with FINGERPRINT). */
     public void send(Message indication) throws Exception {
-        indication.setTransactionID(newTransactionId());
+        keepOrSetTransactionId(indication);
         sendRaw(MessageIntegrity.seal(indication.encode(null), null));
     }
 
@@ -147,12 +149,18 @@ public final class TestClient implements AutoCloseable {
         }
     }
 
-    /** The next datagram or stream frame; fails after 2 s of silence. */
+    /**
+     * The next datagram or stream frame from the relay; fails after 2 s of silence. Datagrams from
+     * anywhere else are ignored, as a TURN client does: other tests on the machine may send to a
+     * port this client now holds.
+     */
     public byte[] receiveRaw() throws IOException {
         if (udp != null) {
             byte[] buffer = new byte[65_535];
             java.net.DatagramPacket packet = new java.net.DatagramPacket(buffer, buffer.length);
-            udp.socket().receive(packet);
+            do {
+                udp.socket().receive(packet);
+            } while (!server.equals(packet.getSocketAddress()));
             return Arrays.copyOf(buffer, packet.getLength());
         }
         DataInputStream in = new DataInputStream(tcp.getInputStream());
@@ -198,6 +206,38 @@ public final class TestClient implements AutoCloseable {
 
     public static TransportAddress udpAddress(InetSocketAddress address) {
         return new TransportAddress(address, Transport.UDP);
+    }
+
+    /** CreatePermission for {@code peer}, XOR-encoded with the request's own transaction id. */
+    public static Message createPermission(InetSocketAddress peer) throws StunException {
+        byte[] id = newTransactionId();
+        return withId(MessageFactory.createCreatePermissionRequest(udpAddress(peer), id), id);
+    }
+
+    public static Message channelBind(int channel, InetSocketAddress peer) throws StunException {
+        byte[] id = newTransactionId();
+        return withId(MessageFactory.createChannelBindRequest((char) channel, udpAddress(peer), id), id);
+    }
+
+    public static Message sendIndication(InetSocketAddress peer, byte[] data) throws StunException {
+        byte[] id = newTransactionId();
+        return withId(MessageFactory.createSendIndication(udpAddress(peer), data, id), id);
+    }
+
+    /**
+     * ice4j XORs an IPv6 address with the transaction id given to its factory, so the message must
+     * carry that same id; for IPv4 only the magic cookie counts and any id would do.
+     */
+    private static Message withId(Message message, byte[] id) throws StunException {
+        message.setTransactionID(id);
+        return message;
+    }
+
+    /** Keeps an id set at creation (see {@link #withId}); gives other messages a fresh one. */
+    private static void keepOrSetTransactionId(Message message) throws StunException {
+        if (message.getTransactionID() == null) {
+            message.setTransactionID(newTransactionId());
+        }
     }
 
     public static byte[] newTransactionId() {

@@ -2,7 +2,6 @@ package dev.dialtone.relay;
 
 import static dev.dialtone.relay.TestClient.assertSuccess;
 import static dev.dialtone.relay.TestClient.errorCode;
-import static dev.dialtone.relay.TestClient.udpAddress;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -140,17 +139,15 @@ class TurnProtocolTest {
     }
 
     private void permit(TestClient client, InetSocketAddress peerAt) throws Exception {
-        assertSuccess(client.authenticated(
-                MessageFactory.createCreatePermissionRequest(udpAddress(peerAt), TestClient.newTransactionId())));
+        assertSuccess(client.authenticated(TestClient.createPermission(peerAt)));
     }
 
     private void bind(TestClient client, int channel, InetSocketAddress peerAt) throws Exception {
-        assertSuccess(client.authenticated(
-                MessageFactory.createChannelBindRequest((char) channel, udpAddress(peerAt), TestClient.newTransactionId())));
+        assertSuccess(client.authenticated(TestClient.channelBind(channel, peerAt)));
     }
 
-    private static Message sendIndication(InetSocketAddress peerAt, byte[] data) {
-        return MessageFactory.createSendIndication(udpAddress(peerAt), data, TestClient.newTransactionId());
+    private static Message sendIndication(InetSocketAddress peerAt, byte[] data) throws Exception {
+        return TestClient.sendIndication(peerAt, data);
     }
 
     @Test
@@ -343,12 +340,10 @@ class TurnProtocolTest {
         try (TestClient client = TestClient.udp(relay.address())) {
             allocate(client, "alice");
             for (String denied : List.of("127.0.0.1", "192.168.1.10", "10.2.0.1", "169.254.1.1", "224.0.0.1")) {
-                Message response = client.authenticated(MessageFactory.createCreatePermissionRequest(
-                        udpAddress(new InetSocketAddress(denied, 5000)), TestClient.newTransactionId()));
+                Message response = client.authenticated(TestClient.createPermission(new InetSocketAddress(denied, 5000)));
                 assertEquals(403, errorCode(response), denied);
             }
-            assertSuccess(client.authenticated(MessageFactory.createCreatePermissionRequest(
-                    udpAddress(new InetSocketAddress("10.1.2.3", 5000)), TestClient.newTransactionId())));
+            assertSuccess(client.authenticated(TestClient.createPermission(new InetSocketAddress("10.1.2.3", 5000))));
         }
     }
 
