@@ -46,6 +46,23 @@ describe('auth and iceServers (user-claim sub, credential-ttl 1h)', () => {
     checkIceList(srv, ev.iceServers, id, TTL);
   });
 
+  t('one user holds at most max-sockets-per-user (16) sockets; the next is refused, a freed place is reusable', async (h) => {
+    const id = h.id('many');
+    const sockets = [];
+    for (let i = 0; i < 16; i += 1) sockets.push(await h.connect(id));
+    const err = await h.connectError({ auth: { token: h.token(id) } }, `${id}#17`);
+    assert.equal(err.message, 'Too many connections for this user');
+    const other = await h.connect(h.id('other'));
+    assert.deepEqual(await ack(other, 'checkOnline', { userIds: [id] }), { ok: true, online: { [id]: true } });
+    await h.disconnect(sockets.pop());
+    const t0 = Date.now();
+    let again = null;
+    while (!again && Date.now() - t0 < 3000) {
+      try { again = await h.connect(id); } catch (e) { await sleep(100); }
+    }
+    assert.ok(again, 'after one socket left, the user can connect again');
+  });
+
   t('valid token in the query string connects as that user', async (h) => {
     const a = h.id('alice');
     const b = h.id('bob');
