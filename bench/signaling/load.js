@@ -21,7 +21,7 @@
 //                [--settle-ms 3000] [--call-timeout-ms 10000] [--deadline-ms 180000]
 //                [--clk-tck 100] [--label name] [--client-deflate default|off] [--rewarm 50]
 'use strict';
-const { fork } = require('child_process');
+const { spawnWorker } = require('./workers');
 const fs = require('fs');
 const os = require('os');
 
@@ -273,19 +273,7 @@ async function coordinator() {
   const workers = [];
   const split = (n) => Array.from({ length: cfg.procs }, (_, i) => Math.floor(n / cfg.procs) + (i < n % cfg.procs ? 1 : 0));
   const pairShare = split(cfg.pairs), idleShare = split(cfg.idle);
-  for (let i = 0; i < cfg.procs; i++) {
-    const child = fork(__filename, ['--worker'], { env: { ...process.env, SIGBENCH_WORKER: JSON.stringify({ cfg, runId, index: i }) } });
-    const pending = new Map();
-    let seq = 0;
-    const ready = new Promise((res) => child.once('message', res));
-    child.on('message', (m) => {
-      if (m.id == null) return;
-      const p = pending.get(m.id); pending.delete(m.id);
-      if (m.error) p.reject(new Error(`worker ${i}: ${m.error}`)); else p.resolve(m.result);
-    });
-    child.on('exit', (code) => { for (const p of pending.values()) p.reject(new Error(`worker ${i} exited ${code}`)); });
-    workers.push({ child, ready, call: (cmd, args) => new Promise((resolve, reject) => { const id = ++seq; pending.set(id, { resolve, reject }); child.send({ id, cmd, args }); }) });
-  }
+  for (let i = 0; i < cfg.procs; i++) workers.push(spawnWorker(cfg, runId, i));
   const all = (cmd, argsFor) => Promise.all(workers.map((w, i) => w.call(cmd, argsFor(i))));
   await Promise.all(workers.map((w) => w.ready));
 

@@ -13,9 +13,9 @@
 //                [--clients 2000] [--rounds 5] [--calls 3] [--heap-tol-mib 8] [--rss-tol-pct 10]
 //                [--settle-ms 3000] [--client-deflate default|off]
 'use strict';
-const { fork, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
-const path = require('path');
+const { spawnWorker } = require('./workers');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf('--' + name);
@@ -35,7 +35,6 @@ const cfg = {
   clientDeflate: arg('client-deflate', 'default'),
   deadlineMs: Number(arg('deadline-ms', 900000)),
 };
-const LOAD = path.join(__dirname, 'load.js');
 const TRACKED = [
   'com.corundumstudio.socketio.handler.ClientHead',
   'com.corundumstudio.socketio.transport.NamespaceClient',
@@ -101,28 +100,17 @@ function measure(what) {
   return r;
 }
 
-function spawnWorker(index, runId) {
+function spawnLoadWorker(index, runId) {
   const wcfg = { url: cfg.url, secret: cfg.secret, sdpBytes: 4000, transport: 'websocket', subClaim: 'sub',
     connectBatch: 200, callTimeoutMs: 10000, clientDeflate: cfg.clientDeflate };
-  const child = fork(LOAD, ['--worker'], { env: { ...process.env, SIGBENCH_WORKER: JSON.stringify({ cfg: wcfg, runId, index }) } });
-  const pending = new Map();
-  let seq = 0;
-  const ready = new Promise((res) => child.once('message', res));
-  child.on('message', (m) => {
-    if (m.id == null) return;
-    const p = pending.get(m.id); pending.delete(m.id);
-    if (m.error) p.reject(new Error(m.error)); else p.resolve(m.result);
-  });
-  child.on('exit', () => { for (const p of pending.values()) p.reject(new Error(`worker ${index} exited`)); pending.clear(); });
-  const exited = new Promise((res) => child.once('exit', res));
-  return { child, ready, exited, call: (cmd, args) => new Promise((resolve, reject) => { const id = ++seq; pending.set(id, { resolve, reject }); child.send({ id, cmd, args }); }) };
+  return spawnWorker(wcfg, runId, index);
 }
 
 async function round(k) {
   const runId = `s${k}-` + Math.random().toString(36).slice(2, 6);
   const pairs = Math.floor(cfg.clients / 2);
   const share = [Math.ceil(pairs / 2), Math.floor(pairs / 2)];
-  const ws = [spawnWorker(0, runId), spawnWorker(1, runId)];
+  const ws = [spawnLoadWorker(0, runId), spawnLoadWorker(1, runId)];
   await Promise.all(ws.map((w) => w.ready));
   const t0 = Date.now();
   const conn = await Promise.all(ws.map((w, i) => w.call('connectPairs', { n: share[i] })));
