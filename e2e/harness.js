@@ -27,6 +27,9 @@ const CLUSTER = process.env.E2E_CLUSTER === '1';
 
 const JAR = path.resolve(__dirname, process.env.DIALTONE_JAR || '../server/target/dialtone.jar');
 
+// The JDK Maven runs on (JAVA_HOME) runs the jar too; `java` on PATH may be an older one.
+const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function freePort() {
@@ -150,7 +153,7 @@ async function startNode(opts = {}) {
   const fd = fs.openSync(logFile, 'a');
   // own process group: signals meant for the test runner's group do not reach the jar
   // (SIGINT/SIGTERM to the runner still kill it, see killAll)
-  const child = spawn('java', args, { stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(javaBin(), args, { stdio: ['ignore', fd, fd], detached: true });
   fs.closeSync(fd);
   live.add(child);
   let exited = null;
