@@ -1,6 +1,6 @@
 // Call-signaling load generator for the side-by-side benchmark (bench/signaling/run.sh).
 //
-// It speaks only the seed's wire protocol, exactly like ../shared/bench/signaling/load.js
+// It speaks only the seed's wire protocol, exactly like the seed-protocol generator that came with the reference server
 // (callUser -> incomingCall -> answerCall -> callAccepted, endCall -> callEnded, no acks, no
 // extension events), so the Node reference and Dialtone are driven identically. What it adds
 // to the shared generator:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side signaling benchmark: the Node reference server (../shared/bench/signaling/
-# ref-server.js, socket.io 4.8) and Dialtone (server/target/dialtone.jar), each started fresh on
+# Side-by-side signaling benchmark: the Node reference server (bench/signaling/
+# reference/ref-server.js, socket.io 4.8) and Dialtone (server/target/dialtone.jar), each started fresh on
 # a loopback port and driven by the same generator (load.js, seed protocol only), one after the
 # other in one run. Prints one JSON line per measurement and a comparison table at the end.
 #
