@@ -79,12 +79,18 @@ start_server() {
       node -r "$SIG_HERE/loopback.js" "$SHARED/ref-server.js" --port "$port" --secret "$SECRET" >"$logf" 2>&1 &
       SERVER_PID=$!
       ;;
-    dialtone)
+    dialtone|dialtone-aot)
       # A private copy: the lead may rebuild the jar while we run.
-      local jar="$SIG_TMP/dialtone-$port.jar"
+      local jar="$SIG_TMP/dialtone-$port.jar" aot=()
       cp "$JAR" "$jar"
+      if [ "$kind" = dialtone-aot ]; then
+        # The cache is tied to the jar's path: train it for this copy (server/aot/train.sh).
+        log "AOT training run for $jar"
+        TRAIN_JAVA_OPTS="$JAVA_OPTS" bash "$SIG_REPO/server/aot/train.sh" "$jar" "$SIG_TMP/dialtone-$port.aot" >&2
+        aot=(-XX:AOTCache="$SIG_TMP/dialtone-$port.aot")
+      fi
       # shellcheck disable=SC2086
-      java $JAVA_OPTS \
+      java $JAVA_OPTS "${aot[@]}" \
         -Ddialtone.signaling.host=127.0.0.1 -Ddialtone.signaling.port="$port" \
         -Ddialtone.relay.enabled=false \
         -Ddialtone.http.host=127.0.0.1 -Ddialtone.http.port="$(free_port)" \

@@ -8,8 +8,9 @@
 #
 # Knobs (environment): PAIRS=100 CALLS=300 WARMUP=200 (per pair; the warm-up lets the JIT finish) IDLE=2000 SDP=4000 PROCS="1 2"
 #   (generator processes; each value is a separate measurement of both servers) ROUNDS=1
-#   (repeat everything, servers alternating) CLIENT_DEFLATE=default|off (off: the clients do
-#   not offer permessage-deflate; a diagnostic, see README) SERVERS="node dialtone" JAVA_OPTS="-Xms64m
+#   (repeat everything, servers alternating) SETTLE_MS=3000 (pause before measuring) CLIENT_DEFLATE=default|off (off: the clients do
+#   not offer permessage-deflate; a diagnostic, see README) SERVERS="node dialtone" (also
+#   dialtone-aot: Dialtone started with an AOT cache trained by server/aot/train.sh) JAVA_OPTS="-Xms64m
 #   -Xmx512m -XX:+UseG1GC" JAR=server/target/dialtone.jar RESULTS=dir (default: a new
 #   bench/signaling/results/<UTC time>/, kept; raw JSON lines in results.jsonl).
 set -euo pipefail
@@ -24,6 +25,7 @@ PROCS=${PROCS:-"1 2"}
 CLIENT_DEFLATE=${CLIENT_DEFLATE:-default}
 ROUNDS=${ROUNDS:-1}
 SERVERS=${SERVERS:-"node dialtone"}
+SETTLE_MS=${SETTLE_MS:-3000}
 RESULTS=${RESULTS:-$SIG_HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$RESULTS"
 
@@ -52,7 +54,7 @@ for round in $(seq 1 "$ROUNDS"); do
       pid=$SERVER_PID
       if ! node "$SIG_HERE/load.js" --url "http://127.0.0.1:$port" --secret "$SECRET" --pid "$pid" \
           --pairs "$PAIRS" --calls "$CALLS" --warmup "$WARMUP" --idle "$IDLE" --sdp "$SDP" \
-          --procs "$procs" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" \
+          --procs "$procs" --settle-ms "$SETTLE_MS" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" \
           | tee -a "$RESULTS/results.jsonl"; then
         log "load.js failed for $label"
       fi
