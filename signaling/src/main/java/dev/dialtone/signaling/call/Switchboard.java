@@ -13,13 +13,16 @@ import dev.dialtone.signaling.protocol.IncomingCall;
 import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +52,7 @@ public final class Switchboard implements CallSessions {
     private final Map<String, Set<UUID>> socketsByUser = new HashMap<>();
     private final Map<String, Call> calls = new HashMap<>();
     private final Map<String, Call> callByUser = new HashMap<>();
+    private final Map<UUID, SocketDetails> detailsBySocket = new HashMap<>();
 
     private final Outbox outbox;
     private final Timers timers;
@@ -72,7 +76,7 @@ public final class Switchboard implements CallSessions {
 
     /** Registers an authenticated socket; false when the user already holds too many. */
     @Override
-    public boolean connect(UUID socket, String userId) {
+    public boolean connect(UUID socket, String userId, SocketDetails details) {
         lock.lock();
         try {
             Set<UUID> sockets = socketsByUser.computeIfAbsent(userId, u -> new LinkedHashSet<>());
@@ -81,6 +85,7 @@ public final class Switchboard implements CallSessions {
             }
             sockets.add(socket);
             userBySocket.put(socket, userId);
+            detailsBySocket.put(socket, details);
             return true;
         } finally {
             lock.unlock();
@@ -101,6 +106,7 @@ public final class Switchboard implements CallSessions {
             if (userId == null) {
                 return;
             }
+            detailsBySocket.remove(socket);
             Set<UUID> sockets = socketsByUser.get(userId);
             sockets.remove(socket);
             if (sockets.isEmpty()) {
@@ -235,6 +241,67 @@ public final class Switchboard implements CallSessions {
         });
     }
 
+    @Override
+    public LiveCalls calls(int limit) {
+        List<LiveCall> listed = new ArrayList<>(Math.min(limit, 1024));
+        lock.lock();
+        try {
+            Instant now = Instant.now();
+            long nowNanos = nanoTime.getAsLong();
+            for (Call call : calls.values()) {
+                if (listed.size() == limit) {
+                    break;
+                }
+                listed.add(liveCall(call, now, nowNanos));
+            }
+            listed.sort(Comparator.comparing(LiveCall::since));
+            return new LiveCalls(listed, calls.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean endByOperator(String callId) {
+        return decide(out -> {
+            Call call = calls.get(callId);
+            if (call == null) {
+                return false;
+            }
+            List<UUID> callee = call.calleeSockets();
+            end(call, CallEnded.ENDED_BY_OPERATOR);
+            out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
+                    new CallEnded(call.calleeId, CallEnded.ENDED_BY_OPERATOR)));
+            sendAll(out, callee, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.ENDED_BY_OPERATOR));
+            return true;
+        });
+    }
+
+    @Override
+    public UserSessions user(String userId) {
+        lock.lock();
+        try {
+            List<ConnectedSocket> sockets = new ArrayList<>();
+            for (UUID socket : socketsByUser.getOrDefault(userId, Set.of())) {
+                sockets.add(new ConnectedSocket(socket, null, detailsBySocket.get(socket)));
+            }
+            Call call = callByUser.get(userId);
+            return new UserSessions(userId, sockets, Optional.ofNullable(call)
+                    .map(c -> liveCall(c, Instant.now(), nanoTime.getAsLong())));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int disconnectUser(String userId) {
+        return decide(out -> {
+            Set<UUID> sockets = socketsByUser.getOrDefault(userId, Set.of());
+            sockets.forEach(socket -> out.add(Delivery.disconnect(socket)));
+            return sockets.size();
+        });
+    }
+
     /** Whether each user has at least one connected socket. */
     @Override
     public Map<String, Boolean> online(List<String> userIds) {
@@ -321,6 +388,12 @@ public final class Switchboard implements CallSessions {
             throw notInCall(peerId);
         }
         return call;
+    }
+
+    private static LiveCall liveCall(Call call, Instant now, long nowNanos) {
+        String state = call.state == Call.State.RINGING ? "ringing" : "connected";
+        return new LiveCall(call.id, call.callerId, call.calleeId, call.type.wireName(), state,
+                now.minusNanos(nowNanos - call.placedAtNanos), null);
     }
 
     private void end(Call call, String reason) {
