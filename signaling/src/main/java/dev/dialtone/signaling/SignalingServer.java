@@ -28,6 +28,7 @@ import dev.dialtone.signaling.transport.VerbatimJsonSupport;
 import dev.dialtone.signaling.turn.IceServerMint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.channel.ChannelPipeline;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -178,8 +179,11 @@ public final class SignalingServer implements AutoCloseable {
 
     private static SocketDetails detailsOf(SocketIOClient client) {
         String transport = client.getTransport() == Transport.WEBSOCKET ? "websocket" : "polling";
-        String address = client.getRemoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(client.getRemoteAddress());
+        String address = String.valueOf(client.getRemoteAddress());
+        if (client.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            String ip = a.getAddress().getHostAddress();
+            address = (a.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip) + ":" + a.getPort();
+        }
         return new SocketDetails(transport, address, Instant.now());
     }
 
