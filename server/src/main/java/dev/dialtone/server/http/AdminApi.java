@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -261,6 +262,9 @@ public final class AdminApi implements HttpHandler {
 
         /** The route of a path's segments after {@code /admin/}, or null. */
         static Route of(String[] path) {
+            if (Arrays.asList(path).contains("")) {
+                return null;
+            }
             return switch (path[0]) {
                 case "calls" -> path.length == 1 ? CALLS : path.length == 2 ? CALL : null;
                 case "users" -> path.length == 2 ? USER : path.length == 3 && path[2].equals("sockets") ? USER_SOCKETS : null;
