@@ -9,10 +9,9 @@ const crypto = require('node:crypto');
 const http = require('node:http');
 const { spawn } = require('node:child_process');
 const {
-  startNode, scenario, Scope, once, noEvent, freePort, sleep, TEST_TIMEOUT, DEFAULT_WAIT,
+  startNode, startCluster, scenario, scenarioOnNodes, once, noEvent, freePort, sleep, TEST_TIMEOUT, DEFAULT_WAIT,
 } = require('../harness');
 const { ring, accept, connectCall, assertCanCall } = require('../flows');
-const { startRedis } = require('../redis');
 
 const TOKEN = crypto.randomBytes(32).toString('hex');
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -216,8 +215,8 @@ describe('admin API on one node with the built-in relay', () => {
   t('DELETE /admin/users/{id}/sockets: every socket of the user is disconnected, the other party gets callEnded disconnected', async (h) => {
     const alice = await h.connect(h.id('alice'));
     const bobId = h.id('bob');
-    const phone = await h.connect(bobId);
-    const laptop = await h.connect(bobId);
+    const phone = await h.connect(bobId, { transports: ['websocket'] });
+    const laptop = await h.connect(bobId, { transports: ['polling'] });
     await connectCall(alice, bobId, [phone, laptop]);
     const gone = [phone, laptop].map((s) => new Promise((resolve) => s.once('disconnect', resolve)));
 
@@ -276,37 +275,15 @@ describe('admin API on one node with the built-in relay', () => {
 });
 
 describe('admin API across two nodes sharing Redis', () => {
-  let redis;
+  let cluster;
   let nodeA;
   let nodeB;
   before(async () => {
-    redis = await startRedis();
-    const props = {
-      'dialtone.cluster.redis-url': redis.url,
-      'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
-      'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
-      'dialtone.admin.token': TOKEN,
-    };
-    [nodeA, nodeB] = await Promise.all([startNode({ props }), startNode({ props })]);
+    cluster = await startCluster({ props: { 'dialtone.admin.token': TOKEN } });
+    [nodeA, nodeB] = cluster.nodes;
   });
-  after(async () => {
-    await Promise.all([nodeA, nodeB].filter(Boolean).map((n) => n.stop()));
-    if (redis) await redis.stop();
-  });
-  const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, async () => {
-    if (!nodeA || !nodeB) throw new Error('nodes did not start (see the before hook failure)');
-    const a = new Scope(nodeA);
-    const b = new Scope(nodeB);
-    try {
-      await fn(a, b);
-    } catch (err) {
-      for (const [name, n] of [['A', nodeA], ['B', nodeB]]) err.message += `\n--- node ${name} log tail ---\n${n.logTail(30)}`;
-      throw err;
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  });
+  after(async () => { if (cluster) await cluster.stop(); });
+  const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, scenarioOnNodes(() => [nodeA, nodeB], fn));
 
   t('either node lists a call between the two and ends it: both parties get callEnded ended-by-operator', async (onA, onB) => {
     const alice = await onA.connect(onA.id('alice'));

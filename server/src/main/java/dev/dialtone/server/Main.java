@@ -99,10 +99,11 @@ public final class Main {
                     config.getString("dialtone.turn.public-host"));
             SignalingConfig signalingConfig = SignalingConfig.from(config);
             HttpConfig httpConfig = HttpConfig.from(config);
+            AdminConfig adminConfig = AdminConfig.from(config);
 
             http = new OpsHttpServer(httpConfig, this, signalingConfig.port(),
                     OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(), signalingConfig.auth().userClaim()),
-                    new AdminApi(AdminConfig.from(config), this));
+                    new AdminApi(adminConfig, this));
             http.start();
             if (relayConfig.enabled()) {
                 relay = new TurnServer(relayConfig, turn);
