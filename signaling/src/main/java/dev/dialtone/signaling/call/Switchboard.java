@@ -156,7 +156,8 @@ public final class Switchboard implements CallSessions {
                 listener.ended(CallRejected.BUSY);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
-            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong());
+            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong(),
+                    Instant.now());
             call.ringing.addAll(calleeSockets);
             calls.put(call.id, call);
             callByUser.put(callerId, call);
@@ -246,13 +247,11 @@ public final class Switchboard implements CallSessions {
         List<LiveCall> listed = new ArrayList<>(Math.min(limit, 1024));
         lock.lock();
         try {
-            Instant now = Instant.now();
-            long nowNanos = nanoTime.getAsLong();
             for (Call call : calls.values()) {
                 if (listed.size() == limit) {
                     break;
                 }
-                listed.add(liveCall(call, now, nowNanos));
+                listed.add(liveCall(call));
             }
             listed.sort(Comparator.comparing(LiveCall::since));
             return new LiveCalls(listed, calls.size());
@@ -286,8 +285,7 @@ public final class Switchboard implements CallSessions {
                 sockets.add(new ConnectedSocket(socket, null, detailsBySocket.get(socket)));
             }
             Call call = callByUser.get(userId);
-            return new UserSessions(userId, sockets, Optional.ofNullable(call)
-                    .map(c -> liveCall(c, Instant.now(), nanoTime.getAsLong())));
+            return new UserSessions(userId, sockets, Optional.ofNullable(call).map(Switchboard::liveCall));
         } finally {
             lock.unlock();
         }
@@ -390,10 +388,9 @@ public final class Switchboard implements CallSessions {
         return call;
     }
 
-    private static LiveCall liveCall(Call call, Instant now, long nowNanos) {
+    private static LiveCall liveCall(Call call) {
         String state = call.state == Call.State.RINGING ? "ringing" : "connected";
-        return new LiveCall(call.id, call.callerId, call.calleeId, call.type.wireName(), state,
-                now.minusNanos(nowNanos - call.placedAtNanos), null);
+        return new LiveCall(call.id, call.callerId, call.calleeId, call.type.wireName(), state, call.placedAt, null);
     }
 
     private void end(Call call, String reason) {

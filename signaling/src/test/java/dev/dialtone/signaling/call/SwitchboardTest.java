@@ -339,10 +339,11 @@ class SwitchboardTest {
     }
 
     @Test
-    void liveCallsAreListedOldestFirstUpToTheLimit() {
+    void liveCallsAreListedOldestFirstUpToTheLimit() throws InterruptedException {
+        Instant before = Instant.now();
         String first = board.placeCall(alice, "bob", CallType.VIDEO, OFFER);
         board.answer(bobPhone, "alice", ANSWER);
-        clock += 2_000_000_000L;
+        Thread.sleep(5); // a later wall-clock time for the second call
         UUID dave = UUID.randomUUID();
         board.connect(dave, "dave", DETAILS);
         String second = board.placeCall(carol, "dave", CallType.VOICE, OFFER);
@@ -354,7 +355,8 @@ class SwitchboardTest {
         LiveCall call = all.calls().get(0);
         assertEquals(List.of("alice", "bob", "video", "connected"), List.of(call.from(), call.to(), call.type(), call.state()));
         assertEquals("ringing", all.calls().get(1).state());
-        assertEquals(Duration.ofSeconds(2), Duration.between(call.since(), all.calls().get(1).since()));
+        assertTrue(!call.since().isBefore(before) && call.since().isBefore(all.calls().get(1).since()));
+        assertTrue(!all.calls().get(1).since().isAfter(Instant.now()));
 
         LiveCalls one = board.calls(1);
         assertEquals(1, one.calls().size());
