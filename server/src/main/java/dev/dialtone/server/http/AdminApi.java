@@ -45,6 +45,7 @@ public final class AdminApi implements HttpHandler {
             Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Pattern LIMIT = Pattern.compile("[0-9]{1,4}");
     private static final String JSON = "application/json";
+    private static final int MAX_LOGGED_PATH = 200;
 
     /** Where the answers come from. */
     public interface Backend {
@@ -87,7 +88,7 @@ public final class AdminApi implements HttpHandler {
                         FailedAttempts.MAX_FAILURES, from.getHostAddress());
             } else {
                 log.info("admin API: refused {} {} from {}: missing or wrong bearer token", ex.getRequestMethod(),
-                        ex.getRequestURI().getRawPath(), from.getHostAddress());
+                        loggable(ex), from.getHostAddress());
             }
             ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"dialtone-admin\"");
             error(ex, 401, "missing or wrong bearer token (Authorization: Bearer <dialtone.admin.token>)");
@@ -98,7 +99,7 @@ public final class AdminApi implements HttpHandler {
         } catch (BadRequest e) {
             error(ex, 400, e.getMessage());
         } catch (RuntimeException e) {
-            log.error("admin API: {} {} failed", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), e);
+            log.error("admin API: {} {} failed", ex.getRequestMethod(), loggable(ex), e);
             error(ex, 500, "internal error; see the server log");
         }
     }
@@ -234,6 +235,12 @@ public final class AdminApi implements HttpHandler {
                     + " characters without control characters, percent-encoded in the path");
         }
         return id;
+    }
+
+    /** The request's path as it may be logged: still percent-encoded (no line breaks), and cut short. */
+    private static String loggable(HttpExchange ex) {
+        String path = ex.getRequestURI().getRawPath();
+        return path.length() <= MAX_LOGGED_PATH ? path : path.substring(0, MAX_LOGGED_PATH) + "...";
     }
 
     private static String address(InetSocketAddress a) {
