@@ -4,6 +4,7 @@ import dev.dialtone.common.TurnConfig;
 import dev.dialtone.common.TurnRestSecret;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
+import dev.dialtone.relay.allocation.AllocationView;
 import dev.dialtone.relay.allocation.RelayPorts;
 import dev.dialtone.relay.auth.LongTermCredentials;
 import dev.dialtone.relay.auth.Nonces;
@@ -27,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -181,6 +183,16 @@ public final class TurnServer implements AutoCloseable {
         }
         log.warn("no non-loopback IPv4 address found: relaying from 127.0.0.1; set dialtone.relay.relay-address");
         return InetAddress.getLoopbackAddress();
+    }
+
+    /**
+     * At most {@code limit} of the live allocations, any of them when there are more (their number
+     * is {@code counters().allocations()}), oldest first.
+     */
+    public List<AllocationView> allocations(int limit) {
+        List<AllocationView> views = new ArrayList<>(allocations.views(limit, clock.millis()));
+        views.sort(Comparator.comparingLong(AllocationView::ageMillis).reversed());
+        return views;
     }
 
     /** Totals for metrics. */

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dialtone.common.TurnCredentials;
 import dev.dialtone.common.TurnRestSecret;
+import dev.dialtone.relay.allocation.AllocationView;
+import dev.dialtone.relay.allocation.Transport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -183,6 +185,15 @@ class TurnProtocolTest {
             assertEquals(4, relay.server.counters().relayedPackets());
             assertEquals("hello peer".length() + "hello client".length() + "on channel".length()
                     + "back on channel".length(), relay.server.counters().relayedBytes());
+
+            long toClient = "hello client".length() + "back on channel".length();
+            AllocationView view;
+            do {
+                view = relay.server.allocations(10).get(0);
+            } while (view.bytesToClient() < toClient && System.nanoTime() < deadline + 1_000_000_000L);
+            assertEquals(new AllocationView("alice", client.localAddress(), Transport.UDP, relayed, view.ageMillis(),
+                    "hello peer".length() + "on channel".length(), toClient), view);
+            assertEquals(List.of(), relay.server.allocations(0));
         }
     }
 

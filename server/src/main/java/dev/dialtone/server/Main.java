@@ -5,10 +5,13 @@ import com.typesafe.config.ConfigFactory;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.relay.RelayConfig;
 import dev.dialtone.relay.TurnServer;
+import dev.dialtone.server.http.AdminApi;
+import dev.dialtone.server.http.AdminConfig;
 import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.signaling.SignalingConfig;
 import dev.dialtone.signaling.SignalingServer;
+import dev.dialtone.signaling.call.CallSessions;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +74,7 @@ public final class Main {
     }
 
     /** The running services, closed in reverse order of start. */
-    static final class Dialtone implements AutoCloseable, OpsHttpServer.Status {
+    static final class Dialtone implements AutoCloseable, OpsHttpServer.Status, AdminApi.Backend {
 
         private final PrometheusRegistry registry = new PrometheusRegistry();
         private final AtomicBoolean ready = new AtomicBoolean();
@@ -95,9 +99,11 @@ public final class Main {
                     config.getString("dialtone.turn.public-host"));
             SignalingConfig signalingConfig = SignalingConfig.from(config);
             HttpConfig httpConfig = HttpConfig.from(config);
+            AdminConfig adminConfig = AdminConfig.from(config);
 
             http = new OpsHttpServer(httpConfig, this, signalingConfig.port(),
-                    OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(), signalingConfig.auth().userClaim()));
+                    OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(), signalingConfig.auth().userClaim()),
+                    new AdminApi(adminConfig, this));
             http.start();
             if (relayConfig.enabled()) {
                 relay = new TurnServer(relayConfig, turn);
@@ -115,6 +121,18 @@ public final class Main {
         @Override
         public boolean ready() {
             return ready.get();
+        }
+
+        /** Read after {@code ready}, which is set once both are assigned and cleared before they go. */
+        @Override
+        public Optional<CallSessions> sessions() {
+            SignalingServer s = ready.get() ? signaling : null;
+            return Optional.ofNullable(s).map(SignalingServer::sessions);
+        }
+
+        @Override
+        public Optional<TurnServer> relay() {
+            return ready.get() ? Optional.ofNullable(relay) : Optional.empty();
         }
 
         @Override

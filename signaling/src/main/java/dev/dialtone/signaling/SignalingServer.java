@@ -14,6 +14,7 @@ import dev.dialtone.signaling.auth.ConnectGate;
 import dev.dialtone.signaling.auth.TokenVerifier;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.Delivery;
+import dev.dialtone.signaling.call.SocketDetails;
 import dev.dialtone.signaling.call.Switchboard;
 import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.cluster.RedisCallSessions;
@@ -27,8 +28,11 @@ import dev.dialtone.signaling.transport.VerbatimJsonSupport;
 import dev.dialtone.signaling.turn.IceServerMint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.channel.ChannelPipeline;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -164,13 +168,23 @@ public final class SignalingServer implements AutoCloseable {
                     client.getRemoteAddress());
             return new AuthTokenResult(false, AUTH_ERROR);
         }
-        if (!sessions.connect(socket, user.get())) {
+        if (!sessions.connect(socket, user.get(), detailsOf(client))) {
             log.info("auth refused: user={} already has {} sockets", user.get(), config.limits().maxSocketsPerUser());
             return new AuthTokenResult(false, Map.of("message", "Too many connections for this user"));
         }
         awaitingWelcome.add(socket);
         log.debug("connected user={} socket={} transport={}", user.get(), socket, client.getTransport());
         return AuthTokenResult.AuthTokenResultSuccess;
+    }
+
+    private static SocketDetails detailsOf(SocketIOClient client) {
+        String transport = client.getTransport() == Transport.WEBSOCKET ? "websocket" : "polling";
+        String address = String.valueOf(client.getRemoteAddress());
+        if (client.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            String ip = a.getAddress().getHostAddress();
+            address = (a.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip) + ":" + a.getPort();
+        }
+        return new SocketDetails(transport, address, Instant.now());
     }
 
     /** Runs after the packets carrying a CONNECT were handled: the acknowledgement is out, greet. */
@@ -189,7 +203,10 @@ public final class SignalingServer implements AutoCloseable {
     private void deliver(List<Delivery> deliveries) {
         for (Delivery d : deliveries) {
             SocketIOClient client = server.getClient(d.socket());
-            if (client != null) {
+            if (client != null && d.isDisconnect()) {
+                // on the timer thread: the disconnect listener it runs may wait for Redis
+                timers.execute(client::disconnect);
+            } else if (client != null) {
                 client.sendEvent(d.event(), d.payload());
                 pollingFlush.after(client);
             }

@@ -33,6 +33,18 @@ public final class AllocationTable {
         return byFiveTuple.size();
     }
 
+    /** At most {@code limit} of the live allocations (any of them) as an operator is shown them. */
+    public List<AllocationView> views(int limit, long now) {
+        List<AllocationView> views = new ArrayList<>(Math.min(limit, byFiveTuple.size()));
+        for (Allocation allocation : byFiveTuple.values()) {
+            if (views.size() == limit) {
+                break;
+            }
+            views.add(allocation.view(now));
+        }
+        return views;
+    }
+
     /**
      * Adds the allocation {@code factory} makes for {@code userId} at {@code fiveTuple}, within the
      * quotas.

@@ -109,6 +109,7 @@ public final class ClientPackets {
         try {
             allocation.relaySocket().send(payload, peer);
             counters.relayed(bytes);
+            allocation.sentToPeer(bytes);
         } catch (ClosedChannelException e) {
             counters.dropped(); // the allocation ended while this packet was on its way
         } catch (IOException e) {

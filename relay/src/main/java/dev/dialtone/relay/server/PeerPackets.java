@@ -80,6 +80,7 @@ public final class PeerPackets {
         try {
             allocation.client().send(buffer, allocation.fiveTuple().client());
             counters.relayed(length);
+            allocation.sentToClient(length);
         } catch (IOException e) {
             counters.dropped();
             log.debug("{}: sending to the client failed: {}", allocation, e.toString());

@@ -1,5 +1,6 @@
 package dev.dialtone.signaling.call;
 
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +21,8 @@ final class Call {
     final String calleeId;
     final CallType type;
     final long placedAtNanos;
+    /** The wall-clock time it was placed, for operators; durations use {@link #placedAtNanos}. */
+    final Instant placedAt;
     /** Callee sockets that got incomingCall and have not answered, rejected or gone. */
     final Set<UUID> ringing = new LinkedHashSet<>();
     State state = State.RINGING;
@@ -27,13 +30,15 @@ final class Call {
     UUID calleeSocket;
     Timers.Cancellable ringTimer;
 
-    Call(String id, String callerId, UUID callerSocket, String calleeId, CallType type, long placedAtNanos) {
+    Call(String id, String callerId, UUID callerSocket, String calleeId, CallType type, long placedAtNanos,
+         Instant placedAt) {
         this.id = id;
         this.callerId = callerId;
         this.callerSocket = callerSocket;
         this.calleeId = calleeId;
         this.type = type;
         this.placedAtNanos = placedAtNanos;
+        this.placedAt = placedAt;
     }
 
     boolean isCaller(UUID socket) {

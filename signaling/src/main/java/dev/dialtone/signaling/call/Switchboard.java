@@ -13,13 +13,16 @@ import dev.dialtone.signaling.protocol.IncomingCall;
 import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +52,7 @@ public final class Switchboard implements CallSessions {
     private final Map<String, Set<UUID>> socketsByUser = new HashMap<>();
     private final Map<String, Call> calls = new HashMap<>();
     private final Map<String, Call> callByUser = new HashMap<>();
+    private final Map<UUID, SocketDetails> detailsBySocket = new HashMap<>();
 
     private final Outbox outbox;
     private final Timers timers;
@@ -72,7 +76,7 @@ public final class Switchboard implements CallSessions {
 
     /** Registers an authenticated socket; false when the user already holds too many. */
     @Override
-    public boolean connect(UUID socket, String userId) {
+    public boolean connect(UUID socket, String userId, SocketDetails details) {
         lock.lock();
         try {
             Set<UUID> sockets = socketsByUser.computeIfAbsent(userId, u -> new LinkedHashSet<>());
@@ -81,6 +85,7 @@ public final class Switchboard implements CallSessions {
             }
             sockets.add(socket);
             userBySocket.put(socket, userId);
+            detailsBySocket.put(socket, details);
             return true;
         } finally {
             lock.unlock();
@@ -101,6 +106,7 @@ public final class Switchboard implements CallSessions {
             if (userId == null) {
                 return;
             }
+            detailsBySocket.remove(socket);
             Set<UUID> sockets = socketsByUser.get(userId);
             sockets.remove(socket);
             if (sockets.isEmpty()) {
@@ -150,7 +156,8 @@ public final class Switchboard implements CallSessions {
                 listener.ended(CallRejected.BUSY);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
-            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong());
+            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong(),
+                    Instant.now());
             call.ringing.addAll(calleeSockets);
             calls.put(call.id, call);
             callByUser.put(callerId, call);
@@ -232,6 +239,64 @@ public final class Switchboard implements CallSessions {
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
                         new CallEnded(call.callerId, CallEnded.DISCONNECTED));
             }
+        });
+    }
+
+    @Override
+    public LiveCalls calls(int limit) {
+        List<LiveCall> listed = new ArrayList<>(Math.min(limit, 1024));
+        lock.lock();
+        try {
+            for (Call call : calls.values()) {
+                if (listed.size() == limit) {
+                    break;
+                }
+                listed.add(liveCall(call));
+            }
+            listed.sort(Comparator.comparing(LiveCall::since));
+            return new LiveCalls(listed, calls.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean endByOperator(String callId) {
+        return decide(out -> {
+            Call call = calls.get(callId);
+            if (call == null) {
+                return false;
+            }
+            List<UUID> callee = call.calleeSockets();
+            end(call, CallEnded.ENDED_BY_OPERATOR);
+            out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
+                    new CallEnded(call.calleeId, CallEnded.ENDED_BY_OPERATOR)));
+            sendAll(out, callee, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.ENDED_BY_OPERATOR));
+            return true;
+        });
+    }
+
+    @Override
+    public UserSessions user(String userId) {
+        lock.lock();
+        try {
+            List<ConnectedSocket> sockets = new ArrayList<>();
+            for (UUID socket : socketsByUser.getOrDefault(userId, Set.of())) {
+                sockets.add(new ConnectedSocket(socket, null, detailsBySocket.get(socket)));
+            }
+            Call call = callByUser.get(userId);
+            return new UserSessions(userId, sockets, Optional.ofNullable(call).map(Switchboard::liveCall));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int disconnectUser(String userId) {
+        return decide(out -> {
+            Set<UUID> sockets = socketsByUser.getOrDefault(userId, Set.of());
+            sockets.forEach(socket -> out.add(Delivery.disconnect(socket)));
+            return sockets.size();
         });
     }
 
@@ -321,6 +386,11 @@ public final class Switchboard implements CallSessions {
             throw notInCall(peerId);
         }
         return call;
+    }
+
+    private static LiveCall liveCall(Call call) {
+        String state = call.state == Call.State.RINGING ? "ringing" : "connected";
+        return new LiveCall(call.id, call.callerId, call.calleeId, call.type.wireName(), state, call.placedAt, null);
     }
 
     private void end(Call call, String reason) {

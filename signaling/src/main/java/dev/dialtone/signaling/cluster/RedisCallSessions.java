@@ -7,9 +7,14 @@ import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 import dev.dialtone.signaling.call.CallListener;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.CallType;
+import dev.dialtone.signaling.call.ConnectedSocket;
 import dev.dialtone.signaling.call.Delivery;
+import dev.dialtone.signaling.call.LiveCall;
+import dev.dialtone.signaling.call.LiveCalls;
 import dev.dialtone.signaling.call.Outbox;
+import dev.dialtone.signaling.call.SocketDetails;
 import dev.dialtone.signaling.call.Timers;
+import dev.dialtone.signaling.call.UserSessions;
 import dev.dialtone.signaling.cluster.CallSessionScript.Addressed;
 import dev.dialtone.signaling.cluster.CallSessionScript.Outcome;
 import dev.dialtone.signaling.protocol.CallEnded;
@@ -22,7 +27,10 @@ import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +66,9 @@ public final class RedisCallSessions implements CallSessions {
     private final String node = UUID.randomUUID().toString();
     /** This node's authenticated sockets; every inbound packet asks who its socket is. */
     private final Map<UUID, String> userBySocket = new ConcurrentHashMap<>();
+    /** What this node's sockets were registered with, to register them again after a lapse. */
+    private final Map<UUID, String> detailsBySocket = new ConcurrentHashMap<>();
+    private final SocketDetailsJson detailsJson = new SocketDetailsJson();
     private final RedissonClient redis;
     private final CallSessionScript script;
     private final NodeMail mail;
@@ -98,11 +109,13 @@ public final class RedisCallSessions implements CallSessions {
     }
 
     @Override
-    public boolean connect(UUID socket, String userId) {
-        if (!script.run("connect", userId, socket, node, maxSocketsPerUser).ok()) {
+    public boolean connect(UUID socket, String userId, SocketDetails details) {
+        String json = detailsJson.write(details);
+        if (!script.run("connect", userId, socket, node, maxSocketsPerUser, json).ok()) {
             return false;
         }
         userBySocket.put(socket, userId);
+        detailsBySocket.put(socket, json);
         return true;
     }
 
@@ -117,6 +130,7 @@ public final class RedisCallSessions implements CallSessions {
         if (userId == null) {
             return;
         }
+        detailsBySocket.remove(socket);
         try {
             send(script.run("disconnect", node, socket, userId), null);
         } catch (RuntimeException e) {
@@ -203,6 +217,61 @@ public final class RedisCallSessions implements CallSessions {
         return online;
     }
 
+    @Override
+    public LiveCalls calls(int limit) {
+        Outcome outcome = script.run("calls", limit);
+        List<LiveCall> calls = liveCalls((List<?>) outcome.extra());
+        calls.sort(Comparator.comparing(LiveCall::since));
+        return new LiveCalls(calls, Integer.parseInt(outcome.value()));
+    }
+
+    @Override
+    public boolean endByOperator(String callId) {
+        Outcome outcome = script.run("end-by-operator", callId);
+        if ("NOT_FOUND".equals(outcome.status())) {
+            return false;
+        }
+        if (!outcome.ok()) {
+            throw unexpected(outcome);
+        }
+        send(outcome, null);
+        return true;
+    }
+
+    @Override
+    public UserSessions user(String userId) {
+        List<?> found = (List<?>) script.run("user", userId).extra();
+        return new UserSessions(userId, sockets(found), liveCalls((List<?>) found.get(2)).stream().findFirst());
+    }
+
+    @Override
+    public int disconnectUser(String userId) {
+        List<ConnectedSocket> sockets = sockets((List<?>) script.run("user", userId).extra());
+        Map<String, List<Delivery>> byNode = new LinkedHashMap<>();
+        for (ConnectedSocket socket : sockets) {
+            byNode.computeIfAbsent(socket.node(), n -> new ArrayList<>()).add(Delivery.disconnect(socket.id()));
+        }
+        byNode.forEach(mail::send);
+        return sockets.size();
+    }
+
+    /** The sockets in what call-sessions.lua's {@code user} found: socket → node, socket → details. */
+    private List<ConnectedSocket> sockets(List<?> found) {
+        List<?> flatSockets = (List<?>) found.get(0);
+        List<?> flatInfo = (List<?>) found.get(1);
+        Map<String, String> info = new HashMap<>();
+        for (int i = 0; i < flatInfo.size(); i += 2) {
+            info.put((String) flatInfo.get(i), (String) flatInfo.get(i + 1));
+        }
+        List<ConnectedSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < flatSockets.size(); i += 2) {
+            String socket = (String) flatSockets.get(i);
+            sockets.add(new ConnectedSocket(UUID.fromString(socket), (String) flatSockets.get(i + 1),
+                    detailsJson.read(info.get(socket))));
+        }
+        return sockets;
+    }
+
     /** Sockets and users of this node; calls of the whole cluster. */
     @Override
     public Stats stats() {
@@ -256,7 +325,8 @@ public final class RedisCallSessions implements CallSessions {
         if ("lapsed".equals(outcome.status()) && !userBySocket.isEmpty()) {
             log.warn("cluster node {}: heartbeat had lapsed; registering its {} socket(s) again", node,
                     userBySocket.size());
-            userBySocket.forEach((socket, user) -> script.run("connect", user, socket, node, Integer.MAX_VALUE));
+            userBySocket.forEach((socket, user) -> script.run("connect", user, socket, node, Integer.MAX_VALUE,
+                    detailsBySocket.getOrDefault(socket, "")));
         }
     }
 
@@ -277,6 +347,17 @@ public final class RedisCallSessions implements CallSessions {
             case Events.CALL_REJECTED -> new CallRejected(a.from(), a.reason());
             default -> payload;
         };
+    }
+
+    /** Calls as call-sessions.lua describes them, seven fields each. */
+    private static List<LiveCall> liveCalls(List<?> flat) {
+        List<LiveCall> calls = new ArrayList<>(flat.size() / 7);
+        for (int i = 0; i + 6 < flat.size(); i += 7) {
+            calls.add(new LiveCall((String) flat.get(i), (String) flat.get(i + 1), (String) flat.get(i + 2),
+                    (String) flat.get(i + 3), (String) flat.get(i + 4),
+                    Instant.ofEpochMilli(Long.parseLong((String) flat.get(i + 5))), (String) flat.get(i + 6)));
+        }
+        return calls;
     }
 
     private static Outcome inCall(Outcome outcome, String peerId) {

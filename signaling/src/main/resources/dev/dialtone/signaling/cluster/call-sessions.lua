@@ -8,10 +8,11 @@
 --
 -- Keys, under the prefix:
 --   u:<user>:sockets       hash socket -> node      presence (gone when the user has no socket)
+--   u:<user>:socket-info   hash socket -> JSON      what the admin API shows of each socket
 --   u:<user>:call          call id                  the one call a user is in
 --   call:<id>              hash                     caller, callerSocket, callerNode, callee,
 --                                                   state (ringing|connected), calleeSocket,
---                                                   calleeNode, placedAt (epoch ms)
+--                                                   calleeNode, placedAt (epoch ms), type
 --   call:<id>:ringing      hash socket -> node      callee sockets still ringing
 --   calls                  set of call ids          live calls, for metrics
 --   ringing-calls          set of call ids          live calls not answered yet, for metrics
@@ -23,6 +24,7 @@ local P = KEYS[1]
 local op = ARGV[1]
 
 local function sockets_key(user) return P .. 'u:' .. user .. ':sockets' end
+local function info_key(user) return P .. 'u:' .. user .. ':socket-info' end
 local function call_of_key(user) return P .. 'u:' .. user .. ':call' end
 local function call_key(id) return P .. 'call:' .. id end
 local function ringing_key(id) return P .. 'call:' .. id .. ':ringing' end
@@ -147,9 +149,18 @@ end
 
 local function disconnect(node, socket, user, tell_self)
   redis.call('hdel', node_sockets_key(node), socket)
+  redis.call('hdel', info_key(user), socket)
   if redis.call('hdel', sockets_key(user), socket) == 1 then
     drop_from_call(node, user, socket, tell_self)
   end
+end
+
+-- A call as the admin API lists it: id, caller, callee, type, state, placedAt, callerNode.
+local function describe(c, into)
+  for _, v in ipairs({c.id, c.caller, c.callee, c.type, c.state, c.placedAt, c.callerNode}) do
+    into[#into + 1] = v
+  end
+  return into
 end
 
 -- Every socket of node is gone: the node is leaving (tell_self) or its heartbeat ran out.
@@ -166,6 +177,7 @@ if op == 'connect' then
   if redis.call('hlen', sockets_key(user)) >= max then return reply('FULL') end
   redis.call('hset', sockets_key(user), socket, node)
   redis.call('hset', node_sockets_key(node), socket, user)
+  if ARGV[6] and ARGV[6] ~= '' then redis.call('hset', info_key(user), socket, ARGV[6]) end
   return reply('ok')
 
 elseif op == 'disconnect' then
@@ -246,6 +258,30 @@ elseif op == 'ring-timeout' then
     end_call(c, 'no-answer')
   end
   return reply('ok')
+
+elseif op == 'end-by-operator' then
+  local c = load(ARGV[2])
+  if not c then return reply('NOT_FOUND') end
+  send_caller(c, 'callEnded', c.callee, 'ended-by-operator')
+  send_callee(c, 'callEnded', c.caller, 'ended-by-operator')
+  end_call(c, 'ended-by-operator')
+  return reply('ok')
+
+elseif op == 'calls' then
+  -- At most ARGV[2] live calls (any of them), flattened as describe() lists them; value: how many in all.
+  local listed = {}
+  for _, id in ipairs(redis.call('srandmember', P .. 'calls', tonumber(ARGV[2]))) do
+    local c = load(id)
+    if c then describe(c, listed) end
+  end
+  return reply('ok', tostring(redis.call('scard', P .. 'calls')), listed)
+
+elseif op == 'user' then
+  -- {sockets: socket, node, ...}, {socket, info JSON, ...}, the call as describe() lists it or {}
+  local user = ARGV[2]
+  local c = call_of(user)
+  return reply('ok', '', {redis.call('hgetall', sockets_key(user)), redis.call('hgetall', info_key(user)),
+    c and describe(c, {}) or {}})
 
 elseif op == 'online' then
   local online = {}

@@ -267,8 +267,8 @@ public abstract class CallSessionsContract {
     void tooManySocketsForOneUserAreRefusedCountingEveryNode() {
         connect(a, "bob");
         connect(b, "bob");
-        assertFalse(a.sessions.connect(UUID.randomUUID(), "bob"), "bob holds " + MAX_SOCKETS_PER_USER + " sockets");
-        assertFalse(b.sessions.connect(UUID.randomUUID(), "bob"));
+        assertFalse(a.sessions.connect(UUID.randomUUID(), "bob", TestNode.details()), "bob holds " + MAX_SOCKETS_PER_USER + " sockets");
+        assertFalse(b.sessions.connect(UUID.randomUUID(), "bob", TestNode.details()));
     }
 
     @Test

@@ -13,9 +13,11 @@ import dev.dialtone.signaling.protocol.IncomingCall;
 import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,8 @@ class SwitchboardTest {
 
     private static final Map<String, String> OFFER = Map.of("type", "offer", "sdp", "v=0");
     private static final Map<String, String> ANSWER = Map.of("type", "answer", "sdp", "v=0");
+    private static final SocketDetails DETAILS = new SocketDetails("websocket", "127.0.0.1:40000",
+            Instant.parse("2026-01-01T00:00:00Z"));
 
     private final List<Delivery> sent = new ArrayList<>();
     private final List<String> ended = new ArrayList<>();
@@ -52,10 +56,10 @@ class SwitchboardTest {
                         ended.add(reason);
                     }
                 }, () -> clock);
-        assertTrue(board.connect(alice, "alice"));
-        assertTrue(board.connect(bobPhone, "bob"));
-        assertTrue(board.connect(bobLaptop, "bob"));
-        assertTrue(board.connect(carol, "carol"));
+        assertTrue(board.connect(alice, "alice", DETAILS));
+        assertTrue(board.connect(bobPhone, "bob", DETAILS));
+        assertTrue(board.connect(bobLaptop, "bob", DETAILS));
+        assertTrue(board.connect(carol, "carol", DETAILS));
     }
 
     @Test
@@ -277,9 +281,9 @@ class SwitchboardTest {
 
     @Test
     void tooManySocketsForOneUserAreRefused() {
-        assertTrue(board.connect(UUID.randomUUID(), "bob"));
-        assertTrue(board.connect(UUID.randomUUID(), "bob"));
-        assertFalse(board.connect(UUID.randomUUID(), "bob"));
+        assertTrue(board.connect(UUID.randomUUID(), "bob", DETAILS));
+        assertTrue(board.connect(UUID.randomUUID(), "bob", DETAILS));
+        assertFalse(board.connect(UUID.randomUUID(), "bob", DETAILS));
     }
 
     @Test
@@ -303,6 +307,79 @@ class SwitchboardTest {
         }
         assertNothingLeft();
         assertEquals(0, timers.pending());
+    }
+
+    @Test
+    void anOperatorEndsAConnectedCallTellingBothParties() {
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+        board.answer(bobLaptop, "alice", ANSWER);
+        sent.clear();
+
+        assertTrue(board.endByOperator(callId));
+
+        assertEquals(List.of(
+                new Delivery(alice, "callEnded", new CallEnded("bob", "ended-by-operator")),
+                new Delivery(bobLaptop, "callEnded", new CallEnded("alice", "ended-by-operator"))), sent);
+        assertEquals(List.of("ended-by-operator"), ended);
+        assertNothingLeft();
+        assertFalse(board.endByOperator(callId), "already ended");
+        board.placeCall(carol, "bob", CallType.VOICE, OFFER);
+    }
+
+    @Test
+    void anOperatorEndsARingingCallOnEveryRingingDevice() {
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+        sent.clear();
+
+        assertTrue(board.endByOperator(callId));
+
+        assertEquals(List.of(alice, bobPhone, bobLaptop), sockets(sent));
+        assertTrue(timers.allCancelled());
+        assertNothingLeft();
+    }
+
+    @Test
+    void liveCallsAreListedOldestFirstUpToTheLimit() throws InterruptedException {
+        Instant before = Instant.now();
+        String first = board.placeCall(alice, "bob", CallType.VIDEO, OFFER);
+        board.answer(bobPhone, "alice", ANSWER);
+        Thread.sleep(5); // a later wall-clock time for the second call
+        UUID dave = UUID.randomUUID();
+        board.connect(dave, "dave", DETAILS);
+        String second = board.placeCall(carol, "dave", CallType.VOICE, OFFER);
+
+        LiveCalls all = board.calls(10);
+        assertEquals(2, all.total());
+        assertFalse(all.truncated());
+        assertEquals(List.of(first, second), all.calls().stream().map(LiveCall::id).toList());
+        LiveCall call = all.calls().get(0);
+        assertEquals(List.of("alice", "bob", "video", "connected"), List.of(call.from(), call.to(), call.type(), call.state()));
+        assertEquals("ringing", all.calls().get(1).state());
+        assertTrue(!call.since().isBefore(before) && call.since().isBefore(all.calls().get(1).since()));
+        assertTrue(!all.calls().get(1).since().isAfter(Instant.now()));
+
+        LiveCalls one = board.calls(1);
+        assertEquals(1, one.calls().size());
+        assertEquals(2, one.total());
+        assertTrue(one.truncated());
+    }
+
+    @Test
+    void aUserShowsEverySocketAndTheCall() {
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+
+        UserSessions bob = board.user("bob");
+        assertEquals(List.of(new ConnectedSocket(bobPhone, null, DETAILS), new ConnectedSocket(bobLaptop, null, DETAILS)),
+                bob.sockets());
+        assertEquals(Optional.of(callId), bob.call().map(LiveCall::id));
+        assertEquals(new UserSessions("nobody", List.of(), Optional.empty()), board.user("nobody"));
+    }
+
+    @Test
+    void disconnectingAUserOrdersEachOfItsSocketsClosed() {
+        assertEquals(2, board.disconnectUser("bob"));
+        assertEquals(List.of(Delivery.disconnect(bobPhone), Delivery.disconnect(bobLaptop)), sent);
+        assertEquals(0, board.disconnectUser("nobody"));
     }
 
     private void assertNothingLeft() {

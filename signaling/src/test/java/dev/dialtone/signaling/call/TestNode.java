@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -44,8 +45,13 @@ public final class TestNode implements Outbox, CallListener {
 
     public UUID connect(String user) {
         UUID socket = UUID.randomUUID();
-        assertTrue(sessions.connect(socket, user), user + " connects");
+        assertTrue(sessions.connect(socket, user, details()), user + " connects");
         return socket;
+    }
+
+    /** How a test socket is shown to operators. */
+    public static SocketDetails details() {
+        return new SocketDetails("websocket", "127.0.0.1:40000", Instant.parse("2026-01-01T00:00:00Z"));
     }
 
     public JsonNode next(UUID socket, String event) throws InterruptedException {

@@ -9,16 +9,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dialtone.signaling.call.CallListener;
 import dev.dialtone.signaling.call.CallType;
+import dev.dialtone.signaling.call.ConnectedSocket;
 import dev.dialtone.signaling.call.Delivery;
+import dev.dialtone.signaling.call.LiveCall;
+import dev.dialtone.signaling.call.LiveCalls;
 import dev.dialtone.signaling.call.Outbox;
+import dev.dialtone.signaling.call.SocketDetails;
 import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.protocol.ErrorCode;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -39,6 +45,8 @@ class RedisCallSessionsTest {
     private static final Map<String, String> OFFER = Map.of("type", "offer", "sdp", "v=0");
     private static final Map<String, String> ANSWER = Map.of("type", "answer", "sdp", "v=0");
     private static final Duration TTL = Duration.ofMillis(1000);
+    private static final SocketDetails DETAILS = new SocketDetails("polling", "[::1]:40000",
+            Instant.parse("2026-01-01T00:00:00Z"));
     private static final Duration HEARTBEAT = Duration.ofMillis(200);
 
     private static RedisServer redis;
@@ -111,7 +119,7 @@ class RedisCallSessionsTest {
             nodeA.connect("bob");
             nodeB.connect("bob");
         }
-        assertFalse(nodeA.sessions.connect(UUID.randomUUID(), "bob"), "4 sockets already, on two nodes");
+        assertFalse(nodeA.sessions.connect(UUID.randomUUID(), "bob", DETAILS), "4 sockets already, on two nodes");
     }
 
     /** Busy is decided in Redis, atomically: of many simultaneous callers one rings, the others hear busy. */
@@ -214,6 +222,68 @@ class RedisCallSessionsTest {
         assertEquals(ErrorCode.NOT_IN_CALL, late.code());
     }
 
+    @Test
+    void anOperatorOnAThirdNodeListsAndEndsACallBetweenTwoOthers() throws Exception {
+        Node admin = new Node();
+        admin.start(nodeA.prefix);
+        try {
+            UUID alice = nodeA.connect("alice");
+            UUID bob = nodeB.connect("bob");
+            String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VIDEO, OFFER);
+            nodeB.sessions.answer(bob, "alice", ANSWER);
+
+            LiveCalls calls = admin.sessions.calls(10);
+            assertEquals(1, calls.total());
+            LiveCall call = calls.calls().get(0);
+            assertEquals(List.of(callId, "alice", "bob", "video", "connected"),
+                    List.of(call.id(), call.from(), call.to(), call.type(), call.state()));
+            assertEquals(nodeA.sessions.user("alice").sockets().get(0).node(), call.node());
+
+            assertTrue(admin.sessions.endByOperator(callId));
+            assertEquals(ended("bob", "ended-by-operator"), nodeA.next(alice, "callEnded"));
+            assertEquals(ended("alice", "ended-by-operator"), nodeB.next(bob, "callEnded"));
+            assertEquals(List.of("ended-by-operator"), admin.endedReasons());
+            assertFalse(admin.sessions.endByOperator(callId));
+            assertEquals(0, admin.sessions.calls(10).total());
+        } finally {
+            admin.sessions.close();
+        }
+    }
+
+    @Test
+    void callsAreListedUpToTheLimitWithTheTotal() {
+        for (int i = 0; i < 3; i++) {
+            UUID caller = nodeA.connect("caller-" + i);
+            nodeB.connect("callee-" + i);
+            nodeA.sessions.placeCall(caller, "callee-" + i, CallType.VOICE, OFFER);
+        }
+        LiveCalls two = nodeB.sessions.calls(2);
+        assertEquals(2, two.calls().size());
+        assertEquals(3, two.total());
+        assertTrue(two.truncated());
+        assertEquals(3, nodeB.sessions.calls(100).calls().size());
+    }
+
+    @Test
+    void aUsersSocketsOnEveryNodeAreShownAndClosedByTheirOwnNode() throws Exception {
+        UUID alice = nodeA.connect("alice");
+        UUID bobOnA = nodeA.connect("bob");
+        UUID bobOnB = nodeB.connect("bob");
+        String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VOICE, OFFER);
+
+        var bob = nodeA.sessions.user("bob");
+        assertEquals(Set.of(bobOnA, bobOnB), Set.copyOf(bob.sockets().stream().map(ConnectedSocket::id).toList()));
+        assertTrue(bob.sockets().stream().allMatch(s -> DETAILS.equals(s.details())));
+        assertEquals(2, Set.copyOf(bob.sockets().stream().map(ConnectedSocket::node).toList()).size());
+        assertEquals(callId, bob.call().orElseThrow().id());
+        assertEquals("ringing", bob.call().orElseThrow().state());
+
+        assertEquals(2, nodeB.sessions.disconnectUser("bob"));
+        assertTrue(nodeA.next(bobOnA, Delivery.DISCONNECT).isNull());
+        assertTrue(nodeB.next(bobOnB, Delivery.DISCONNECT).isNull());
+        assertTrue(nodeA.sessions.user("nobody").sockets().isEmpty());
+    }
+
     private static JsonNode ended(String from, String reason) {
         return JSON.valueToTree(Map.of("from", from, "reason", reason));
     }
@@ -226,8 +296,10 @@ class RedisCallSessionsTest {
         private final List<String> ended = new ArrayList<>();
         private final ManualTimers timers = new ManualTimers();
         private RedisCallSessions sessions;
+        private String prefix;
 
         void start(String prefix) {
+            this.prefix = prefix;
             sessions = new RedisCallSessions(new ClusterConfig(redis.url(), TTL, HEARTBEAT, prefix), this, timers,
                     Duration.ofSeconds(45), 4, user -> List.of(new IceServer(List.of("turn:x"), "1:" + user, "pw")),
                     this);
@@ -235,7 +307,7 @@ class RedisCallSessionsTest {
 
         UUID connect(String user) {
             UUID socket = UUID.randomUUID();
-            assertTrue(sessions.connect(socket, user));
+            assertTrue(sessions.connect(socket, user, DETAILS));
             return socket;
         }
 
