@@ -4,6 +4,7 @@ import static dev.dialtone.signaling.call.TestNode.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dialtone.signaling.protocol.ErrorCode;
@@ -15,8 +16,10 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -305,6 +308,77 @@ public abstract class CallSessionsContract {
         assertCanCall(carol, "bob");
     }
 
+    // ------------------------------------------------------------------ operators (admin API)
+
+    @Test
+    void anOperatorEndsAConnectedCallTellingBothParties() throws Exception {
+        String callId = connectedCall(alice, "bob", bobLaptop);
+
+        assertTrue(b.sessions.endByOperator(callId));
+
+        assertEquals(ended("bob", "ended-by-operator"), next(alice, "callEnded"));
+        assertEquals(ended("alice", "ended-by-operator"), next(bobLaptop, "callEnded"));
+        assertNothingFor(bobPhone);
+        assertEquals(List.of("ended-by-operator"), endedReasons());
+        assertNothingLeft();
+        assertFalse(a.sessions.endByOperator(callId), "already ended");
+        assertCanCall(carol, "bob");
+    }
+
+    @Test
+    void anOperatorEndsARingingCallOnEveryRingingDevice() throws Exception {
+        String callId = ring(alice, "bob");
+
+        assertTrue(a.sessions.endByOperator(callId));
+
+        assertEquals(ended("bob", "ended-by-operator"), next(alice, "callEnded"));
+        assertEquals(ended("alice", "ended-by-operator"), next(bobPhone, "callEnded"));
+        assertEquals(ended("alice", "ended-by-operator"), next(bobLaptop, "callEnded"));
+        assertNothingLeft();
+    }
+
+    @Test
+    void liveCallsAreListedUpToTheLimitWithTheTotal() throws Exception {
+        String first = connectedCall(alice, "bob", bobPhone);
+        connect(a, "dave");
+        String second = place(carol, "dave", CallType.VIDEO);
+
+        LiveCalls all = b.sessions.calls(10);
+        assertEquals(2, all.total());
+        assertFalse(all.truncated());
+        Map<String, List<String>> byId = new HashMap<>();
+        all.calls().forEach(c -> byId.put(c.id(), List.of(c.from(), c.to(), c.type(), c.state())));
+        assertEquals(Map.of(first, List.of("alice", "bob", "voice", "connected"),
+                second, List.of("carol", "dave", "video", "ringing")), byId);
+
+        LiveCalls one = a.sessions.calls(1);
+        assertEquals(1, one.calls().size());
+        assertEquals(2, one.total());
+        assertTrue(one.truncated());
+    }
+
+    @Test
+    void aUserShowsEverySocketAndTheCall() throws Exception {
+        String callId = ring(alice, "bob");
+
+        UserSessions bob = b.sessions.user("bob");
+        assertEquals(Set.of(bobPhone, bobLaptop), bob.sockets().stream().map(ConnectedSocket::id).collect(Collectors.toSet()));
+        assertTrue(bob.sockets().stream().allMatch(s -> s.details().equals(TestNode.details())));
+        assertEquals(callId, bob.call().map(LiveCall::id).orElseThrow());
+        UserSessions nobody = a.sessions.user("nobody");
+        assertTrue(nobody.sockets().isEmpty() && nobody.call().isEmpty());
+    }
+
+    @Test
+    void disconnectingAUserOrdersEachOfItsSocketsClosedByTheNodeHoldingIt() throws Exception {
+        assertEquals(2, a.sessions.disconnectUser("bob"));
+
+        next(bobPhone, Delivery.DISCONNECT);
+        next(bobLaptop, Delivery.DISCONNECT);
+        assertNothingFor(alice, carol);
+        assertEquals(0, b.sessions.disconnectUser("nobody"));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private UUID connect(TestNode node, String user) {
@@ -334,8 +408,8 @@ public abstract class CallSessionsContract {
         return callId;
     }
 
-    private void connectedCall(UUID caller, String callee, UUID answering) throws Exception {
-        ring(caller, callee);
+    private String connectedCall(UUID caller, String callee, UUID answering) throws Exception {
+        String callId = ring(caller, callee);
         sessions(answering).answer(answering, nodeUser(caller), ANSWER);
         next(caller, "callAccepted");
         for (UUID other : socketsOf(callee)) {
@@ -343,6 +417,7 @@ public abstract class CallSessionsContract {
                 next(other, "callEnded");
             }
         }
+        return callId;
     }
 
     private void assertCanCall(UUID caller, String callee) throws Exception {
