@@ -4,6 +4,7 @@ import static dev.dialtone.relay.TestClient.assertSuccess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import ch.qos.logback.classic.Level;
 import dev.dialtone.common.TurnRestSecret;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,7 +29,7 @@ class HostileUsernameTest {
 
     @Test
     void overUdpEachIsAnswered401() throws Exception {
-        try (ErrorLog errors = ErrorLog.watch();
+        try (CapturedLog errors = CapturedLog.atLeast(Level.ERROR);
              RelayUnderTest relay = RelayUnderTest.start(Map.of());
              TestClient client = TestClient.udp(relay.address())) {
             assertRefusedWith401(client);
@@ -38,7 +39,7 @@ class HostileUsernameTest {
 
     @Test
     void overTcpEachIsAnswered401AndTheConnectionThenAllocates() throws Exception {
-        try (ErrorLog errors = ErrorLog.watch();
+        try (CapturedLog errors = CapturedLog.atLeast(Level.ERROR);
              RelayUnderTest relay = RelayUnderTest.start(Map.of());
              TestClient client = TestClient.tcp(relay.address())) {
             assertRefusedWith401(client);

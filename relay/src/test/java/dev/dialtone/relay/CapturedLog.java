@@ -9,19 +9,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the relay logs at ERROR while a test runs, as an operator would find it in the log: attached
- * to logback's root logger, so it sees every thread's lines, and removed on close.
+ * What is logged at a level or above while a test runs, as an operator would find it in the log:
+ * attached to logback's root logger, so it sees every thread's lines, and removed on close. Only
+ * lines that pass the loggers' levels in {@code logback-test.xml} (WARN) arrive.
  */
-public final class ErrorLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final Level threshold;
 
-    private ErrorLog() {
+    private CapturedLog(Level threshold) {
+        this.threshold = threshold;
     }
 
-    public static ErrorLog watch() {
-        ErrorLog log = new ErrorLog();
+    public static CapturedLog atLeast(Level threshold) {
+        CapturedLog log = new CapturedLog(threshold);
         log.setContext(log.root.getLoggerContext());
         log.start();
         log.root.addAppender(log);
@@ -30,14 +33,14 @@ public final class ErrorLog extends AppenderBase<ILoggingEvent> implements AutoC
 
     @Override
     protected void append(ILoggingEvent event) {
-        if (event.getLevel().isGreaterOrEqual(Level.ERROR)) {
+        if (event.getLevel().isGreaterOrEqual(threshold)) {
             lines.add("[" + event.getThreadName() + "] " + event.getFormattedMessage()
                     + (event.getThrowableProxy() == null ? "" : " " + event.getThrowableProxy().getClassName()
                     + ": " + event.getThrowableProxy().getMessage()));
         }
     }
 
-    /** Every ERROR line so far, with its thread and exception. */
+    /** Every line so far at the threshold or above, with its thread and exception. */
     public List<String> lines() {
         return List.copyOf(lines);
     }
