@@ -1,5 +1,6 @@
 package dev.dialtone.relay.server;
 
+import dev.dialtone.relay.DropReason;
 import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.ChannelBinding;
@@ -33,10 +34,12 @@ public final class PeerPackets {
 
     private final RelayCounters counters;
     private final Clock clock;
+    private final InternalErrors internalErrors;
 
     public PeerPackets(RelayCounters counters, Clock clock) {
         this.counters = counters;
         this.clock = clock;
+        this.internalErrors = new InternalErrors(counters);
     }
 
     /** A buffer for {@link #receive}: headroom, the largest datagram, and padding. */
@@ -54,14 +57,22 @@ public final class PeerPackets {
         if (peer == null) {
             return false;
         }
-        relay(allocation, buffer, peer, buffer.position() - HEADROOM);
+        try {
+            relay(allocation, buffer, peer, buffer.position() - HEADROOM);
+        } catch (RuntimeException e) {
+            internalErrors.dropped(allocation, e);
+        }
         return true;
     }
 
     private void relay(Allocation allocation, ByteBuffer buffer, InetSocketAddress peer, int length) {
         long now = clock.millis();
-        if (!allocation.permits(peer.getAddress(), now) || !allocation.toClient().tryPass(length, now)) {
-            counters.dropped();
+        if (!allocation.permits(peer.getAddress(), now)) {
+            counters.dropped(DropReason.NO_PERMISSION);
+            return;
+        }
+        if (!allocation.toClient().tryPass(length, now)) {
+            counters.dropped(DropReason.BANDWIDTH);
             return;
         }
         ChannelBinding channel = allocation.channelTo(peer, now);
@@ -82,7 +93,7 @@ public final class PeerPackets {
             counters.relayed(length);
             allocation.sentToClient(length);
         } catch (IOException e) {
-            counters.dropped();
+            counters.dropped(DropReason.SEND_FAILED);
             log.debug("{}: sending to the client failed: {}", allocation, e.toString());
         }
     }
