@@ -1,5 +1,6 @@
 package dev.dialtone.relay;
 
+import dev.dialtone.common.PortInUseException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.common.TurnRestSecret;
 import dev.dialtone.relay.allocation.Allocation;
@@ -124,12 +125,15 @@ public final class TurnServer implements AutoCloseable {
             // same port, bound next without it, still fails the start in that case
             int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
             for (int i = 0; i < loops; i++) {
-                udpListeners.add(new UdpListener(turnAddress, loops > 1, clientPackets, peerPackets));
+                udpListeners.add(PortInUseException.bind("dialtone.relay.port", turnAddress, "the TURN relay, UDP",
+                        () -> new UdpListener(turnAddress, loops > 1, clientPackets, peerPackets)));
             }
-            tcpListeners.add(new StreamListener(turnAddress, null, workers, connections));
+            tcpListeners.add(PortInUseException.bind("dialtone.relay.port", turnAddress, "the TURN relay, TCP",
+                    () -> new StreamListener(turnAddress, null, workers, connections)));
             if (tls != null) {
-                tlsListeners.add(new StreamListener(new InetSocketAddress(address, config.tlsPort()), tls, workers,
-                        connections));
+                InetSocketAddress tlsAddress = new InetSocketAddress(address, config.tlsPort());
+                tlsListeners.add(PortInUseException.bind("dialtone.relay.tls-port", tlsAddress,
+                        "the TURN relay, TLS", () -> new StreamListener(tlsAddress, tls, workers, connections)));
             }
         }
     }

@@ -5,6 +5,7 @@ import static dev.dialtone.signaling.protocol.ErrorCode.NOT_IN_CALL;
 import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 
 import dev.dialtone.signaling.call.CallListener;
+import dev.dialtone.signaling.call.CallLog;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.CallType;
 import dev.dialtone.signaling.call.Delivery;
@@ -142,6 +143,7 @@ public final class RedisCallSessions implements CallSessions {
                 mail.send(node, List.of(new Delivery(socket, Events.CALL_REJECTED,
                         new CallRejected(calleeId, CallRejected.BUSY))));
                 outcome.ended().forEach(listener::ended);
+                CallLog.busy(callerId, calleeId);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
             default -> throw unexpected(outcome);
@@ -150,7 +152,7 @@ public final class RedisCallSessions implements CallSessions {
         // and at most ring-timeout's worth of these wait at a time.
         timers.schedule(ringTimeout, () -> send(script.run("ring-timeout", callId), null));
         send(outcome, new IncomingCall(callerId, offer, type.wireName(), callId, iceServersFor.apply(calleeId)));
-        log.debug("call {} {} -> {} ringing on {} socket(s)", callId, callerId, calleeId, outcome.sends().size());
+        CallLog.placed(callId, callerId, calleeId, type, outcome.sends().size());
         return callId;
     }
 
@@ -159,8 +161,9 @@ public final class RedisCallSessions implements CallSessions {
         Outcome outcome = inCall(script.run("answer", authenticated(socket), socket, callerId), callerId);
         send(outcome, answer);
         long placedAt = Long.parseLong((String) outcome.extra());
-        listener.connected(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt)));
-        log.debug("call {} connected", outcome.value());
+        Duration setup = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt));
+        listener.connected(setup);
+        CallLog.answered(outcome.value(), setup);
         return outcome.value();
     }
 
@@ -263,6 +266,7 @@ public final class RedisCallSessions implements CallSessions {
     /** Sends what a transition decided; {@code payload} is the event built from the request, if any. */
     private void send(Outcome outcome, Object payload) {
         outcome.ended().forEach(listener::ended);
+        outcome.ended().forEach(CallLog::ended);
         Map<String, List<Delivery>> byNode = new LinkedHashMap<>();
         for (Addressed a : outcome.sends()) {
             byNode.computeIfAbsent(a.node(), n -> new ArrayList<>())
