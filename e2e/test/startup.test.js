@@ -95,6 +95,15 @@ for (const [service, key, props, words] of [
   });
 }
 
+test('an address that is not this machine\'s names the host key and the service', { timeout: TEST_TIMEOUT }, async () => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a host, so the bind itself fails; nothing is sent.
+  const props = await baseProps();
+  const lines = await refused({ props: { ...props, 'dialtone.signaling.host': '192.0.2.1' } });
+  const port = props['dialtone.signaling.port'];
+  assert.deepEqual(lines.map((l) => l.replace(/^.*cannot start: /, '')),
+    [`dialtone.signaling.host = 192.0.2.1: not an address of this machine (the Socket.IO signaling service wanted 192.0.2.1:${port}); give one of its addresses, 127.0.0.1 or 0.0.0.0`]);
+});
+
 test('a missing TLS certificate says "not found" and names the key', { timeout: TEST_TIMEOUT }, async () => {
   const lines = await refused({ props: { ...(await baseProps()), 'dialtone.relay.enabled': 'true',
     'dialtone.relay.tls-cert-file': '/nope/cert.pem', 'dialtone.relay.tls-key-file': '/nope/key.pem' } });
@@ -152,4 +161,19 @@ test('the token command refuses with exit 2 when no secret is configured', { tim
   const usage = runJar({ args: ['token'], env: { DIALTONE_JWT_SECRET: secret() } });
   assert.equal((await usage.exit()).code, 2);
   assert.match(usage.output(), /usage: java -jar dialtone\.jar token <userId> \[--ttl 1h\]/);
+});
+
+test('DEBUG logs do not list the JDK\'s root certificates', { timeout: TEST_TIMEOUT }, async () => {
+  // TLS set-up (the relay's self-signed certificate) is what made the JDK log every root at DEBUG.
+  const jar = runJar({ env: { DIALTONE_LOG_LEVEL: 'DEBUG' }, props: { ...(await baseProps()), 'dialtone.relay.enabled': 'true',
+    'dialtone.relay.listen-addresses.0': '127.0.0.1', 'dialtone.relay.port': await freePort(), 'dialtone.relay.tls-port': await freePort() } });
+  try {
+    await jar.waitFor(/Dialtone started/);
+    const out = jar.output();
+    assert.match(out, /DEBUG/, 'DEBUG is on');
+    assert.match(out, /TLS port \d+/, 'TLS was set up');
+    assert.doesNotMatch(out, /X509Certificate/);
+  } finally {
+    await jar.stop();
+  }
 });

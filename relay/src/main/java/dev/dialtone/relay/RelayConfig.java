@@ -109,19 +109,21 @@ public record RelayConfig(
         try {
             return Cidr.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException.BadValue(c.origin(), "dialtone.relay.allowed-peer-cidrs", e.getMessage(), e);
+            throw new IllegalArgumentException("dialtone.relay.allowed-peer-cidrs: " + text + ": " + e.getMessage(), e);
         }
     }
 
     /** Literal IP addresses only: a host name would make the relay depend on DNS at start. */
     private static InetAddress address(Config c, String key, String literal) {
         if (!literal.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
-            throw new ConfigException.BadValue(c.origin(), "dialtone.relay." + key, "not an IP address literal: " + literal);
+            throw new ConfigException.BadValue(c.getValue(key).origin(), "dialtone.relay." + key,
+                    "not an IP address literal: " + literal);
         }
         try {
             return InetAddress.getByName(literal);
         } catch (UnknownHostException e) {
-            throw new ConfigException.BadValue(c.origin(), "dialtone.relay." + key, "not an IP address literal: " + literal, e);
+            throw new ConfigException.BadValue(c.getValue(key).origin(), "dialtone.relay." + key,
+                    "not an IP address literal: " + literal, e);
         }
     }
 

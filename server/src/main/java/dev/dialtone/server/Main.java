@@ -2,7 +2,7 @@ package dev.dialtone.server;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import dev.dialtone.common.PortInUseException;
+import dev.dialtone.common.ListenException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.relay.RelayConfig;
 import dev.dialtone.relay.TurnServer;
@@ -62,7 +62,7 @@ public final class Main {
             e.problems().forEach(problem -> log.error("cannot start: {}", problem));
             System.exit(2);
             return;
-        } catch (PortInUseException e) {
+        } catch (ListenException e) {
             log.error("cannot start: {}", e.getMessage());
             System.exit(2);
             return;
@@ -142,9 +142,10 @@ public final class Main {
             }
 
             InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
-            http = PortInUseException.bind("dialtone.http.port", httpAddress, "the HTTP server: health, metrics,"
-                    + " test-call page", () -> new OpsHttpServer(httpConfig, this, signalingConfig.port(),
-                    OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(), signalingConfig.auth().userClaim())));
+            http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
+                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
+                            signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
+                                    signalingConfig.auth().userClaim())));
             http.start();
             if (relayConfig.enabled()) {
                 relay = new TurnServer(relayConfig, turn);
@@ -154,8 +155,8 @@ public final class Main {
                 log.info("built-in relay disabled; clients use {}", turn.urls());
             }
             InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
-            PortInUseException.bind("dialtone.signaling.port", signalingAddress, "the Socket.IO signaling service",
-                    () -> {
+            ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
+                    "the Socket.IO signaling service", () -> {
                         signaling.start();
                         return signaling;
                     });
