@@ -140,6 +140,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theOperatorsExampleFileIsAccepted() {
+        // Surefire runs in the module's directory; the example is config/dialtone.conf of the repository.
+        Path example = Path.of("..", "config", "dialtone.conf");
+        assertTrue(Files.isRegularFile(example), example.toAbsolutePath().toString());
+        property("config.file", example.toString());
+        assertEquals(4002, ConfigLoader.load().getInt("dialtone.signaling.port"));
+    }
+
+    @Test
     void aMissingConfigFileIsOneClearSentence() {
         property("config.file", dir.resolve("nope.conf").toString());
         assertEquals(List.of("-Dconfig.file=" + dir.resolve("nope.conf") + ": not found; give the path of an existing"
