@@ -3,6 +3,7 @@ package dev.dialtone.server.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import dev.dialtone.common.StartupException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

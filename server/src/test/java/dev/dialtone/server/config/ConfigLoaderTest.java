@@ -1,5 +1,6 @@
 package dev.dialtone.server.config;
 
+import dev.dialtone.common.StartupException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -4,6 +4,7 @@ import static dev.dialtone.signaling.protocol.ErrorCode.BUSY;
 import static dev.dialtone.signaling.protocol.ErrorCode.NOT_IN_CALL;
 import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 
+import dev.dialtone.common.StartupException;
 import dev.dialtone.signaling.call.CallListener;
 import dev.dialtone.signaling.call.CallLog;
 import dev.dialtone.signaling.call.CallSessions;
@@ -82,7 +83,16 @@ public final class RedisCallSessions implements CallSessions {
         this.maxSocketsPerUser = maxSocketsPerUser;
         this.iceServersFor = iceServersFor;
         this.listener = listener;
-        this.redis = Redisson.create(redissonConfig(config));
+        try {
+            this.redis = Redisson.create(redissonConfig(config));
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new StartupException("dialtone.cluster.redis-url: cannot use Redis at " + config.redisAddress() + " ("
+                    + root.getMessage() + "); start it or correct the URL (env DIALTONE_REDIS_URL)");
+        }
         try {
             this.script = new CallSessionScript(redis, config.keyPrefix());
             this.mail = new NodeMail(redis, config.keyPrefix(), node, outbox);

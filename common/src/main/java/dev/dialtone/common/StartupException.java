@@ -1,4 +1,4 @@
-package dev.dialtone.server.config;
+package dev.dialtone.common;
 
 import java.util.List;
 
