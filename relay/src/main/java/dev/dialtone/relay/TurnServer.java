@@ -1,5 +1,6 @@
 package dev.dialtone.relay;
 
+import dev.dialtone.common.ListenException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.common.TurnRestSecret;
 import dev.dialtone.relay.allocation.Allocation;
@@ -47,6 +48,7 @@ public final class TurnServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TurnServer.class);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+    private static final String LISTEN_ADDRESSES = "dialtone.relay.listen-addresses";
 
     private final RelayConfig config;
     private final TurnConfig turn;
@@ -126,12 +128,15 @@ public final class TurnServer implements AutoCloseable {
             // same port, bound next without it, still fails the start in that case
             int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
             for (int i = 0; i < loops; i++) {
-                udpListeners.add(new UdpListener(turnAddress, loops > 1, clientPackets, peerPackets));
+                udpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", turnAddress,
+                        "the TURN relay, UDP", () -> new UdpListener(turnAddress, loops > 1, clientPackets, peerPackets)));
             }
-            tcpListeners.add(new StreamListener(turnAddress, null, workers, connections));
+            tcpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", turnAddress,
+                    "the TURN relay, TCP", () -> new StreamListener(turnAddress, null, workers, connections)));
             if (tls != null) {
-                tlsListeners.add(new StreamListener(new InetSocketAddress(address, config.tlsPort()), tls, workers,
-                        connections));
+                InetSocketAddress tlsAddress = new InetSocketAddress(address, config.tlsPort());
+                tlsListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.tls-port", tlsAddress,
+                        "the TURN relay, TLS", () -> new StreamListener(tlsAddress, tls, workers, connections)));
             }
         }
     }

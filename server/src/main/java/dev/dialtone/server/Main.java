@@ -1,12 +1,15 @@
 package dev.dialtone.server;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigException;
+import dev.dialtone.common.ListenException;
+import dev.dialtone.common.StartupException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.relay.RelayConfig;
 import dev.dialtone.relay.TurnServer;
 import dev.dialtone.server.http.AdminApi;
 import dev.dialtone.server.http.AdminConfig;
+import dev.dialtone.server.config.ConfigLoader;
 import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.signaling.SignalingConfig;
@@ -17,8 +20,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -26,7 +31,11 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import sun.misc.Signal;
 
-/** Starts Dialtone from one configuration: defaults, then -Dconfig.file, then -Dkey=value. */
+/**
+ * Starts Dialtone from one configuration: defaults, then -Dconfig.file, then -Dkey=value; in trial
+ * mode when no secret is configured. {@code token <userId>} prints a client token instead.
+ * Exit code 2: the configuration or a taken port refused the start, with one log line per reason.
+ */
 public final class Main {
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -39,12 +48,28 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0) {
+            System.exit(command(args));
+            return;
+        }
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        Config config = ConfigFactory.load();
         Dialtone dialtone;
         try {
-            dialtone = Dialtone.start(config);
+            Config config = ConfigLoader.load();
+            boolean trial = TrialMode.applies(config);
+            dialtone = Dialtone.start(trial ? TrialMode.apply(config) : config);
+            if (trial) {
+                log.warn(TrialMode.invitation(config));
+            }
+        } catch (StartupException e) {
+            e.problems().forEach(problem -> log.error("cannot start: {}", problem));
+            System.exit(2);
+            return;
+        } catch (ListenException e) {
+            log.error("cannot start: {}", e.getMessage());
+            System.exit(2);
+            return;
         } catch (RuntimeException | IOException e) {
             log.error("Dialtone failed to start: {}", e.getMessage(), e);
             System.exit(1);
@@ -53,6 +78,16 @@ public final class Main {
         // SIGTERM and SIGINT drain and exit 0: an orchestrator's stop is a normal end, not a crash.
         Signal.handle(new Signal("TERM"), sig -> stop(dialtone, sig));
         Signal.handle(new Signal("INT"), sig -> stop(dialtone, sig));
+    }
+
+    /** {@code java -jar dialtone.jar <command> ...}; returns the exit code. */
+    private static int command(String[] args) {
+        if (args[0].equals("token")) {
+            return TokenCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err);
+        }
+        System.err.println("dialtone: unknown command " + args[0] + "; without arguments the server starts, or "
+                + TokenCommand.USAGE);
+        return 2;
     }
 
     private static void stop(Dialtone dialtone, Signal signal) {
@@ -94,16 +129,29 @@ public final class Main {
         }
 
         private void startAll(Config config) throws IOException {
-            RelayConfig relayConfig = RelayConfig.from(config);
-            TurnConfig turn = AdvertisedTurnUrls.complete(TurnConfig.from(config), relayConfig,
-                    config.getString("dialtone.turn.public-host"));
-            SignalingConfig signalingConfig = SignalingConfig.from(config);
-            HttpConfig httpConfig = HttpConfig.from(config);
-            AdminConfig adminConfig = AdminConfig.from(config);
+            RelayConfig relayConfig;
+            TurnConfig turn;
+            SignalingConfig signalingConfig;
+            HttpConfig httpConfig;
+            AdminConfig adminConfig;
+            try {
+                relayConfig = RelayConfig.from(config);
+                turn = AdvertisedTurnUrls.complete(TurnConfig.from(config), relayConfig,
+                        config.getString("dialtone.turn.public-host"));
+                signalingConfig = SignalingConfig.from(config);
+                httpConfig = HttpConfig.from(config);
+                adminConfig = AdminConfig.from(config);
+                // Checks the JWT secret: every mistake is reported before anything listens.
+                signaling = new SignalingServer(signalingConfig, turn, registry);
+            } catch (IllegalArgumentException | ConfigException e) {
+                throw new StartupException(e.getMessage());
+            }
 
-            http = new OpsHttpServer(httpConfig, this, signalingConfig.port(),
-                    OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(), signalingConfig.auth().userClaim()),
-                    new AdminApi(adminConfig, this));
+            InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
+            http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
+                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
+                            signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
+                                    signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this)));
             http.start();
             if (relayConfig.enabled()) {
                 relay = new TurnServer(relayConfig, turn);
@@ -112,8 +160,12 @@ public final class Main {
             } else {
                 log.info("built-in relay disabled; clients use {}", turn.urls());
             }
-            signaling = new SignalingServer(signalingConfig, turn, registry);
-            signaling.start();
+            InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
+            ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
+                    "the Socket.IO signaling service", () -> {
+                        signaling.start();
+                        return signaling;
+                    });
             ready.set(true);
             log.info("Dialtone started; iceServers advertise {}", turn.urls());
         }

@@ -2,6 +2,7 @@ package dev.dialtone.signaling;
 
 import com.typesafe.config.Config;
 import dev.dialtone.common.Secrets;
+import dev.dialtone.common.SettingChecks;
 import dev.dialtone.signaling.cluster.ClusterConfig;
 import java.time.Duration;
 
@@ -20,9 +21,20 @@ import java.time.Duration;
 public record SignalingConfig(String host, int port, Duration ringTimeout, Duration pingInterval,
                               Duration pingTimeout, Limits limits, Auth auth, ClusterConfig cluster) {
 
+    public SignalingConfig {
+        SettingChecks.port("dialtone.signaling.port", port);
+    }
+
     /** Bounds on what one client may send. */
     public record Limits(int maxSignalBytes, int maxCandidateBytes, int maxCheckOnline,
                          int callsPerMinute, int maxSocketsPerUser) {
+        public Limits {
+            SettingChecks.positive("dialtone.signaling.limits.max-signal-bytes", maxSignalBytes);
+            SettingChecks.positive("dialtone.signaling.limits.max-candidate-bytes", maxCandidateBytes);
+            SettingChecks.positive("dialtone.signaling.limits.max-check-online", maxCheckOnline);
+            SettingChecks.positive("dialtone.signaling.limits.calls-per-minute", callsPerMinute);
+            SettingChecks.positive("dialtone.signaling.limits.max-sockets-per-user", maxSocketsPerUser);
+        }
     }
 
     /**

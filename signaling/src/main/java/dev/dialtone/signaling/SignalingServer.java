@@ -73,6 +73,7 @@ public final class SignalingServer implements AutoCloseable {
     private final Set<UUID> awaitingWelcome = ConcurrentHashMap.newKeySet();
 
     private final SignalingMetrics metrics;
+    private volatile boolean started;
 
     public SignalingServer(SignalingConfig config, TurnConfig turn, PrometheusRegistry registry) {
         this.config = config;
@@ -111,6 +112,11 @@ public final class SignalingServer implements AutoCloseable {
         SocketIONamespace namespace = server.getNamespace(Namespace.DEFAULT_NAME);
         namespace.addAuthTokenListener(this::authenticate);
         namespace.addDisconnectListener(client -> {
+            String user = sessions.userOf(client.getSessionId());
+            if (user != null) {
+                log.info("disconnected user={} socket={} transport={} from {}", user, client.getSessionId(),
+                        client.getTransport(), client.getRemoteAddress());
+            }
             upgrades.forget(client.getSessionId());
             pollingFlush.forget(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
@@ -122,6 +128,7 @@ public final class SignalingServer implements AutoCloseable {
 
     /** Binds the port; throws when it cannot. */
     public void start() {
+        started = true;
         server.start();
         log.info("signaling listening on {}:{} (websocket, polling)", config.host(), config.port());
     }
@@ -146,7 +153,10 @@ public final class SignalingServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop();
+        if (started) {
+            // netty-socketio's stop() fails on a server that never started (no event loops yet)
+            server.stop();
+        }
         sessions.close();
         timers.shutdownNow();
     }
@@ -173,7 +183,8 @@ public final class SignalingServer implements AutoCloseable {
             return new AuthTokenResult(false, Map.of("message", "Too many connections for this user"));
         }
         awaitingWelcome.add(socket);
-        log.debug("connected user={} socket={} transport={}", user.get(), socket, client.getTransport());
+        log.info("connected user={} socket={} transport={} from {}", user.get(), socket, client.getTransport(),
+                client.getRemoteAddress());
         return AuthTokenResult.AuthTokenResultSuccess;
     }
 

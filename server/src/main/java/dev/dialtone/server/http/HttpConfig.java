@@ -1,6 +1,7 @@
 package dev.dialtone.server.http;
 
 import com.typesafe.config.Config;
+import dev.dialtone.common.SettingChecks;
 
 /**
  * The {@code dialtone.http} section.
@@ -10,6 +11,10 @@ import com.typesafe.config.Config;
  * @param devTokens whether {@code /dev/token} hands out client tokens to anyone who asks
  */
 public record HttpConfig(String host, int port, boolean devTokens) {
+
+    public HttpConfig {
+        SettingChecks.port("dialtone.http.port", port);
+    }
 
     public static HttpConfig from(Config config) {
         Config http = config.getConfig("dialtone.http");

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,6 +27,7 @@ public final class OpsHttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OpsHttpServer.class);
     private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+    private static final Duration DEV_TOKEN_LIFETIME = Duration.ofHours(1);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}]");
 
     /** What the server reports on; each part comes from the service that owns it. */
@@ -100,7 +102,8 @@ public final class OpsHttpServer implements AutoCloseable {
     }
 
     public static DevTokens devTokens(String jwtSecret, String userClaim) {
-        return new DevTokenIssuer(jwtSecret, userClaim, Clock.systemUTC())::tokenFor;
+        ClientTokenIssuer issuer = new ClientTokenIssuer(jwtSecret, userClaim, Clock.systemUTC());
+        return userId -> issuer.tokenFor(userId, DEV_TOKEN_LIFETIME);
     }
 
     public void start() {

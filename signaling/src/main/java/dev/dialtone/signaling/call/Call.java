@@ -28,6 +28,8 @@ final class Call {
     State state = State.RINGING;
     /** The callee socket that answered; null while ringing. */
     UUID calleeSocket;
+    /** When the callee answered ({@code System.nanoTime} scale); meaningless while ringing. */
+    long connectedAtNanos;
     Timers.Cancellable ringTimer;
 
     Call(String id, String callerId, UUID callerSocket, String calleeId, CallType type, long placedAtNanos,

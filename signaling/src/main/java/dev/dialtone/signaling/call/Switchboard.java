@@ -30,8 +30,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Who is connected and who is in which call, for a single node: the one place that owns presence
@@ -43,8 +41,6 @@ import org.slf4j.LoggerFactory;
  * user with no socket has no entry in {@code socketsByUser}.
  */
 public final class Switchboard implements CallSessions {
-
-    private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Written under the lock, read without it: every inbound packet asks who its socket is. */
@@ -154,6 +150,7 @@ public final class Switchboard implements CallSessions {
             if (callByUser.containsKey(calleeId)) {
                 out.add(new Delivery(socket, Events.CALL_REJECTED, new CallRejected(calleeId, CallRejected.BUSY)));
                 listener.ended(CallRejected.BUSY);
+                CallLog.busy(callerId, calleeId);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
             Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong(),
@@ -165,7 +162,7 @@ public final class Switchboard implements CallSessions {
             call.ringTimer = timers.schedule(ringTimeout, () -> ringTimeout(call.id));
             sendAll(out, call.ringing, Events.INCOMING_CALL, new IncomingCall(callerId, offer,
                     type.wireName(), call.id, iceServersFor.apply(calleeId)));
-            log.debug("call {} {} -> {} ringing on {} socket(s)", call.id, callerId, calleeId, call.ringing.size());
+            CallLog.placed(call.id, callerId, calleeId, type, call.ringing.size());
             return call.id;
         });
     }
@@ -181,9 +178,11 @@ public final class Switchboard implements CallSessions {
             call.ringing.clear();
             call.state = Call.State.CONNECTED;
             call.calleeSocket = socket;
+            call.connectedAtNanos = nanoTime.getAsLong();
             out.add(new Delivery(call.callerSocket, Events.CALL_ACCEPTED, answer));
-            listener.connected(Duration.ofNanos(nanoTime.getAsLong() - call.placedAtNanos));
-            log.debug("call {} connected", call.id);
+            Duration setup = Duration.ofNanos(call.connectedAtNanos - call.placedAtNanos);
+            listener.connected(setup);
+            CallLog.answered(call.id, setup);
             return call.id;
         });
     }
@@ -399,7 +398,11 @@ public final class Switchboard implements CallSessions {
         callByUser.remove(call.calleeId);
         call.ringTimer.cancel();
         listener.ended(reason);
-        log.debug("call {} ended: {}", call.id, reason);
+        long now = nanoTime.getAsLong();
+        boolean answered = call.state == Call.State.CONNECTED;
+        CallLog.ended(call.id, call.callerId, call.calleeId, reason,
+                Duration.ofNanos((answered ? call.connectedAtNanos : now) - call.placedAtNanos),
+                answered ? Duration.ofNanos(now - call.connectedAtNanos) : Duration.ZERO);
     }
 
     private String authenticated(UUID socket) {

@@ -4,7 +4,9 @@ import static dev.dialtone.signaling.protocol.ErrorCode.BUSY;
 import static dev.dialtone.signaling.protocol.ErrorCode.NOT_IN_CALL;
 import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 
+import dev.dialtone.common.StartupException;
 import dev.dialtone.signaling.call.CallListener;
+import dev.dialtone.signaling.call.CallLog;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.CallType;
 import dev.dialtone.signaling.call.ConnectedSocket;
@@ -92,7 +94,16 @@ public final class RedisCallSessions implements CallSessions {
         this.maxSocketsPerUser = maxSocketsPerUser;
         this.iceServersFor = iceServersFor;
         this.listener = listener;
-        this.redis = Redisson.create(redissonConfig(config));
+        try {
+            this.redis = Redisson.create(redissonConfig(config));
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new StartupException("dialtone.cluster.redis-url: cannot use Redis at " + config.redisAddress() + " ("
+                    + root.getMessage() + "); start it or correct the URL (env DIALTONE_REDIS_URL)");
+        }
         try {
             this.script = new CallSessionScript(redis, config.keyPrefix());
             this.mail = new NodeMail(redis, config.keyPrefix(), node, outbox);
@@ -156,6 +167,7 @@ public final class RedisCallSessions implements CallSessions {
                 mail.send(node, List.of(new Delivery(socket, Events.CALL_REJECTED,
                         new CallRejected(calleeId, CallRejected.BUSY))));
                 outcome.ended().forEach(listener::ended);
+                CallLog.busy(callerId, calleeId);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
             default -> throw unexpected(outcome);
@@ -164,7 +176,7 @@ public final class RedisCallSessions implements CallSessions {
         // and at most ring-timeout's worth of these wait at a time.
         timers.schedule(ringTimeout, () -> send(script.run("ring-timeout", callId), null));
         send(outcome, new IncomingCall(callerId, offer, type.wireName(), callId, iceServersFor.apply(calleeId)));
-        log.debug("call {} {} -> {} ringing on {} socket(s)", callId, callerId, calleeId, outcome.sends().size());
+        CallLog.placed(callId, callerId, calleeId, type, outcome.sends().size());
         return callId;
     }
 
@@ -173,8 +185,9 @@ public final class RedisCallSessions implements CallSessions {
         Outcome outcome = inCall(script.run("answer", authenticated(socket), socket, callerId), callerId);
         send(outcome, answer);
         long placedAt = Long.parseLong((String) outcome.extra());
-        listener.connected(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt)));
-        log.debug("call {} connected", outcome.value());
+        Duration setup = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt));
+        listener.connected(setup);
+        CallLog.answered(outcome.value(), setup);
         return outcome.value();
     }
 
@@ -333,6 +346,7 @@ public final class RedisCallSessions implements CallSessions {
     /** Sends what a transition decided; {@code payload} is the event built from the request, if any. */
     private void send(Outcome outcome, Object payload) {
         outcome.ended().forEach(listener::ended);
+        outcome.ended().forEach(CallLog::ended);
         Map<String, List<Delivery>> byNode = new LinkedHashMap<>();
         for (Addressed a : outcome.sends()) {
             byNode.computeIfAbsent(a.node(), n -> new ArrayList<>())

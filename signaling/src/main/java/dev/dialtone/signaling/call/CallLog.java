@@ -1,0 +1,49 @@
+package dev.dialtone.signaling.call;
+
+import java.time.Duration;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's INFO lines about calls: placed, answered, ended with reason and duration. Ids
+ * and user ids only, never offers, answers, candidates or tokens. One format for the one-node
+ * {@link Switchboard} and the cluster's sessions, so that a grep works on both.
+ */
+public final class CallLog {
+
+    private static final Logger log = LoggerFactory.getLogger(CallLog.class);
+
+    private CallLog() {
+    }
+
+    public static void placed(String callId, String callerId, String calleeId, CallType type, int ringingSockets) {
+        log.info("call {} placed: {} -> {} ({}), ringing on {} socket(s)", callId, callerId, calleeId,
+                type.wireName(), ringingSockets);
+    }
+
+    public static void answered(String callId, Duration setup) {
+        log.info("call {} answered after {}", callId, seconds(setup));
+    }
+
+    /** A call that ended; {@code connected} is zero when it was never answered. */
+    public static void ended(String callId, String callerId, String calleeId, String reason, Duration ringing,
+                             Duration connected) {
+        log.info("call {} ended: {} ({} -> {}), {}", callId, reason, callerId, calleeId, connected.isZero()
+                ? "unanswered after " + seconds(ringing) : "connected for " + seconds(connected));
+    }
+
+    /** The cluster's script tells only the reason of the calls it ended. */
+    public static void ended(String reason) {
+        log.info("call ended: {}", reason);
+    }
+
+    /** A call refused at once, its callee being in another call. */
+    public static void busy(String callerId, String calleeId) {
+        log.info("call {} -> {} refused: busy", callerId, calleeId);
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+}
