@@ -14,12 +14,13 @@ import java.time.Duration;
  * @param ringTimeout  how long a call may ring unanswered
  * @param pingInterval Engine.IO ping interval
  * @param pingTimeout  Engine.IO ping timeout
+ * @param allowEio3    serve Engine.IO v3 (Socket.IO v2) clients, authenticated by their query token
  * @param limits       input bounds
  * @param auth         client token verification
  * @param cluster      the Redis shared with other nodes, if any
  */
 public record SignalingConfig(String host, int port, Duration ringTimeout, Duration pingInterval,
-                              Duration pingTimeout, Limits limits, Auth auth, ClusterConfig cluster) {
+                              Duration pingTimeout, boolean allowEio3, Limits limits, Auth auth, ClusterConfig cluster) {
 
     public SignalingConfig {
         SettingChecks.port("dialtone.signaling.port", port);
@@ -59,6 +60,7 @@ public record SignalingConfig(String host, int port, Duration ringTimeout, Durat
                 s.getDuration("ring-timeout"),
                 s.getDuration("ping-interval"),
                 s.getDuration("ping-timeout"),
+                s.getBoolean("allow-eio3"),
                 new Limits(l.getInt("max-signal-bytes"), l.getInt("max-candidate-bytes"),
                         l.getInt("max-check-online"), l.getInt("calls-per-minute"),
                         l.getInt("max-sockets-per-user")),

@@ -2,13 +2,16 @@ package dev.dialtone.signaling;
 
 import com.corundumstudio.socketio.AckMode;
 import com.corundumstudio.socketio.AuthTokenResult;
+import com.corundumstudio.socketio.AuthorizationResult;
 import com.corundumstudio.socketio.Configuration;
+import com.corundumstudio.socketio.HandshakeData;
 import com.corundumstudio.socketio.SocketIOChannelInitializer;
 import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
 import com.corundumstudio.socketio.SocketIOServer;
 import com.corundumstudio.socketio.Transport;
 import com.corundumstudio.socketio.namespace.Namespace;
+import com.corundumstudio.socketio.protocol.PacketEncoder;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.signaling.auth.ConnectGate;
 import dev.dialtone.signaling.auth.TokenVerifier;
@@ -21,6 +24,11 @@ import dev.dialtone.signaling.cluster.RedisCallSessions;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.Requests;
+import dev.dialtone.signaling.transport.ConnectionClose;
+import dev.dialtone.signaling.transport.EngineIoVersionGate;
+import dev.dialtone.signaling.transport.Eio3PayloadLengths;
+import dev.dialtone.signaling.transport.Eio3PollingEncoder;
+import dev.dialtone.signaling.transport.PendingPolls;
 import dev.dialtone.signaling.transport.PollingFlush;
 import dev.dialtone.signaling.transport.TransportErrorLog;
 import dev.dialtone.signaling.transport.UpgradeUnblocker;
@@ -61,6 +69,8 @@ public final class SignalingServer implements AutoCloseable {
      * server (maxHttpBufferSize).
      */
     private static final int MIN_TRANSPORT_BYTES = 1_000_000;
+    /** Where the handshake of an Engine.IO v3 client leaves its user id (the session's store). */
+    private static final String EIO3_USER = "dialtone.user";
 
     private final SignalingConfig config;
     private final SocketIOServer server;
@@ -85,8 +95,11 @@ public final class SignalingServer implements AutoCloseable {
             return t;
         });
         timers.setRemoveOnCancelPolicy(true);
-        this.pollingFlush = new PollingFlush(timers);
-        this.server = new SocketIOServer(socketIoConfiguration(config));
+        PendingPolls polls = new PendingPolls(config.pingInterval().plus(config.pingTimeout()));
+        this.pollingFlush = new PollingFlush(timers, polls);
+        Configuration socketIo = socketIoConfiguration(config);
+        socketIo.setAuthorizationListener(this::authorizeHandshake);
+        this.server = new SocketIOServer(socketIo);
         this.metrics = new SignalingMetrics(registry);
         this.sessions = config.cluster().enabled()
                 ? new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
@@ -100,17 +113,27 @@ public final class SignalingServer implements AutoCloseable {
 
         ConnectGate gate = new ConnectGate(s -> sessions.userOf(s) != null, this::welcomeIfAdmitted);
         UpgradeUnblocker upgrades = new UpgradeUnblocker();
+        ConnectionClose connectionClose = new ConnectionClose();
+        EngineIoVersionGate versions = new EngineIoVersionGate(socketIo.getContext() + "/", config.allowEio3());
+        Eio3PayloadLengths eio3Lengths = new Eio3PayloadLengths();
+        Eio3PollingEncoder eio3Encoder = new Eio3PollingEncoder(
+                new PacketEncoder(socketIo, socketIo.getJsonSupport()));
         server.setPipelineFactory(new SocketIOChannelInitializer() {
             @Override
             protected void addSocketioHandlers(ChannelPipeline pipeline) {
                 super.addSocketioHandlers(pipeline);
+                pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectionClose", connectionClose);
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
-                pipeline.addBefore(PACKET_HANDLER, "dialtonePollingFlush", pollingFlush);
+                pipeline.addBefore(PACKET_HANDLER, "dialtonePendingPolls", polls);
+                pipeline.addBefore(PACKET_HANDLER, "dialtoneEio3PayloadLengths", eio3Lengths);
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", gate);
+                pipeline.addBefore(AUTHORIZE_HANDLER, "dialtoneEngineIoVersionGate", versions);
+                pipeline.addLast("dialtoneEio3PollingEncoder", eio3Encoder);
             }
         });
         SocketIONamespace namespace = server.getNamespace(Namespace.DEFAULT_NAME);
         namespace.addAuthTokenListener(this::authenticate);
+        namespace.addConnectListener(this::admitEio3);
         namespace.addDisconnectListener(client -> {
             String user = sessions.userOf(client.getSessionId());
             if (user != null) {
@@ -118,7 +141,7 @@ public final class SignalingServer implements AutoCloseable {
                         client.getTransport(), client.getRemoteAddress());
             }
             upgrades.forget(client.getSessionId());
-            pollingFlush.forget(client.getSessionId());
+            polls.sessionEnded(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
             sessions.disconnect(client.getSessionId());
         });
@@ -196,6 +219,49 @@ public final class SignalingServer implements AutoCloseable {
             address = (a.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip) + ":" + a.getPort();
         }
         return new SocketDetails(transport, address, Instant.now());
+    }
+
+    /**
+     * Engine.IO v3 clients (Socket.IO v2) have no CONNECT packet with auth data: they are
+     * authenticated here, at the handshake, by the token in their query string, and refused with
+     * HTTP 401 without one. Version 4 clients pass; they authenticate with their CONNECT.
+     */
+    private AuthorizationResult authorizeHandshake(HandshakeData handshake) {
+        if (!"3".equals(handshake.getSingleUrlParam("EIO"))) {
+            return AuthorizationResult.SUCCESSFUL_AUTHORIZATION;
+        }
+        String token = handshake.getSingleUrlParam("token");
+        Optional<String> user = tokens.userOf(token);
+        if (user.isEmpty()) {
+            metrics.authFailed();
+            log.info("auth refused: {} token from {} (Engine.IO v3 handshake)", token == null ? "missing" : "invalid",
+                    handshake.getAddress());
+            return AuthorizationResult.FAILED_AUTHORIZATION;
+        }
+        return new AuthorizationResult(true, Map.of(EIO3_USER, user.get()));
+    }
+
+    /**
+     * netty-socketio connects an Engine.IO v3 client to the default namespace on its first
+     * request, without the auth listener: the user its handshake proved is registered here.
+     */
+    private void admitEio3(SocketIOClient client) {
+        if (!"3".equals(client.getHandshakeData().getSingleUrlParam("EIO"))) {
+            return;
+        }
+        UUID socket = client.getSessionId();
+        // never null: the handshake of an Engine.IO v3 client stores the user or is refused
+        String user = client.get(EIO3_USER);
+        if (!sessions.connect(socket, user, detailsOf(client))) {
+            log.info("auth refused: user={} already has {} sockets", user, config.limits().maxSocketsPerUser());
+            client.sendEvent(Events.ERROR, Map.of("message", "Too many connections for this user"));
+            client.disconnect();
+            return;
+        }
+        log.info("connected user={} socket={} transport={} from {} (Engine.IO v3)", user, socket, client.getTransport(),
+                client.getRemoteAddress());
+        client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));
+        pollingFlush.after(client);
     }
 
     /** Runs after the packets carrying a CONNECT were handled: the acknowledgement is out, greet. */
