@@ -96,10 +96,15 @@ cleanup() {
     if [ "$rc" != 0 ]; then
       say "dockerd log tail ($RUN/dockerd.log):"
       tail -n 20 "$RUN/dockerd.log" >&2
+      if timeout 30 "$DOCKER" inspect dialtone-smoke >/dev/null 2>&1; then
+        say "container log tail:"
+        timeout 30 "$DOCKER" logs --tail 40 dialtone-smoke >&2 2>&1
+      fi
     fi
     ids=$(timeout 30 "$DOCKER" ps -aq 2>/dev/null)
     # shellcheck disable=SC2086 # ids are words
     [ -z "$ids" ] || timeout 60 "$DOCKER" rm -f $ids >/dev/null 2>&1
+    say "stopping dockerd (pid $DOCKERD_PID)"
     kill -TERM "$DOCKERD_PID"
     for _ in $(seq 1 60); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$DOCKERD_PID" 2>/dev/null && kill -KILL "$DOCKERD_PID"
@@ -111,7 +116,9 @@ cleanup() {
     [ -d "$cg" ] && rmdir "$cg" 2>/dev/null
   done
   # the daemon's mounts lived in its own mount namespace and went with it
+  say "removing $RUN"
   rm -rf "$RUN"
+  say "done"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -212,9 +219,14 @@ say "making $BUILD_IMAGE"
 # ------------------------------------------------------------------ the image
 say "docker build -f docker/Dockerfile (network host)"
 t=$SECONDS
-"$DOCKER" build --network host -f docker/Dockerfile -t "$IMAGE" . >"$RUN/build.log" 2>&1 \
+# each line stamped with the seconds since the build began, to tell which step takes the time
+"$DOCKER" build --network host -f docker/Dockerfile -t "$IMAGE" . 2>&1 \
+  | while IFS= read -r line; do printf '%4d %s\n' "$((SECONDS - t))" "$line"; done >"$RUN/build.log" \
   || { tail -n 60 "$RUN/build.log" >&2; die "docker build failed (log above)"; }
 say "image built in $((SECONDS - t)) s: $("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%d MB", $1 / 1e6 }')"
+awk -v end="$((SECONDS - t))" '
+  $2 == "Step" { if (step) printf "  %4d s  %s\n", $1 - at, step; at = $1; $1 = ""; step = substr($0, 2, 90) }
+  END { if (step) printf "  %4d s  %s\n", end - at, step }' "$RUN/build.log" | awk '$1 >= 5'
 context=$(grep -m1 'Sending build context' "$RUN/build.log" || true)
 [ -z "$context" ] || say "${context#*Sending }"
 
