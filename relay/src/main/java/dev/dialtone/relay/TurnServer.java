@@ -56,6 +56,7 @@ public final class TurnServer implements AutoCloseable {
     private final List<StreamListener> tcpListeners = new ArrayList<>();
     private final List<StreamListener> tlsListeners = new ArrayList<>();
     private ScheduledExecutorService sweeper;
+    private volatile InetAddress advertised;
 
     public TurnServer(RelayConfig config, TurnConfig turn) {
         this(config, turn, Clock.systemUTC());
@@ -80,7 +81,7 @@ public final class TurnServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         InetAddress relayAddress = config.relayAddress().orElseGet(this::defaultRelayAddress);
-        InetAddress advertised = config.externalIp().orElse(relayAddress);
+        advertised = config.externalIp().orElse(relayAddress);
         RequestHandler requests = new RequestHandler(
                 new LongTermCredentials(new TurnRestSecret(turn.secret()), turn.realm(),
                         new Nonces(clock, config.nonceLifetime()), clock),
@@ -181,6 +182,11 @@ public final class TurnServer implements AutoCloseable {
         }
         log.warn("no non-loopback IPv4 address found: relaying from 127.0.0.1; set dialtone.relay.relay-address");
         return InetAddress.getLoopbackAddress();
+    }
+
+    /** The address put in XOR-RELAYED-ADDRESS (external-ip, else the relay address); null before start. */
+    public InetAddress advertisedAddress() {
+        return advertised;
     }
 
     /** Totals for metrics. */

@@ -9,11 +9,14 @@ import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.signaling.SignalingConfig;
 import dev.dialtone.signaling.SignalingServer;
+import dev.dialtone.signaling.turn.IceUrls;
+import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -91,8 +94,8 @@ public final class Main {
 
         private void startAll(Config config) throws IOException {
             RelayConfig relayConfig = RelayConfig.from(config);
-            TurnConfig turn = AdvertisedTurnUrls.complete(TurnConfig.from(config), relayConfig,
-                    config.getString("dialtone.turn.public-host"));
+            TurnConfig turn = TurnConfig.from(config);
+            IceUrls urls = AdvertisedTurnUrls.of(turn, relayConfig, config.getString("dialtone.turn.public-host"));
             SignalingConfig signalingConfig = SignalingConfig.from(config);
             HttpConfig httpConfig = HttpConfig.from(config);
 
@@ -106,10 +109,18 @@ public final class Main {
             } else {
                 log.info("built-in relay disabled; clients use {}", turn.urls());
             }
-            signaling = new SignalingServer(signalingConfig, turn, registry);
+            if (urls.perClient()) {
+                log.warn("neither dialtone.turn.public-host nor dialtone.relay.external-ip is set: iceServers name"
+                        + " the host each client reached this server by; set dialtone.turn.public-host to the name"
+                        + " clients reach the relay by (or dialtone.relay.external-ip behind a 1:1 NAT), and list"
+                        + " reverse proxies in dialtone.http.trusted-proxies");
+            }
+            ReachedHost reachedHost = new ReachedHost(httpConfig::trustedProxy,
+                    relay != null ? relay.advertisedAddress() : InetAddress.getLoopbackAddress());
+            signaling = new SignalingServer(signalingConfig, turn, urls, reachedHost, registry);
             signaling.start();
             ready.set(true);
-            log.info("Dialtone started; iceServers advertise {}", turn.urls());
+            log.info("Dialtone started; iceServers advertise {}", urls);
         }
 
         @Override

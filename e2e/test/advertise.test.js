@@ -1,0 +1,188 @@
+'use strict';
+// Which host iceServers name when the operator set neither dialtone.turn.public-host nor
+// dialtone.relay.external-ip: the one each client reached the server by (the Host of its
+// handshake; X-Forwarded-Host / -For only from dialtone.http.trusted-proxies), never a loopback
+// address for a client that is not on loopback. Real socket.io-client, real jar with its relay.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const os = require('node:os');
+const { startServer, freePort, Scope, once, ack, offer, turnCredential, TEST_TIMEOUT } = require('../harness');
+
+let plain = null;    // no proxy trusted
+let proxied = null;  // 127.0.0.1 is a trusted proxy
+let relayPort = 0;
+let relayAddress = null;
+
+/** The host's first non-loopback IPv4 address: what the relay relays from, and its fallback. */
+function hostAddress() {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list || []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('this host has no non-loopback IPv4 address: the fallback case needs one');
+}
+
+async function relayProps(extra = {}) {
+  relayPort = relayPort || await freePort();
+  return {
+    'dialtone.relay.enabled': 'true',
+    'dialtone.relay.listen-addresses.0': '127.0.0.1',
+    'dialtone.relay.relay-address': relayAddress,
+    'dialtone.relay.port': relayPort,
+    'dialtone.relay.tls-port': 0,
+    ...extra,
+  };
+}
+
+before(async () => {
+  relayAddress = hostAddress();
+  plain = await startServer({ deriveTurnUrls: true, props: await relayProps() });
+  // a second relay needs its own port
+  const port2 = await freePort();
+  proxied = await startServer({
+    deriveTurnUrls: true,
+    props: { ...(await relayProps()), 'dialtone.relay.port': port2, 'dialtone.http.trusted-proxies.0': '127.0.0.1/32' },
+  });
+  proxied.relayPort = port2;
+  plain.relayPort = relayPort;
+});
+
+after(async () => {
+  if (plain) await plain.stop();
+  if (proxied) await proxied.stop();
+});
+
+const expectedUrls = (host, port) => [`stun:${host}:${port}`, `turn:${host}:${port}?transport=udp`, `turn:${host}:${port}?transport=tcp`];
+
+function scoped(srvOf, fn) {
+  return async (t) => {
+    const h = new Scope(srvOf());
+    try {
+      await fn(h, t);
+    } catch (err) {
+      err.message += `\n--- server log tail ---\n${srvOf().logTail(30)}`;
+      throw err;
+    } finally {
+      await h.close();
+    }
+  };
+}
+
+/** connect with these request headers (handshake and, for websocket, the upgrade) */
+const connectWith = (h, user, headers, transports = ['websocket']) => h.connect(user, { extraHeaders: headers, transports });
+
+/** the URLs of the iceServers event on connect and of a fresh getIceServers, checked equal */
+async function urlsOf(socket, srv) {
+  const first = await once(socket, 'iceServers');
+  const fresh = await ack(socket, 'getIceServers');
+  assert.equal(fresh.ok, true, `getIceServers ack: ${JSON.stringify(fresh)}`);
+  assert.deepEqual(fresh.iceServers[0].urls, first.iceServers[0].urls, 'getIceServers names the same URLs as the iceServers event');
+  const s = first.iceServers[0];
+  assert.equal(s.credential, turnCredential(srv.turnSecret, s.username), 'credential = HMAC-SHA1(turn secret, username)');
+  return first.iceServers[0].urls;
+}
+
+test('start-up warning names the keys to set', { timeout: TEST_TIMEOUT }, async () => {
+  const log = plain.logTail(200);
+  assert.match(log, /WARN.*neither dialtone\.turn\.public-host nor dialtone\.relay\.external-ip is set/,
+    'one clear warning at start saying what to set');
+  assert.equal(log.split('\n').filter((l) => /neither dialtone\.turn\.public-host/.test(l)).length, 1, 'exactly one warning');
+});
+
+test('loopback client with the default Host gets the loopback address it used', { timeout: TEST_TIMEOUT }, scoped(() => plain, async (h) => {
+  const a = await connectWith(h, h.id('a'), {});
+  assert.deepEqual(await urlsOf(a, plain), expectedUrls('127.0.0.1', plain.relayPort));
+}));
+
+test('Host header name, IPv4, IPv6 (with and without port)', { timeout: TEST_TIMEOUT }, scoped(() => plain, async (h) => {
+  const cases = [
+    ['turn.example.test:4002', 'turn.example.test'],
+    ['Calls.Example.TEST', 'calls.example.test'],
+    ['198.51.100.7:8443', '198.51.100.7'],
+    ['[2001:db8::5]:4002', '[2001:db8::5]'],
+    ['[2001:db8::6]', '[2001:db8::6]'],
+  ];
+  for (const [header, host] of cases) {
+    const s = await connectWith(h, h.id('a'), { Host: header });
+    assert.deepEqual(await urlsOf(s, plain), expectedUrls(host, plain.relayPort), `Host: ${header}`);
+  }
+}));
+
+// Node's polling transport (xmlhttprequest-ssl) will not send a Host of the caller's choosing:
+// reach the server by another name instead.
+test('over polling and websocket alike: reached as localhost → localhost', { timeout: TEST_TIMEOUT }, scoped(() => plain, async (h) => {
+  for (const transports of [['polling'], ['websocket'], ['polling', 'websocket']]) {
+    const s = await h.connect(h.id('a'), { transports });
+    assert.deepEqual(await urlsOf(s, plain), expectedUrls('127.0.0.1', plain.relayPort), `127.0.0.1 over ${transports}`);
+  }
+  const byName = new Scope({ ...plain, url: plain.url.replace('127.0.0.1', 'localhost'), token: plain.token });
+  try {
+    for (const transports of [['polling'], ['websocket']]) {
+      const s = await byName.connect(h.id('b'), { transports });
+      assert.deepEqual(await urlsOf(s, plain), expectedUrls('localhost', plain.relayPort), `localhost over ${transports}`);
+    }
+  } finally {
+    await byName.close();
+  }
+}));
+
+test('a malformed Host is not echoed: the address the connection arrived on is used', { timeout: TEST_TIMEOUT }, scoped(() => plain, async (h) => {
+  for (const header of ['bad_host!', 'a..b', 'x.test:99999', '[zz::1]', '0.0.0.0', 'x'.repeat(300)]) {
+    const s = await connectWith(h, h.id('a'), { Host: header });
+    assert.deepEqual(await urlsOf(s, plain), expectedUrls('127.0.0.1', plain.relayPort), `Host: ${header}`);
+  }
+}));
+
+test('X-Forwarded-Host / -For from an untrusted peer are ignored', { timeout: TEST_TIMEOUT }, scoped(() => plain, async (h) => {
+  const s = await connectWith(h, h.id('a'), { Host: 'calls.example.test', 'X-Forwarded-Host': 'evil.example.test', 'X-Forwarded-For': '203.0.113.9' });
+  assert.deepEqual(await urlsOf(s, plain), expectedUrls('calls.example.test', plain.relayPort));
+  // a remote-looking X-Forwarded-For from an untrusted loopback peer does not hide that it is on loopback
+  const l = await connectWith(h, h.id('b'), { Host: '127.0.0.1', 'X-Forwarded-For': '203.0.113.9' });
+  assert.deepEqual(await urlsOf(l, plain), expectedUrls('127.0.0.1', plain.relayPort));
+}));
+
+test('a trusted proxy\'s X-Forwarded-Host is used; a remote client never gets a loopback host', { timeout: TEST_TIMEOUT }, scoped(() => proxied, async (h) => {
+  const port = proxied.relayPort;
+  const fwd = await connectWith(h, h.id('a'), { Host: '127.0.0.1:4002', 'X-Forwarded-Host': 'public.example.test, inner.test', 'X-Forwarded-For': '203.0.113.9' });
+  assert.deepEqual(await urlsOf(fwd, proxied), expectedUrls('public.example.test', port));
+  // the proxy kept Host as its upstream (loopback) and sent no X-Forwarded-Host: the client is
+  // remote (X-Forwarded-For), so it gets the relay's own address, not 127.0.0.1
+  for (const xff of ['203.0.113.9', '203.0.113.9, 127.0.0.1', 'not-an-address']) {
+    const remote = await connectWith(h, h.id('b'), { Host: '127.0.0.1:4002', 'X-Forwarded-For': xff });
+    assert.deepEqual(await urlsOf(remote, proxied), expectedUrls(relayAddress, port), `X-Forwarded-For: ${xff}`);
+    const named = await connectWith(h, h.id('c'), { Host: 'localhost', 'X-Forwarded-For': xff });
+    assert.deepEqual(await urlsOf(named, proxied), expectedUrls(relayAddress, port), `Host localhost, X-Forwarded-For: ${xff}`);
+  }
+  // a client on loopback behind the local proxy may get loopback
+  const local = await connectWith(h, h.id('d'), { Host: '127.0.0.1:4002', 'X-Forwarded-For': '127.0.0.1' });
+  assert.deepEqual(await urlsOf(local, proxied), expectedUrls('127.0.0.1', port));
+}));
+
+test('incomingCall: each ringing device gets the URLs of the host it reached the server by', { timeout: TEST_TIMEOUT }, scoped(() => plain, async (h) => {
+  const caller = await connectWith(h, h.id('caller'), { Host: 'one.example.test' });
+  const calleeId = h.id('callee');
+  const d1 = await connectWith(h, calleeId, { Host: 'two.example.test' });
+  const d2 = await connectWith(h, calleeId, { Host: '[2001:db8::9]' });
+  const resp = await ack(caller, 'callUser', { to: calleeId, signalData: offer(), callType: 'voice' });
+  assert.equal(resp.ok, true, JSON.stringify(resp));
+  const [i1, i2] = await Promise.all([once(d1, 'incomingCall'), once(d2, 'incomingCall')]);
+  assert.deepEqual(i1.iceServers[0].urls, expectedUrls('two.example.test', plain.relayPort));
+  assert.deepEqual(i2.iceServers[0].urls, expectedUrls('[2001:db8::9]', plain.relayPort));
+  for (const i of [i1, i2]) {
+    assert.ok(i.iceServers[0].username.endsWith(`:${calleeId}`), `minted for the callee: ${i.iceServers[0].username}`);
+    assert.equal(i.iceServers[0].credential, turnCredential(plain.turnSecret, i.iceServers[0].username));
+  }
+}));
+
+test('dialtone.turn.public-host set: every client gets it, whatever its Host', { timeout: TEST_TIMEOUT }, async () => {
+  const port = await freePort();
+  const srv = await startServer({ deriveTurnUrls: true, props: { ...(await relayProps()), 'dialtone.relay.port': port, 'dialtone.turn.public-host': 'turn.example.test' } });
+  const h = new Scope(srv);
+  try {
+    const s = await connectWith(h, h.id('a'), { Host: 'other.example.test' });
+    assert.deepEqual(await urlsOf(s, srv), expectedUrls('turn.example.test', port));
+    assert.doesNotMatch(srv.logTail(200), /neither dialtone\.turn\.public-host/, 'no warning when public-host is set');
+  } finally {
+    await h.close();
+    await srv.stop();
+  }
+});
