@@ -5,8 +5,12 @@
 // address for a client that is not on loopback. Real socket.io-client, real jar with its relay.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const os = require('node:os');
+const path = require('node:path');
+const tls = require('node:tls');
 const { startServer, freePort, Scope, once, ack, offer, turnCredential, TEST_TIMEOUT } = require('../harness');
+const { makeTlsCert } = require('../browser/stack');
 
 let plain = null;    // no proxy trusted
 let proxied = null;  // 127.0.0.1 is a trusted proxy
@@ -184,5 +188,51 @@ test('dialtone.turn.public-host set: every client gets it, whatever its Host', {
   } finally {
     await h.close();
     await srv.stop();
+  }
+});
+
+/** a TLS handshake with the relay's TLS port (any certificate); resolves the peer certificate's subject CN */
+function tlsHandshake(port) {
+  return new Promise((resolve, reject) => {
+    const c = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const cn = c.getPeerCertificate().subject.CN;
+      c.destroy();
+      resolve(cn);
+    });
+    c.setTimeout(5000, () => { c.destroy(); reject(new Error(`no TLS handshake on ${port} within 5 s`)); });
+    c.once('error', reject);
+  });
+}
+
+test('turns: only with a configured certificate; the self-signed fallback listens but is not advertised', { timeout: TEST_TIMEOUT }, async () => {
+  const cert = makeTlsCert();
+  const servers = [];
+  try {
+    const [selfPort, selfTls, certPort, certTls] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const selfSigned = await startServer({ deriveTurnUrls: true, props: { ...(await relayProps()), 'dialtone.relay.port': selfPort, 'dialtone.relay.tls-port': selfTls } });
+    servers.push(selfSigned);
+    const withCert = await startServer({
+      deriveTurnUrls: true,
+      props: { ...(await relayProps()), 'dialtone.relay.port': certPort, 'dialtone.relay.tls-port': certTls,
+        'dialtone.relay.tls-cert-file': cert.certFile, 'dialtone.relay.tls-key-file': cert.keyFile },
+    });
+    servers.push(withCert);
+    const h1 = new Scope(selfSigned);
+    const h2 = new Scope(withCert);
+    try {
+      const a = await connectWith(h1, h1.id('a'), { Host: 'calls.example.test' });
+      assert.deepEqual(await urlsOf(a, selfSigned), expectedUrls('calls.example.test', selfPort), 'no turns: URL for a self-signed certificate');
+      assert.equal(await tlsHandshake(selfTls), 'dialtone-relay', 'the self-signed fallback still listens');
+      const b = await connectWith(h2, h2.id('b'), { Host: 'calls.example.test' });
+      assert.deepEqual(await urlsOf(b, withCert),
+        [...expectedUrls('calls.example.test', certPort), `turns:calls.example.test:${certTls}?transport=tcp`], 'turns: with the operator\'s certificate');
+      assert.equal(await tlsHandshake(certTls), '127.0.0.1', 'the configured certificate is served');
+    } finally {
+      await h1.close();
+      await h2.close();
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    fs.rmSync(path.dirname(cert.certFile), { recursive: true, force: true });
   }
 });

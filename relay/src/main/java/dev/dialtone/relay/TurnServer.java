@@ -143,7 +143,8 @@ public final class TurnServer implements AutoCloseable {
             if (config.tlsCertFile().isPresent()) {
                 return TlsContexts.fromPem(config.tlsCertFile().get(), config.tlsKeyFile().orElseThrow());
             }
-            log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate");
+            log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate, which browsers"
+                    + " refuse, so no turns: URL is derived for it");
             return TlsContexts.selfSigned("dialtone-relay");
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS: " + e.getMessage(), e);

@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * The URLs clients are told to use when {@code dialtone.turn.urls} names none: the built-in
- * relay's STUN, TURN over UDP and TCP, and TURNS when TLS is on, at its public address
+ * relay's STUN, TURN over UDP and TCP, and TURNS when TLS is on with a configured certificate
+ * (browsers refuse the self-signed fallback: advertising it only earns every call an ICE error), at its public address
  * ({@code external-ip}, else {@code dialtone.turn.public-host}, else the host each client reached
  * the server by).
  */
@@ -37,7 +38,7 @@ final class AdvertisedTurnUrls {
                 "stun:" + host + ":" + relay.port(),
                 "turn:" + host + ":" + relay.port() + "?transport=udp",
                 "turn:" + host + ":" + relay.port() + "?transport=tcp"));
-        if (relay.tlsPort() != 0) {
+        if (relay.tlsPort() != 0 && relay.tlsCertFile().isPresent()) {
             urls.add("turns:" + host + ":" + relay.tlsPort() + "?transport=tcp");
         }
         return urls;
