@@ -8,8 +8,8 @@
 //                                                   [inet: bridge br0]
 //                                         203.0.113.10 [srv] (Dialtone)
 //
-// With serverNat, [srv] is a private host 10.0.3.10 behind its own 1:1 NAT router [natS]
-// (public 203.0.113.10, DNAT/SNAT, no hairpin), as on a cloud VM.
+// With natServer, a second server [srvN] is a private host 10.0.3.10 behind its own 1:1 NAT router
+// [natS] (public 203.0.113.20 on the bridge, DNAT/SNAT, no hairpin), as on many clouds.
 //
 // The routers masquerade their LAN (symmetric: --random-fully, a new random port per destination;
 // cone: plain MASQUERADE, which keeps the client's port, endpoint-independent) and drop every
@@ -23,7 +23,8 @@ const NAT_A = '203.0.113.1';
 const NAT_B = '203.0.113.2';
 const CLIENT_A = '10.0.1.2';
 const CLIENT_B = '10.0.2.2';
-const SERVER_PRIVATE = '10.0.3.10';
+const NATTED_SERVER = '203.0.113.20';
+const NATTED_SERVER_PRIVATE = '10.0.3.10';
 
 const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip'].find((p) => fs.existsSync(p)) || 'ip';
 const IPTABLES = ['/usr/sbin/iptables', '/sbin/iptables'].find((p) => fs.existsSync(p)) || 'iptables';
@@ -59,12 +60,11 @@ function removeStale() {
 }
 
 class Topology {
-  /** @param serverNat true: the server sits behind its own 1:1 NAT without hairpin */
-  constructor({ serverNat = false } = {}) {
+  /** @param natServer true: add a second server behind its own 1:1 NAT without hairpin */
+  constructor({ natServer = false } = {}) {
     const p = `dtnat${process.pid}-`;
-    this.serverNat = serverNat;
     this.ns = { inet: `${p}inet`, srv: `${p}srv`, natA: `${p}natA`, natB: `${p}natB`, a: `${p}a`, b: `${p}b` };
-    if (serverNat) this.ns.natS = `${p}natS`;
+    if (natServer) Object.assign(this.ns, { natS: `${p}natS`, srvN: `${p}srvN` });
     this.procs = new Set();
     this.built = false;
   }
@@ -86,25 +86,23 @@ class Topology {
         this.ipn(ns, 'link', 'set', 'lo', 'up');
       }
       this.built = true;
-      const { inet, srv, natA, natB, a, b, natS } = this.ns;
+      const { inet, srv, natA, natB, a, b, natS, srvN } = this.ns;
       this.ipn(inet, 'link', 'add', 'br0', 'type', 'bridge');
       this.ipn(inet, 'link', 'set', 'br0', 'up');
       // the internet side: each public host on the bridge
       this.toInternet(natA, 'wan', `${NAT_A}/24`, 'pa');
       this.toInternet(natB, 'wan', `${NAT_B}/24`, 'pb');
+      this.toInternet(srv, 'eth0', `${SERVER}/24`, 'ps');
       if (natS) {
-        this.toInternet(natS, 'wan', `${SERVER}/24`, 'ps');
-        this.link(natS, 'lan', '10.0.3.1/24', srv, 'eth0', `${SERVER_PRIVATE}/24`);
-        this.ipn(srv, 'route', 'add', 'default', 'via', '10.0.3.1');
+        this.toInternet(natS, 'wan', `${NATTED_SERVER}/24`, 'pn');
+        this.link(natS, 'lan', '10.0.3.1/24', srvN, 'eth0', `${NATTED_SERVER_PRIVATE}/24`);
+        this.ipn(srvN, 'route', 'add', 'default', 'via', '10.0.3.1');
         this.router(natS);
-        // 1:1 NAT: everything to the public address goes to the server, the server's traffic leaves
-        // from the public address; no hairpin (traffic from the server to its own public address is
-        // not turned back), as many clouds do
-        this.iptables(natS, '-t', 'nat', '-A', 'PREROUTING', '-i', 'wan', '-d', SERVER, '-j', 'DNAT', '--to-destination', SERVER_PRIVATE);
-        this.iptables(natS, '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-s', SERVER_PRIVATE, '-j', 'SNAT', '--to-source', SERVER);
-        this.iptables(natS, '-A', 'FORWARD', '-i', 'lan', '-o', 'lan', '-j', 'DROP');
-      } else {
-        this.toInternet(srv, 'eth0', `${SERVER}/24`, 'ps');
+        // 1:1 NAT: what arrives from outside for the public address goes to the server, the server's
+        // traffic leaves from the public address. No hairpin: the DNAT only applies to packets from
+        // outside, so the server's own packets to its public address end at the router.
+        this.iptables(natS, '-t', 'nat', '-A', 'PREROUTING', '-i', 'wan', '-d', NATTED_SERVER, '-j', 'DNAT', '--to-destination', NATTED_SERVER_PRIVATE);
+        this.iptables(natS, '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-s', NATTED_SERVER_PRIVATE, '-j', 'SNAT', '--to-source', NATTED_SERVER);
       }
       // the LANs behind their routers
       this.link(natA, 'lan', '10.0.1.1/24', a, 'eth0', `${CLIENT_A}/24`);
@@ -214,4 +212,4 @@ class Topology {
   }
 }
 
-module.exports = { Topology, SERVER, NAT_A, NAT_B, CLIENT_A, CLIENT_B, SERVER_PRIVATE };
+module.exports = { Topology, SERVER, NAT_A, NAT_B, CLIENT_A, CLIENT_B, NATTED_SERVER, NATTED_SERVER_PRIVATE };

@@ -13,7 +13,7 @@ const { execFileSync } = require('node:child_process');
 const { sleep, JAR } = require('../harness');
 const { CHROMIUM, CHROMIUM_ARGS, openPage } = require('../browser/stack');
 const { state, waitState, rtcStats, waitStats, brief } = require('../browser/rtc');
-const { Topology, SERVER, NAT_A, NAT_B } = require('../nat/topology');
+const { Topology, SERVER, NAT_A, NAT_B, NATTED_SERVER } = require('../nat/topology');
 
 const START_WAIT = 60000;   // JVM start inside the namespace, on a loaded machine
 const ICE_WAIT = 30000;     // answer → ICE connected (TCP-only cases wait out the blocked ways first)
@@ -29,12 +29,14 @@ let dir = null;
 let cert = null;
 let full = null;      // defaults: relay with TURN over UDP, TCP and TLS, URLs derived per client
 let stunOnly = null;  // signaling that advertises only the relay's STUN URL
+let natted = null;    // behind its own 1:1 NAT (no hairpin), external-ip set
 const browsers = {};
 const contexts = [];
 const pages = [];
 
 const FULL = `http://${SERVER}:8080`;       // page of the jar with the relay
 const STUN_ONLY = `http://${SERVER}:8081`;  // page of the jar that advertises STUN only
+const NATTED = `http://${NATTED_SERVER}:8080`; // page of the jar behind its own NAT
 
 const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
 
@@ -55,13 +57,13 @@ function makeCa(into) {
 }
 
 /** Start the jar inside the server's namespace; resolves once it logged that it started. */
-async function startJar(name, props) {
+async function startJar(name, ns, props) {
   const jar = path.join(dir, `${name}.jar`);
   fs.copyFileSync(JAR, jar);
   const logFile = path.join(dir, `${name}.log`);
   const args = ['-Xmx256m', ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
   const fd = fs.openSync(logFile, 'a');
-  const child = net.spawnIn(net.ns.srv, javaBin(), args, { stdio: ['ignore', fd, fd], cwd: dir });
+  const child = net.spawnIn(ns, javaBin(), args, { stdio: ['ignore', fd, fd], cwd: dir });
   fs.closeSync(fd);
   let exited = null;
   child.once('exit', (code, sig) => { exited = { code, sig }; });
@@ -75,16 +77,19 @@ async function startJar(name, props) {
   return { name, child, logTail, log: () => fs.readFileSync(logFile, 'utf8') };
 }
 
-function jarProps(extra) {
+/**
+ * @param peers the only addresses the relay may reach (all in reserved ranges, denied by default):
+ *              by default the two NAT routers and the relay's own relayed addresses
+ */
+function jarProps(extra, peers = [NAT_A, NAT_B, SERVER]) {
+  const allowed = {};
+  peers.forEach((a, i) => { allowed[`dialtone.relay.allowed-peer-cidrs.${i}`] = `${a}/32`; });
   return {
+    ...allowed,
     'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
     'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
     'dialtone.http.dev-tokens': 'true',
     'dialtone.signaling.ring-timeout': '60s',
-    // the relay may reach the two NAT routers and its own relayed addresses, nothing else
-    'dialtone.relay.allowed-peer-cidrs.0': `${NAT_A}/32`,
-    'dialtone.relay.allowed-peer-cidrs.1': `${NAT_B}/32`,
-    'dialtone.relay.allowed-peer-cidrs.2': `${SERVER}/32`,
     'dialtone.relay.min-port': 50000,
     'dialtone.relay.max-port': 50999,
     ...extra,
@@ -99,7 +104,7 @@ async function launchIn(ns) {
     headless: true,
     // the pages are plain http on a non-local address: getUserMedia wants a secure context
     args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${cert.spki}`,
-      `--unsafely-treat-insecure-origin-as-secure=${FULL},${STUN_ONLY}`],
+      `--unsafely-treat-insecure-origin-as-secure=${FULL},${STUN_ONLY},${NATTED}`],
     timeout: 60000,
   });
 }
@@ -107,18 +112,22 @@ async function launchIn(ns) {
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialtone-nat-'));
   cert = makeCa(dir);
-  net = new Topology().build();
-  [full, stunOnly, browsers.a, browsers.b] = await Promise.all([
-    startJar('full', jarProps({
+  net = new Topology({ natServer: true }).build();
+  [full, stunOnly, natted, browsers.a, browsers.b] = await Promise.all([
+    startJar('full', net.ns.srv, jarProps({
       'dialtone.relay.tls-cert-file': cert.certFile,
       'dialtone.relay.tls-key-file': cert.keyFile,
     })),
-    startJar('stun-only', jarProps({
+    startJar('stun-only', net.ns.srv, jarProps({
       'dialtone.signaling.port': 4003,
       'dialtone.http.port': 8081,
       'dialtone.relay.enabled': 'false',
       'dialtone.turn.urls.0': `stun:${SERVER}:3478`,
     })),
+    startJar('natted', net.ns.srvN, jarProps({
+      'dialtone.relay.external-ip': NATTED_SERVER,
+      'dialtone.relay.tls-port': 0,
+    }, [NATTED_SERVER])), // relay-only clients' only peers: this relay's relayed addresses
     launchIn(net.ns.a),
     launchIn(net.ns.b),
   ]);
@@ -174,10 +183,10 @@ async function connected(sides, callType) {
 const isRelay = (c) => c && c.candidateType === 'relay';
 
 /** the selected pair goes through Dialtone's relay: a relay candidate at the server's public address */
-function assertThroughRelay(page, s, relayProtocol) {
+function assertThroughRelay(page, s, relayProtocol, server = SERVER) {
   const ends = [s.pair.local, s.pair.remote].filter(isRelay);
   assert.ok(ends.length > 0, `${page.label}: selected pair has no relay candidate: ${brief(s)}`);
-  for (const c of ends) assert.equal(c.address, SERVER, `${page.label}: relayed address must be the server's public one: ${brief(s)}`);
+  for (const c of ends) assert.equal(c.address, server, `${page.label}: relayed address must be the server's public one: ${brief(s)}`);
   if (relayProtocol) {
     assert.ok(isRelay(s.pair.local), `${page.label}: the local end must be relayed: ${brief(s)}`);
     assert.equal(s.pair.local.relayProtocol, relayProtocol, `${page.label}: allocation over TURN/${relayProtocol} expected: ${brief(s)}`);
@@ -199,7 +208,7 @@ function scenario(fn) {
         parts.push(`--- ${p.label} stats ${brief(await rtcStats(p).catch(() => ({ localCandidates: [] })))}`);
         parts.push(`--- ${p.label} console (last 30) ---\n${p.logs.slice(-30).join('\n')}`);
       }
-      for (const j of [full, stunOnly]) if (j) parts.push(`--- ${j.name} log tail ---\n${j.logTail(25)}`);
+      for (const j of [full, stunOnly, natted]) if (j) parts.push(`--- ${j.name} log tail ---\n${j.logTail(25)}`);
       err.message += `\n${parts.join('\n')}`;
       throw err;
     } finally {
@@ -278,6 +287,22 @@ test('cone NATs, STUN only: connects directly between the two NATs, nothing rela
     assert.ok(!isRelay(s.pair.local) && !isRelay(s.pair.remote), `${p.label}: nothing relayed: ${brief(s)}`);
     assert.ok(!s.localCandidates.some(isRelay), `${p.label}: no relay candidate at all: ${brief(s)}`);
     assert.equal(s.pair.remote.address, publicOf[i], `${p.label}: the peer is reached at its NAT's public address: ${brief(s)}`);
+    t.diagnostic(`${p.label}: ${brief(s)}`);
+  });
+}));
+
+test('Dialtone behind its own 1:1 NAT without hairpin (external-ip), both clients relay only: connects', { timeout: 90000 }, scenario(async (t) => {
+  const sides = await placeCall(NATTED, 'video', true);
+  for (const p of sides) {
+    const { iceServers } = await iceServersEvent(p);
+    assert.deepEqual(iceServers[0].urls, [`stun:${NATTED_SERVER}:3478`, `turn:${NATTED_SERVER}:3478?transport=udp`,
+      `turn:${NATTED_SERVER}:3478?transport=tcp`], `${p.label}: iceServers at the external IP`);
+  }
+  const stats = await connected(sides, 'video');
+  sides.forEach((p, i) => {
+    const s = stats[i];
+    assert.ok(isRelay(s.pair.local) && isRelay(s.pair.remote), `${p.label}: relay to relay: ${brief(s)}`);
+    assertThroughRelay(p, s, null, NATTED_SERVER);
     t.diagnostic(`${p.label}: ${brief(s)}`);
   });
 }));

@@ -9,6 +9,7 @@ import dev.dialtone.relay.auth.LongTermCredentials;
 import dev.dialtone.relay.auth.Nonces;
 import dev.dialtone.relay.policy.PeerAddressPolicy;
 import dev.dialtone.relay.server.ClientPackets;
+import dev.dialtone.relay.server.Hairpin;
 import dev.dialtone.relay.server.PeerPackets;
 import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamConnection;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -89,8 +91,9 @@ public final class TurnServer implements AutoCloseable {
                 new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
                 new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs()),
                 advertised, config.maxBytesPerSecond(), config.defaultLifetime(), config.maxLifetime(), clock);
-        ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock);
         PeerPackets peerPackets = new PeerPackets(counters, clock);
+        ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock,
+                new Hairpin(Set.copyOf(List.of(relayAddress, advertised)), allocations, peerPackets));
         try {
             bind(clientPackets, peerPackets, tlsContext());
         } catch (IOException e) {

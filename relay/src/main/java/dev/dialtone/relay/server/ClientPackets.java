@@ -33,12 +33,15 @@ public final class ClientPackets {
     private final RequestHandler requests;
     private final RelayCounters counters;
     private final Clock clock;
+    private final Hairpin hairpin;
 
-    public ClientPackets(AllocationTable allocations, RequestHandler requests, RelayCounters counters, Clock clock) {
+    public ClientPackets(AllocationTable allocations, RequestHandler requests, RelayCounters counters, Clock clock,
+                         Hairpin hairpin) {
         this.allocations = allocations;
         this.requests = requests;
         this.counters = counters;
         this.clock = clock;
+        this.hairpin = hairpin;
     }
 
     /**
@@ -104,6 +107,10 @@ public final class ClientPackets {
         int bytes = payload.remaining();
         if (!allocation.toPeer().tryPass(bytes, now)) {
             counters.dropped();
+            return;
+        }
+        if (hairpin.deliver(allocation, payload, peer)) {
+            counters.relayed(bytes);
             return;
         }
         try {
