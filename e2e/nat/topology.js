@@ -59,33 +59,83 @@ function removeStale() {
   }
 }
 
-class Topology {
-  /** @param natServer true: add a second server behind its own 1:1 NAT without hairpin */
-  constructor({ natServer = false } = {}) {
-    const p = `dtnat${process.pid}-`;
-    this.ns = { inet: `${p}inet`, srv: `${p}srv`, natA: `${p}natA`, natB: `${p}natB`, a: `${p}a`, b: `${p}b` };
-    if (natServer) Object.assign(this.ns, { natS: `${p}natS`, srvN: `${p}srvN` });
+/**
+ * Named network namespaces of this process (`dtnat<pid>-<role>`, loopback up), the processes
+ * spawned in them, and their removal.
+ */
+class Namespaces {
+  /** @param roles short names, e.g. ['srv', 'a'] → this.ns.srv, this.ns.a */
+  constructor(roles) {
+    this.ns = Object.fromEntries(roles.map((r) => [r, `dtnat${process.pid}-${r}`]));
     this.procs = new Set();
     this.built = false;
   }
 
-  ipn(ns, ...args) { return run(IP, ['-n', ns, ...args]); }
-
-  iptables(ns, ...args) { return run(IP, ['netns', 'exec', ns, IPTABLES, '-w', '5', ...args]); }
-
-  /** creates everything; on failure, removes what it made and throws */
-  build() {
+  /** makes the namespaces; on failure removes what it made and throws */
+  create() {
     if (process.getuid && process.getuid() !== 0) {
-      throw new Error('the NAT suite needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) to make network namespaces: run it as root');
+      throw new Error('network namespaces need root (CAP_NET_ADMIN, CAP_SYS_ADMIN): run this suite as root');
     }
     removeStale();
     alive.add(this);
     try {
       for (const ns of Object.values(this.ns)) {
         run(IP, ['netns', 'add', ns]);
+        this.built = true;
         this.ipn(ns, 'link', 'set', 'lo', 'up');
       }
-      this.built = true;
+    } catch (e) {
+      this.teardown();
+      throw e;
+    }
+    return this;
+  }
+
+  ipn(ns, ...args) { return run(IP, ['-n', ns, ...args]); }
+
+  /** spawn a command inside a namespace; killed (by pid) at teardown */
+  spawnIn(ns, cmd, args, opts = {}) {
+    const child = spawn(IP, ['netns', 'exec', ns, cmd, ...args], { detached: true, ...opts });
+    this.procs.add(child);
+    child.once('exit', () => this.procs.delete(child));
+    return child;
+  }
+
+  /** run a command inside a namespace to completion (bounded); its stdout */
+  runIn(ns, cmd, args, timeout = 15000) {
+    return execFileSync(IP, ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout });
+  }
+
+  teardown() {
+    for (const child of this.procs) { try { child.kill('SIGKILL'); } catch (_) { /* gone */ } }
+    this.procs.clear();
+    if (this.built) {
+      for (const ns of Object.values(this.ns)) {
+        // a process still inside (e.g. a browser this object did not spawn itself) keeps the
+        // namespace's network alive: kill those by the pids the kernel lists for it
+        let pids = [];
+        try { pids = run(IP, ['netns', 'pids', ns]).split('\n').filter(Boolean).map(Number); } catch (_) { /* gone */ }
+        for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch (_) { /* gone */ } }
+        try { run(IP, ['netns', 'del', ns]); } catch (_) { /* never made or gone */ }
+      }
+      this.built = false;
+    }
+    alive.delete(this);
+  }
+}
+
+class Topology extends Namespaces {
+  /** @param natServer true: add a second server behind its own 1:1 NAT without hairpin */
+  constructor({ natServer = false } = {}) {
+    super(['inet', 'srv', 'natA', 'natB', 'a', 'b', ...(natServer ? ['natS', 'srvN'] : [])]);
+  }
+
+  iptables(ns, ...args) { return run(IP, ['netns', 'exec', ns, IPTABLES, '-w', '5', ...args]); }
+
+  /** creates everything; on failure, removes what it made and throws */
+  build() {
+    this.create();
+    try {
       const { inet, srv, natA, natB, a, b, natS, srvN } = this.ns;
       this.ipn(inet, 'link', 'add', 'br0', 'type', 'bridge');
       this.ipn(inet, 'link', 'set', 'br0', 'up');
@@ -179,37 +229,12 @@ class Topology {
     this.egress = only;
   }
 
-  /** spawn a command inside a namespace; killed (by pid) at teardown */
-  spawnIn(ns, cmd, args, opts = {}) {
-    const child = spawn(IP, ['netns', 'exec', ns, cmd, ...args], { detached: true, ...opts });
-    this.procs.add(child);
-    child.once('exit', () => this.procs.delete(child));
-    return child;
-  }
-
   /** a script that runs `binary` inside `ns` (for launchers that want one executable path) */
   wrapper(dir, ns, binary) {
     const file = `${dir}/in-${ns}.sh`;
     fs.writeFileSync(file, `#!/bin/sh\nexec ${IP} netns exec ${ns} ${binary} "$@"\n`, { mode: 0o755 });
     return file;
   }
-
-  teardown() {
-    for (const child of this.procs) { try { child.kill('SIGKILL'); } catch (_) { /* gone */ } }
-    this.procs.clear();
-    if (this.built) {
-      for (const ns of Object.values(this.ns)) {
-        // a process still inside (e.g. a browser this topology did not spawn itself) keeps the
-        // namespace's network alive: kill those by the pids the kernel lists for it
-        let pids = [];
-        try { pids = run(IP, ['netns', 'pids', ns]).split('\n').filter(Boolean).map(Number); } catch (_) { /* gone */ }
-        for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch (_) { /* gone */ } }
-        try { run(IP, ['netns', 'del', ns]); } catch (_) { /* never made or gone */ }
-      }
-      this.built = false;
-    }
-    alive.delete(this);
-  }
 }
 
-module.exports = { Topology, SERVER, NAT_A, NAT_B, CLIENT_A, CLIENT_B, NATTED_SERVER, NATTED_SERVER_PRIVATE };
+module.exports = { Namespaces, Topology, SERVER, NAT_A, NAT_B, CLIENT_A, CLIENT_B, NATTED_SERVER, NATTED_SERVER_PRIVATE };

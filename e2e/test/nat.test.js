@@ -10,12 +10,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { sleep, JAR } = require('../harness');
+const { sleep } = require('../harness');
 const { CHROMIUM, CHROMIUM_ARGS, openPage } = require('../browser/stack');
 const { state, waitState, rtcStats, waitStats, brief } = require('../browser/rtc');
 const { Topology, SERVER, NAT_A, NAT_B, NATTED_SERVER } = require('../nat/topology');
+const { startJarIn } = require('../nat/jar');
 
-const START_WAIT = 60000;   // JVM start inside the namespace, on a loaded machine
 const ICE_WAIT = 30000;     // answer → ICE connected (TCP-only cases wait out the blocked ways first)
 const MEDIA_WAIT = 15000;   // ICE connected → audio bytes / decoded frames
 const FAIL_WATCH = 12000;   // how long a call that must not connect is watched
@@ -38,8 +38,6 @@ const FULL = `http://${SERVER}:8080`;       // page of the jar with the relay
 const STUN_ONLY = `http://${SERVER}:8081`;  // page of the jar that advertises STUN only
 const NATTED = `http://${NATTED_SERVER}:8080`; // page of the jar behind its own NAT
 
-const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
-
 /** A throw-away CA and a certificate it signs for the server's public address; Chromium trusts its key. */
 function makeCa(into) {
   const f = (n) => path.join(into, n);
@@ -56,26 +54,7 @@ function makeCa(into) {
   return { certFile: f('chain.pem'), keyFile: f('server.key'), spki: crypto.createHash('sha256').update(der).digest('base64') };
 }
 
-/** Start the jar inside the server's namespace; resolves once it logged that it started. */
-async function startJar(name, ns, props) {
-  const jar = path.join(dir, `${name}.jar`);
-  fs.copyFileSync(JAR, jar);
-  const logFile = path.join(dir, `${name}.log`);
-  const args = ['-Xmx256m', ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
-  const fd = fs.openSync(logFile, 'a');
-  const child = net.spawnIn(ns, javaBin(), args, { stdio: ['ignore', fd, fd], cwd: dir });
-  fs.closeSync(fd);
-  let exited = null;
-  child.once('exit', (code, sig) => { exited = { code, sig }; });
-  const logTail = (n = 40) => { try { return fs.readFileSync(logFile, 'utf8').split('\n').slice(-n).join('\n'); } catch (e) { return e.message; } };
-  const t0 = Date.now();
-  while (!/Dialtone started/.test(logTail(400))) {
-    if (exited) throw new Error(`${name} exited during start ${JSON.stringify(exited)}\n${logTail()}`);
-    if (Date.now() - t0 > START_WAIT) throw new Error(`${name} did not start within ${START_WAIT} ms\n${logTail()}`);
-    await sleep(200);
-  }
-  return { name, child, logTail, log: () => fs.readFileSync(logFile, 'utf8') };
-}
+const startJar = (name, ns, props) => startJarIn(net, ns, dir, name, props);
 
 /**
  * @param peers the only addresses the relay may reach (all in reserved ranges, denied by default):

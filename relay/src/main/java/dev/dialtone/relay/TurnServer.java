@@ -15,6 +15,7 @@ import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamConnection;
 import dev.dialtone.relay.server.StreamListener;
 import dev.dialtone.relay.server.TlsContexts;
+import dev.dialtone.relay.server.UdpAddresses;
 import dev.dialtone.relay.server.UdpListener;
 import dev.dialtone.relay.server.Workers;
 import java.io.IOException;
@@ -112,9 +113,11 @@ public final class TurnServer implements AutoCloseable {
             return thread;
         });
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
-        log.info("TURN relay listening on {} UDP ({} loops) and TCP port {}{}, relaying from {} ports {}-{},"
-                        + " advertising {}, realm {}", config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
-                udpListeners.size(), config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
+        log.info("TURN relay listening on UDP {} ({} loops), TCP {} port {}{}, relaying from {} ports {}-{},"
+                        + " advertising {}, realm {}",
+                udpListeners.stream().map(l -> l.localAddress().getAddress().getHostAddress()).distinct().toList(),
+                udpListeners.size(), config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
+                config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
                 relayAddress.getHostAddress(), config.minPort(), config.maxPort(), advertised.getHostAddress(),
                 turn.realm());
     }
@@ -122,14 +125,17 @@ public final class TurnServer implements AutoCloseable {
     private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls) throws IOException {
         Function<StreamConnection.Accepted, StreamConnection> connections =
                 accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets);
-        for (InetAddress address : config.listenAddresses()) {
-            InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
+        int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
+        for (InetAddress address : UdpAddresses.expand(config.listenAddresses())) {
             // SO_REUSEPORT would let a second relay on this port join silently; the TCP listener on the
             // same port, bound next without it, still fails the start in that case
-            int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
             for (int i = 0; i < loops; i++) {
-                udpListeners.add(new UdpListener(turnAddress, loops > 1, clientPackets, peerPackets));
+                udpListeners.add(new UdpListener(new InetSocketAddress(address, config.port()), loops > 1,
+                        clientPackets, peerPackets));
             }
+        }
+        for (InetAddress address : config.listenAddresses()) {
+            InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
             tcpListeners.add(new StreamListener(turnAddress, null, workers, connections));
             if (tls != null) {
                 tlsListeners.add(new StreamListener(new InetSocketAddress(address, config.tlsPort()), tls, workers,
