@@ -62,4 +62,15 @@ function brief(s) {
   });
 }
 
-module.exports = { state, waitState, rtcStats, waitStats, brief };
+/** what a failing test appends about each page: its state, stats and last console lines */
+async function describePages(pages, consoleLines = 40) {
+  const parts = [];
+  for (const p of pages) {
+    parts.push(`--- ${p.label} state ${JSON.stringify(await state(p))}`);
+    parts.push(`--- ${p.label} stats ${brief(await rtcStats(p).catch(() => ({ localCandidates: [] })))}`);
+    parts.push(`--- ${p.label} console (last ${consoleLines}) ---\n${p.logs.slice(-consoleLines).join('\n')}`);
+  }
+  return parts;
+}
+
+module.exports = { state, waitState, rtcStats, waitStats, brief, describePages };

@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { startServer, freePort, sleep } = require('../harness');
 const { makeTlsCert, startCoturn, startStubHttp, httpGet, waitHttp, launchChromium, openPage, relayPortBlock } = require('../browser/stack');
-const { state, waitState, rtcStats, waitStats, brief } = require('../browser/rtc');
+const { state, waitState, rtcStats, waitStats, brief, describePages } = require('../browser/rtc');
 
 const RELAY = process.env.DIALTONE_E2E_RELAY || 'dialtone';
 const PAGE = process.env.DIALTONE_E2E_PAGE || 'jar';
@@ -182,11 +182,7 @@ function scenario(fn) {
     try {
       await fn(t);
     } catch (err) {
-      const parts = [];
-      for (const p of pages) {
-        parts.push(`--- ${p.label} state ${JSON.stringify(await state(p))}`);
-        parts.push(`--- ${p.label} console (last 40) ---\n${p.logs.slice(-40).join('\n')}`);
-      }
+      const parts = await describePages(pages);
       parts.push(`--- server log tail (${good && good.logFile}) ---\n${good ? good.logTail(25) : ''}`);
       parts.push(`--- relay (${relay && relay.kind}) log tail ---\n${relay ? relay.logTail(25) : ''}`);
       err.message += `\n${parts.join('\n')}`;

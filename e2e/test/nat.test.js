@@ -12,7 +12,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { sleep } = require('../harness');
 const { CHROMIUM, CHROMIUM_ARGS, openPage } = require('../browser/stack');
-const { state, waitState, rtcStats, waitStats, brief } = require('../browser/rtc');
+const { state, waitState, rtcStats, waitStats, brief, describePages } = require('../browser/rtc');
 const { Topology, SERVER, NAT_A, NAT_B, NATTED_SERVER } = require('../nat/topology');
 const { startJarIn } = require('../nat/jar');
 
@@ -181,12 +181,7 @@ function scenario(fn) {
     try {
       await fn(t);
     } catch (err) {
-      const parts = [];
-      for (const p of pages) {
-        parts.push(`--- ${p.label} state ${JSON.stringify(await state(p))}`);
-        parts.push(`--- ${p.label} stats ${brief(await rtcStats(p).catch(() => ({ localCandidates: [] })))}`);
-        parts.push(`--- ${p.label} console (last 30) ---\n${p.logs.slice(-30).join('\n')}`);
-      }
+      const parts = await describePages(pages, 30);
       for (const j of [full, stunOnly, natted]) if (j) parts.push(`--- ${j.name} log tail ---\n${j.logTail(25)}`);
       err.message += `\n${parts.join('\n')}`;
       throw err;
