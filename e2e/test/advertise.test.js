@@ -5,11 +5,13 @@
 // address for a client that is not on loopback. Real socket.io-client, real jar with its relay.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const tls = require('node:tls');
-const { startServer, freePort, Scope, once, ack, offer, turnCredential, TEST_TIMEOUT } = require('../harness');
+const { startServer, startNode, freePort, Scope, once, ack, offer, turnCredential, TEST_TIMEOUT } = require('../harness');
+const { startRedis } = require('../redis');
 const { makeTlsCert } = require('../browser/stack');
 
 let plain = null;    // no proxy trusted
@@ -234,5 +236,39 @@ test('turns: only with a configured certificate; the self-signed fallback listen
   } finally {
     for (const s of servers) await s.stop();
     fs.rmSync(path.dirname(cert.certFile), { recursive: true, force: true });
+  }
+});
+
+test('cluster: a ringing device on the other node gets the URLs of its own host and node', { timeout: TEST_TIMEOUT }, async () => {
+  const redis = await startRedis();
+  const nodes = [];
+  const scopes = [];
+  try {
+    const shared = {
+      'dialtone.cluster.redis-url': redis.url,
+      'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
+      'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
+    };
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      const node = await startNode({ deriveTurnUrls: true, ringTimeout: '10s', props: { ...(await relayProps()), ...shared, 'dialtone.relay.port': port } });
+      node.relayPort = port;
+      nodes.push(node);
+      scopes.push(new Scope(node));
+    }
+    const calleeId = scopes[0].id('callee');
+    const caller = await connectWith(scopes[0], scopes[0].id('caller'), { Host: 'one.example.test' });
+    const here = await connectWith(scopes[0], calleeId, { Host: 'one.example.test' });
+    const there = await connectWith(scopes[1], calleeId, { Host: 'two.example.test' });
+    const resp = await ack(caller, 'callUser', { to: calleeId, signalData: offer(), callType: 'video' });
+    assert.equal(resp.ok, true, JSON.stringify(resp));
+    const [i0, i1] = await Promise.all([once(here, 'incomingCall', 5000), once(there, 'incomingCall', 5000)]);
+    assert.deepEqual(i0.iceServers[0].urls, expectedUrls('one.example.test', nodes[0].relayPort), 'same node: its own host');
+    assert.deepEqual(i1.iceServers[0].urls, expectedUrls('two.example.test', nodes[1].relayPort), 'other node (through Redis): its own host and relay');
+    for (const i of [i0, i1]) assert.equal(i.iceServers[0].credential, turnCredential(shared['dialtone.turn.secret'], i.iceServers[0].username));
+  } finally {
+    for (const h of scopes) await h.close();
+    for (const n of nodes) await n.stop();
+    await redis.stop();
   }
 });
