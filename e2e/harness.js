@@ -110,6 +110,7 @@ async function startCluster(opts = {}) {
  * Start the jar. opts:
  *   ringTimeout ('2s'), ttl (credential-ttl, HOCON duration, e.g. '1h'),
  *   callsPerMinute, userClaim, maxSignalBytes, maxCandidateBytes, maxCheckOnline,
+ *   deriveTurnUrls (true: no dialtone.turn.urls, the jar derives them from its relay),
  *   props: { 'dialtone.x.y': value } for anything else.
  */
 async function startNode(opts = {}) {
@@ -135,7 +136,7 @@ async function startNode(opts = {}) {
     'dialtone.turn.secret': turnSecret,
     'dialtone.signaling.ring-timeout': opts.ringTimeout || '2s',
   };
-  turnUrls.forEach((u, i) => { props[`dialtone.turn.urls.${i}`] = u; });
+  if (!opts.deriveTurnUrls) turnUrls.forEach((u, i) => { props[`dialtone.turn.urls.${i}`] = u; });
   if (opts.ttl) props['dialtone.turn.credential-ttl'] = opts.ttl;
   if (opts.userClaim) props['dialtone.auth.user-claim'] = opts.userClaim;
   if (opts.callsPerMinute != null) props['dialtone.signaling.limits.calls-per-minute'] = opts.callsPerMinute;

@@ -11,11 +11,13 @@ import dev.dialtone.relay.auth.LongTermCredentials;
 import dev.dialtone.relay.auth.Nonces;
 import dev.dialtone.relay.policy.PeerAddressPolicy;
 import dev.dialtone.relay.server.ClientPackets;
+import dev.dialtone.relay.server.Hairpin;
 import dev.dialtone.relay.server.PeerPackets;
 import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamConnection;
 import dev.dialtone.relay.server.StreamListener;
 import dev.dialtone.relay.server.TlsContexts;
+import dev.dialtone.relay.server.UdpAddresses;
 import dev.dialtone.relay.server.UdpListener;
 import dev.dialtone.relay.server.Workers;
 import java.io.IOException;
@@ -31,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +63,8 @@ public final class TurnServer implements AutoCloseable {
     private final List<StreamListener> tcpListeners = new ArrayList<>();
     private final List<StreamListener> tlsListeners = new ArrayList<>();
     private ScheduledExecutorService sweeper;
+    private final InetAddress relayAddress;
+    private final InetAddress advertised;
 
     public TurnServer(RelayConfig config, TurnConfig turn) {
         this(config, turn, Clock.systemUTC());
@@ -72,6 +77,8 @@ public final class TurnServer implements AutoCloseable {
         this.clock = clock;
         this.allocations = new AllocationTable(config.userQuota(), config.totalQuota());
         this.counters = new RelayCounters(allocations::size);
+        this.relayAddress = config.relayAddress().orElseGet(this::defaultRelayAddress);
+        this.advertised = config.externalIp().orElse(relayAddress);
     }
 
     /**
@@ -83,8 +90,6 @@ public final class TurnServer implements AutoCloseable {
         if (sweeper != null) {
             throw new IllegalStateException("already started");
         }
-        InetAddress relayAddress = config.relayAddress().orElseGet(this::defaultRelayAddress);
-        InetAddress advertised = config.externalIp().orElse(relayAddress);
         RequestHandler requests = new RequestHandler(
                 new LongTermCredentials(new TurnRestSecret(turn.secret()), turn.realm(),
                         new Nonces(clock, config.nonceLifetime()), clock),
@@ -92,8 +97,9 @@ public final class TurnServer implements AutoCloseable {
                 new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
                 new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs()),
                 advertised, config.maxBytesPerSecond(), config.defaultLifetime(), config.maxLifetime(), clock);
-        ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock);
         PeerPackets peerPackets = new PeerPackets(counters, clock);
+        ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock,
+                new Hairpin(Set.copyOf(List.of(relayAddress, advertised)), allocations, peerPackets));
         try {
             bind(clientPackets, peerPackets, tlsContext());
         } catch (IOException e) {
@@ -112,9 +118,11 @@ public final class TurnServer implements AutoCloseable {
             return thread;
         });
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
-        log.info("TURN relay listening on {} UDP ({} loops) and TCP port {}{}, relaying from {} ports {}-{},"
-                        + " advertising {}, realm {}", config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
-                udpListeners.size(), config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
+        log.info("TURN relay listening on UDP {} ({} loops), TCP {} port {}{}, relaying from {} ports {}-{},"
+                        + " advertising {}, realm {}",
+                udpListeners.stream().map(l -> l.localAddress().getAddress().getHostAddress()).distinct().toList(),
+                udpListeners.size(), config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
+                config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
                 relayAddress.getHostAddress(), config.minPort(), config.maxPort(), advertised.getHostAddress(),
                 turn.realm());
     }
@@ -122,15 +130,18 @@ public final class TurnServer implements AutoCloseable {
     private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls) throws IOException {
         Function<StreamConnection.Accepted, StreamConnection> connections =
                 accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets);
-        for (InetAddress address : config.listenAddresses()) {
-            InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
+        int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
+        for (InetAddress address : UdpAddresses.expand(config.listenAddresses())) {
             // SO_REUSEPORT would let a second relay on this port join silently; the TCP listener on the
             // same port, bound next without it, still fails the start in that case
-            int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
             for (int i = 0; i < loops; i++) {
-                udpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", turnAddress,
-                        "the TURN relay, UDP", () -> new UdpListener(turnAddress, loops > 1, clientPackets, peerPackets)));
+                InetSocketAddress udpAddress = new InetSocketAddress(address, config.port());
+                udpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", udpAddress,
+                        "the TURN relay, UDP", () -> new UdpListener(udpAddress, loops > 1, clientPackets, peerPackets)));
             }
+        }
+        for (InetAddress address : config.listenAddresses()) {
+            InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
             tcpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", turnAddress,
                     "the TURN relay, TCP", () -> new StreamListener(turnAddress, null, workers, connections)));
             if (tls != null) {
@@ -149,7 +160,8 @@ public final class TurnServer implements AutoCloseable {
             if (config.tlsCertFile().isPresent()) {
                 return TlsContexts.fromPem(config.tlsCertFile().get(), config.tlsKeyFile().orElseThrow());
             }
-            log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate");
+            log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate, which browsers"
+                    + " refuse, so no turns: URL is derived for it");
             return TlsContexts.selfSigned("dialtone-relay");
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS: " + e.getMessage(), e);
@@ -198,6 +210,11 @@ public final class TurnServer implements AutoCloseable {
         List<AllocationView> views = new ArrayList<>(allocations.views(limit, clock.millis()));
         views.sort(Comparator.comparingLong(AllocationView::ageMillis).reversed());
         return views;
+    }
+
+    /** The address put in XOR-RELAYED-ADDRESS: external-ip, else the relay address. */
+    public InetAddress advertisedAddress() {
+        return advertised;
     }
 
     /** Totals for metrics. */

@@ -15,11 +15,14 @@ import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.signaling.SignalingConfig;
 import dev.dialtone.signaling.SignalingServer;
 import dev.dialtone.signaling.call.CallSessions;
+import dev.dialtone.signaling.turn.IceUrls;
+import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -131,18 +134,24 @@ public final class Main {
         private void startAll(Config config) throws IOException {
             RelayConfig relayConfig;
             TurnConfig turn;
+            IceUrls urls;
             SignalingConfig signalingConfig;
             HttpConfig httpConfig;
             AdminConfig adminConfig;
             try {
                 relayConfig = RelayConfig.from(config);
-                turn = AdvertisedTurnUrls.complete(TurnConfig.from(config), relayConfig,
-                        config.getString("dialtone.turn.public-host"));
+                turn = TurnConfig.from(config);
+                urls = AdvertisedTurnUrls.of(turn, relayConfig, config.getString("dialtone.turn.public-host"));
                 signalingConfig = SignalingConfig.from(config);
                 httpConfig = HttpConfig.from(config);
                 adminConfig = AdminConfig.from(config);
+                if (relayConfig.enabled()) {
+                    relay = new TurnServer(relayConfig, turn);
+                }
+                ReachedHost reachedHost = new ReachedHost(httpConfig::trustedProxy,
+                        relay != null ? relay.advertisedAddress() : InetAddress.getLoopbackAddress());
                 // Checks the JWT secret: every mistake is reported before anything listens.
-                signaling = new SignalingServer(signalingConfig, turn, registry);
+                signaling = new SignalingServer(signalingConfig, turn, urls, reachedHost, registry);
             } catch (IllegalArgumentException | ConfigException e) {
                 throw new StartupException(e.getMessage());
             }
@@ -153,12 +162,17 @@ public final class Main {
                             signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
                                     signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this)));
             http.start();
-            if (relayConfig.enabled()) {
-                relay = new TurnServer(relayConfig, turn);
+            if (relay != null) {
                 relay.start();
                 RelayMetrics.register(registry, relay.counters());
             } else {
-                log.info("built-in relay disabled; clients use {}", turn.urls());
+                log.info("built-in relay disabled; clients use {}", urls);
+            }
+            if (urls.perClient()) {
+                log.warn("neither dialtone.turn.public-host nor dialtone.relay.external-ip is set: iceServers name"
+                        + " the host each client reached this server by; set dialtone.turn.public-host to the name"
+                        + " clients reach the relay by (or dialtone.relay.external-ip behind a 1:1 NAT), and list"
+                        + " reverse proxies in dialtone.http.trusted-proxies");
             }
             InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
             ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
@@ -167,7 +181,7 @@ public final class Main {
                         return signaling;
                     });
             ready.set(true);
-            log.info("Dialtone started; iceServers advertise {}", turn.urls());
+            log.info("Dialtone started; iceServers advertise {}", urls);
         }
 
         @Override

@@ -12,10 +12,10 @@ import dev.dialtone.signaling.protocol.IceServerList;
 import dev.dialtone.signaling.protocol.Requests;
 import dev.dialtone.signaling.protocol.SignalingException;
 import dev.dialtone.signaling.transport.PollingFlush;
-import dev.dialtone.signaling.turn.IceServerMint;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,17 +38,19 @@ final class ClientEvents {
     private final CallSessions sessions;
     private final Requests requests;
     private final CallRateLimiter callRate;
-    private final IceServerMint mint;
+    private final BiFunction<UUID, String, IceServerList> iceServers;
     private final SignalingMetrics metrics;
     private final PollingFlush pollingFlush;
 
-    ClientEvents(CallSessions sessions, Requests requests, CallRateLimiter callRate, IceServerMint mint,
+    /** @param iceServers fresh iceServers for (a socket, its user) */
+    ClientEvents(CallSessions sessions, Requests requests, CallRateLimiter callRate,
+                 BiFunction<UUID, String, IceServerList> iceServers,
                  SignalingMetrics metrics, PollingFlush pollingFlush) {
         this.pollingFlush = pollingFlush;
         this.sessions = sessions;
         this.requests = requests;
         this.callRate = callRate;
-        this.mint = mint;
+        this.iceServers = iceServers;
         this.metrics = metrics;
     }
 
@@ -72,7 +74,7 @@ final class ClientEvents {
             return Map.of();
         });
         on(namespace, Events.GET_ICE_SERVERS, (socket, user, payload) -> {
-            IceServerList list = mint.forUser(user);
+            IceServerList list = iceServers.apply(socket, user);
             return Map.of("iceServers", list.iceServers(), "ttl", list.ttl());
         });
         on(namespace, Events.CHECK_ONLINE, (socket, user, payload) ->

@@ -23,6 +23,7 @@ import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.cluster.RedisCallSessions;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
+import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.Requests;
 import dev.dialtone.signaling.transport.ConnectionClose;
 import dev.dialtone.signaling.transport.EngineIoVersionGate;
@@ -34,6 +35,9 @@ import dev.dialtone.signaling.transport.TransportErrorLog;
 import dev.dialtone.signaling.transport.UpgradeUnblocker;
 import dev.dialtone.signaling.transport.VerbatimJsonSupport;
 import dev.dialtone.signaling.turn.IceServerMint;
+import dev.dialtone.signaling.turn.IceUrls;
+import dev.dialtone.signaling.turn.IncomingCallUrls;
+import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.channel.ChannelPipeline;
 import java.net.Inet6Address;
@@ -50,6 +54,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +82,8 @@ public final class SignalingServer implements AutoCloseable {
     private final CallSessions sessions;
     private final TokenVerifier tokens;
     private final IceServerMint mint;
+    private final ReachedHost reachedHost;
+    private final IncomingCallUrls incomingCallUrls;
     private final ScheduledThreadPoolExecutor timers;
     private final PollingFlush pollingFlush;
     /** Sockets authenticated whose CONNECT acknowledgement has not gone out yet. */
@@ -85,10 +92,20 @@ public final class SignalingServer implements AutoCloseable {
     private final SignalingMetrics metrics;
     private volatile boolean started;
 
-    public SignalingServer(SignalingConfig config, TurnConfig turn, PrometheusRegistry registry) {
+    /**
+     * @param urls        what {@code iceServers} name: fixed, or per client from {@code reachedHost}
+     * @param reachedHost the host each client reached the server by
+     */
+    public SignalingServer(SignalingConfig config, TurnConfig turn, IceUrls urls, ReachedHost reachedHost,
+                           PrometheusRegistry registry) {
         this.config = config;
         this.tokens = new TokenVerifier(config.auth());
-        this.mint = new IceServerMint(turn, Clock.systemUTC());
+        this.mint = new IceServerMint(turn, urls, Clock.systemUTC());
+        this.reachedHost = reachedHost;
+        this.incomingCallUrls = new IncomingCallUrls(urls);
+        // the sessions mint an incomingCall's iceServers once for all the callee's sockets;
+        // deliver() puts in each socket's own URLs
+        Function<String, List<IceServer>> iceServersFor = user -> mint.serversFor(user, reachedHost.fallback());
         this.timers = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "signaling-timers");
             t.setDaemon(true);
@@ -103,9 +120,9 @@ public final class SignalingServer implements AutoCloseable {
         this.metrics = new SignalingMetrics(registry);
         this.sessions = config.cluster().enabled()
                 ? new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
-                        config.limits().maxSocketsPerUser(), mint::serversFor, metrics)
+                        config.limits().maxSocketsPerUser(), iceServersFor, metrics)
                 : new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
-                        config.limits().maxSocketsPerUser(), mint::serversFor, metrics, System::nanoTime);
+                        config.limits().maxSocketsPerUser(), iceServersFor, metrics, System::nanoTime);
         metrics.observe(registry, () -> server.getAllClients().size(), sessions::stats);
 
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
@@ -145,7 +162,8 @@ public final class SignalingServer implements AutoCloseable {
             awaitingWelcome.remove(client.getSessionId());
             sessions.disconnect(client.getSessionId());
         });
-        new ClientEvents(sessions, new Requests(config.limits()), callRate, mint, metrics, pollingFlush)
+        new ClientEvents(sessions, new Requests(config.limits()), callRate,
+                (socket, user) -> mint.forUser(user, hostOf(server.getClient(socket))), metrics, pollingFlush)
                 .register(namespace);
     }
 
@@ -260,7 +278,7 @@ public final class SignalingServer implements AutoCloseable {
         }
         log.info("connected user={} socket={} transport={} from {} (Engine.IO v3)", user, socket, client.getTransport(),
                 client.getRemoteAddress());
-        client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));
+        client.sendEvent(Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
         pollingFlush.after(client);
     }
 
@@ -272,9 +290,14 @@ public final class SignalingServer implements AutoCloseable {
         String user = sessions.userOf(socket);
         SocketIOClient client = server.getClient(socket);
         if (user != null && client != null) {
-            client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));
+            client.sendEvent(Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
             pollingFlush.after(client);
         }
+    }
+
+    /** The host {@code client} reached the server by; the relay's own address for a client gone meanwhile. */
+    private String hostOf(SocketIOClient client) {
+        return client == null ? reachedHost.fallback() : reachedHost.of(client.getHandshakeData());
     }
 
     private void deliver(List<Delivery> deliveries) {
@@ -284,7 +307,10 @@ public final class SignalingServer implements AutoCloseable {
                 // on the timer thread: the disconnect listener it runs may wait for Redis
                 timers.execute(client::disconnect);
             } else if (client != null) {
-                client.sendEvent(d.event(), d.payload());
+                Object payload = Events.INCOMING_CALL.equals(d.event())
+                        ? incomingCallUrls.forHost(d.payload(), hostOf(client))
+                        : d.payload();
+                client.sendEvent(d.event(), payload);
                 pollingFlush.after(client);
             }
         }

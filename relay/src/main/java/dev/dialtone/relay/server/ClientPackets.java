@@ -36,13 +36,16 @@ public final class ClientPackets {
     private final RelayCounters counters;
     private final Clock clock;
     private final InternalErrors internalErrors;
+    private final Hairpin hairpin;
 
-    public ClientPackets(AllocationTable allocations, RequestHandler requests, RelayCounters counters, Clock clock) {
+    public ClientPackets(AllocationTable allocations, RequestHandler requests, RelayCounters counters, Clock clock,
+                         Hairpin hairpin) {
         this.allocations = allocations;
         this.requests = requests;
         this.counters = counters;
         this.clock = clock;
         this.internalErrors = new InternalErrors(counters);
+        this.hairpin = hairpin;
     }
 
     /**
@@ -148,6 +151,11 @@ public final class ClientPackets {
         int bytes = payload.remaining();
         if (!allocation.toPeer().tryPass(bytes, now)) {
             counters.dropped(DropReason.BANDWIDTH);
+            return;
+        }
+        if (hairpin.deliver(allocation, payload, peer)) {
+            counters.relayed(bytes);
+            allocation.sentToPeer(bytes);
             return;
         }
         try {

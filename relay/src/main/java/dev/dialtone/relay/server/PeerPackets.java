@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * header, so the frame is built in place: no copy, no allocation.
  *
  * <p>Used by the loop that reads the relay socket: the UDP listener's, or a stream client's
- * {@link PeerReader}. Holds no state of its own.
+ * {@link PeerReader}; and by {@link Hairpin} for data between two allocations of this relay.
+ * Holds no state of its own.
  */
 public final class PeerPackets {
 
@@ -65,7 +66,11 @@ public final class PeerPackets {
         return true;
     }
 
-    private void relay(Allocation allocation, ByteBuffer buffer, InetSocketAddress peer, int length) {
+    /**
+     * Relays the {@code length} bytes at {@link #HEADROOM} of {@code buffer}, from {@code peer}, to
+     * {@code allocation}'s client if its permissions and budget let them through.
+     */
+    void relay(Allocation allocation, ByteBuffer buffer, InetSocketAddress peer, int length) {
         long now = clock.millis();
         if (!allocation.permits(peer.getAddress(), now)) {
             counters.dropped(DropReason.NO_PERMISSION);
