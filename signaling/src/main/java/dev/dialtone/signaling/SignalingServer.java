@@ -14,12 +14,14 @@ import dev.dialtone.signaling.auth.ConnectGate;
 import dev.dialtone.signaling.auth.TokenVerifier;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.Delivery;
+import dev.dialtone.signaling.call.PushHooks;
 import dev.dialtone.signaling.call.Switchboard;
 import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.cluster.RedisCallSessions;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.Requests;
+import dev.dialtone.signaling.push.CallWebhooks;
 import dev.dialtone.signaling.transport.PollingFlush;
 import dev.dialtone.signaling.transport.TransportErrorLog;
 import dev.dialtone.signaling.transport.UpgradeUnblocker;
@@ -69,6 +71,8 @@ public final class SignalingServer implements AutoCloseable {
     private final Set<UUID> awaitingWelcome = ConcurrentHashMap.newKeySet();
 
     private final SignalingMetrics metrics;
+    /** Webhooks to the app's backend; null when dialtone.push is off. */
+    private final CallWebhooks webhooks;
 
     public SignalingServer(SignalingConfig config, TurnConfig turn, PrometheusRegistry registry) {
         this.config = config;
@@ -83,11 +87,20 @@ public final class SignalingServer implements AutoCloseable {
         this.pollingFlush = new PollingFlush(timers);
         this.server = new SocketIOServer(socketIoConfiguration(config));
         this.metrics = new SignalingMetrics(registry);
-        this.sessions = config.cluster().enabled()
-                ? new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
-                        config.limits().maxSocketsPerUser(), mint::serversFor, metrics)
-                : new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
-                        config.limits().maxSocketsPerUser(), mint::serversFor, metrics, System::nanoTime);
+        this.webhooks = config.push().enabled() ? new CallWebhooks(config.push(), registry, Clock.systemUTC()) : null;
+        if (config.cluster().enabled()) {
+            this.sessions = new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
+                    config.limits().maxSocketsPerUser(), mint::serversFor, metrics);
+        } else {
+            PushHooks push = webhooks == null ? PushHooks.OFF
+                    : new PushHooks(config.push().waitForWake(), webhooks, Clock.systemUTC());
+            Switchboard board = new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
+                    config.limits().maxSocketsPerUser(), mint::serversFor, metrics, System::nanoTime, push);
+            if (webhooks != null) {
+                webhooks.start(board::calleeUnreachable);
+            }
+            this.sessions = board;
+        }
         metrics.observe(registry, () -> server.getAllClients().size(), sessions::stats);
 
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
@@ -145,6 +158,9 @@ public final class SignalingServer implements AutoCloseable {
         server.stop();
         sessions.close();
         timers.shutdownNow();
+        if (webhooks != null) {
+            webhooks.close();
+        }
     }
 
     private AuthTokenResult authenticate(Object authData, SocketIOClient client) {
@@ -183,6 +199,7 @@ public final class SignalingServer implements AutoCloseable {
         if (user != null && client != null) {
             client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));
             pollingFlush.after(client);
+            sessions.ringIfWaking(socket);
         }
     }
 

@@ -7,12 +7,14 @@ import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 import dev.dialtone.signaling.protocol.CallEnded;
 import dev.dialtone.signaling.protocol.CallRejected;
 import dev.dialtone.signaling.protocol.ErrorCode;
+import dev.dialtone.signaling.protocol.ErrorMessage;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.IncomingCall;
 import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -38,10 +40,16 @@ import org.slf4j.LoggerFactory;
  * <p>Invariants: a user is in at most one call; every live call is in {@code calls} and under
  * both its users in {@code callByUser}; ending a call removes all three entries and its timer; a
  * user with no socket has no entry in {@code socketsByUser}.
+ *
+ * <p>With {@link PushHooks} on, a call to a user with no socket is a <em>waking</em> call: it rings
+ * every device of the callee that connects within the push wait, and the app's backend hears of it
+ * through {@link CallEvent}s, which the {@link CallEventSink} takes before the lock is released.
  */
 public final class Switchboard implements CallSessions {
 
     private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
+    /** End reason of a waking call whose callee the app's backend cannot wake. */
+    static final String OFFLINE = "offline";
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Written under the lock, read without it: every inbound packet asks who its socket is. */
@@ -57,10 +65,20 @@ public final class Switchboard implements CallSessions {
     private final Function<String, List<IceServer>> iceServersFor;
     private final CallListener listener;
     private final LongSupplier nanoTime;
+    private final PushHooks push;
+    /** Call events of the decision under way; handed to the sink before the lock is released. */
+    private final List<CallEvent> events = new ArrayList<>();
 
     public Switchboard(Outbox outbox, Timers timers, Duration ringTimeout, int maxSocketsPerUser,
                        Function<String, List<IceServer>> iceServersFor, CallListener listener,
                        LongSupplier nanoTime) {
+        this(outbox, timers, ringTimeout, maxSocketsPerUser, iceServersFor, listener, nanoTime, PushHooks.OFF);
+    }
+
+    public Switchboard(Outbox outbox, Timers timers, Duration ringTimeout, int maxSocketsPerUser,
+                       Function<String, List<IceServer>> iceServersFor, CallListener listener,
+                       LongSupplier nanoTime, PushHooks push) {
+        this.push = push;
         this.outbox = outbox;
         this.timers = timers;
         this.ringTimeout = ringTimeout;
@@ -111,13 +129,14 @@ public final class Switchboard implements CallSessions {
                 return;
             }
             if (call.isCaller(socket)) {
-                end(call, CallEnded.DISCONNECTED);
+                end(call, CallEnded.DISCONNECTED, call.callerId);
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
                         new CallEnded(call.callerId, CallEnded.DISCONNECTED));
             } else if (call.isCalleeSocket(socket)) {
                 call.ringing.remove(socket);
-                if (call.state == Call.State.CONNECTED || call.ringing.isEmpty()) {
-                    end(call, CallEnded.DISCONNECTED);
+                // a waking call goes on waiting: the phone that dropped may come back, another may wake
+                if (call.state == Call.State.CONNECTED || (call.ringing.isEmpty() && !call.waking)) {
+                    end(call, CallEnded.DISCONNECTED, call.calleeId);
                     out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
                             new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
                 }
@@ -127,7 +146,8 @@ public final class Switchboard implements CallSessions {
 
     /**
      * Rings every socket of {@code calleeId}. Busy callee: the caller gets {@code callRejected busy}
-     * and the request fails with BUSY.
+     * and the request fails with BUSY. A callee with no socket: USER_OFFLINE, or with push on, a
+     * waking call announced by {@link CallEvent.Incoming} that waits for the callee's devices.
      *
      * @return the new call's id
      */
@@ -142,7 +162,8 @@ public final class Switchboard implements CallSessions {
                 throw new SignalingException(BUSY, "You are already in a call");
             }
             Set<UUID> calleeSockets = socketsByUser.get(calleeId);
-            if (calleeSockets == null) {
+            boolean waking = calleeSockets == null;
+            if (waking && !push.wakes()) {
                 throw new SignalingException(USER_OFFLINE, "User is offline");
             }
             if (callByUser.containsKey(calleeId)) {
@@ -150,11 +171,18 @@ public final class Switchboard implements CallSessions {
                 listener.ended(CallRejected.BUSY);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
-            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong());
-            call.ringing.addAll(calleeSockets);
+            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong(),
+                    push.clock().instant(), waking, offer);
             calls.put(call.id, call);
             callByUser.put(callerId, call);
             callByUser.put(calleeId, call);
+            if (waking) {
+                call.ringTimer = timers.schedule(push.wakeWait(), () -> ringTimeout(call.id));
+                events.add(new CallEvent.Incoming(call.id, callerId, calleeId, type, call.placedAt.plus(push.wakeWait())));
+                log.debug("call {} {} -> {} waiting {} for a device to wake", call.id, callerId, calleeId, push.wakeWait());
+                return call.id;
+            }
+            call.ringing.addAll(calleeSockets);
             call.ringTimer = timers.schedule(ringTimeout, () -> ringTimeout(call.id));
             sendAll(out, call.ringing, Events.INCOMING_CALL, new IncomingCall(callerId, offer,
                     type.wireName(), call.id, iceServersFor.apply(calleeId)));
@@ -174,6 +202,10 @@ public final class Switchboard implements CallSessions {
             call.ringing.clear();
             call.state = Call.State.CONNECTED;
             call.calleeSocket = socket;
+            call.answeredAt = push.clock().instant();
+            if (call.waking) {
+                events.add(new CallEvent.Cancelled(call.id, callerId, call.calleeId, "answered"));
+            }
             out.add(new Delivery(call.callerSocket, Events.CALL_ACCEPTED, answer));
             listener.connected(Duration.ofNanos(nanoTime.getAsLong() - call.placedAtNanos));
             log.debug("call {} connected", call.id);
@@ -196,12 +228,12 @@ public final class Switchboard implements CallSessions {
             String userId = authenticated(socket);
             Call call = callWith(userId, peerId, socket);
             if (call.isCaller(socket)) {
-                end(call, CallEnded.HANGUP);
+                end(call, CallEnded.HANGUP, userId);
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP));
             } else if (call.state == Call.State.RINGING) {
                 decline(call, socket, out);
             } else {
-                end(call, CallEnded.HANGUP);
+                end(call, CallEnded.HANGUP, userId);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP)));
             }
         });
@@ -226,7 +258,7 @@ public final class Switchboard implements CallSessions {
     public void endAll() {
         act(out -> {
             for (Call call : List.copyOf(calls.values())) {
-                end(call, CallEnded.DISCONNECTED);
+                end(call, CallEnded.DISCONNECTED, null);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
                         new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
@@ -265,13 +297,59 @@ public final class Switchboard implements CallSessions {
         }
     }
 
+    /**
+     * Rings a socket that connected while a waking call waits for its user: called once the
+     * socket has had its {@code iceServers}, so {@code incomingCall} comes right after them.
+     */
+    @Override
+    public void ringIfWaking(UUID socket) {
+        act(out -> {
+            String userId = userBySocket.get(socket);
+            Call call = userId == null ? null : callByUser.get(userId);
+            if (call == null || !call.waking || call.state != Call.State.RINGING || !call.calleeId.equals(userId)
+                    || !call.ringing.add(socket)) {
+                return;
+            }
+            out.add(new Delivery(socket, Events.INCOMING_CALL, new IncomingCall(call.callerId, call.wakingOffer,
+                    call.type.wireName(), call.id, iceServersFor.apply(userId))));
+            log.debug("call {} ringing on a woken device of {}", call.id, userId);
+        });
+    }
+
+    @Override
+    public boolean isWaking(String callId) {
+        lock.lock();
+        try {
+            Call call = calls.get(callId);
+            return call != null && call.waking;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The app's backend knows no device to wake for a waking call's callee (it answered the
+     * announcement 404 or 410): unless a device has connected meanwhile, the call ends and the
+     * caller gets the {@code error} a call to an offline user gets.
+     */
+    public void calleeUnreachable(String callId) {
+        act(out -> {
+            Call call = calls.get(callId);
+            if (call == null || call.state != Call.State.RINGING || !call.ringing.isEmpty()) {
+                return;
+            }
+            end(call, OFFLINE, null);
+            out.add(new Delivery(call.callerSocket, Events.ERROR, new ErrorMessage("User is offline", USER_OFFLINE)));
+        });
+    }
+
     private void ringTimeout(String callId) {
         act(out -> {
             Call call = calls.get(callId);
             if (call == null || call.state != Call.State.RINGING) {
                 return;
             }
-            end(call, CallEnded.NO_ANSWER);
+            end(call, CallEnded.NO_ANSWER, null);
             out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(call.calleeId, CallEnded.NO_ANSWER)));
             sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.NO_ANSWER));
         });
@@ -284,6 +362,11 @@ public final class Switchboard implements CallSessions {
         try {
             return decision.apply(out);
         } finally {
+            if (!events.isEmpty()) {
+                List<CallEvent> decided = List.copyOf(events);
+                events.clear();
+                push.sink().publish(decided);
+            }
             lock.unlock();
             outbox.send(out);
         }
@@ -297,7 +380,7 @@ public final class Switchboard implements CallSessions {
     }
 
     private void decline(Call call, UUID socket, List<Delivery> out) {
-        end(call, CallRejected.DECLINED);
+        end(call, CallRejected.DECLINED, call.calleeId);
         call.ringing.remove(socket);
         out.add(new Delivery(call.callerSocket, Events.CALL_REJECTED, new CallRejected(call.calleeId, CallRejected.DECLINED)));
         sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.ANSWERED_ELSEWHERE));
@@ -323,12 +406,18 @@ public final class Switchboard implements CallSessions {
         return call;
     }
 
-    private void end(Call call, String reason) {
+    /** @param endedBy the user whose act or disconnect ended the call; null when the server ended it */
+    private void end(Call call, String reason, String endedBy) {
         calls.remove(call.id);
         callByUser.remove(call.callerId);
         callByUser.remove(call.calleeId);
         call.ringTimer.cancel();
         listener.ended(reason);
+        if (call.waking && call.state == Call.State.RINGING && !reason.equals(OFFLINE)) {
+            events.add(new CallEvent.Cancelled(call.id, call.callerId, call.calleeId, reason));
+        }
+        events.add(new CallEvent.Ended(call.id, call.callerId, call.calleeId, call.type, call.placedAt,
+                call.answeredAt, push.clock().instant(), reason, endedBy));
         log.debug("call {} ended: {}", call.id, reason);
     }
 
