@@ -274,3 +274,17 @@ test('receiver down → server SIGKILLed → restarted → receiver up: every we
       await rx.stop();
     }
   });
+
+// ---------------------------------------------------------------- configuration refused at start
+
+test('push with a cluster, or with a malformed secret, is refused at start with a clear message', { timeout: 60000 }, async () => {
+  const props = pushProps(receiver);
+  await assert.rejects(startNode({ props: { ...props, 'dialtone.cluster.redis-url': 'redis://127.0.0.1:1' } }),
+    (err) => /dialtone\.push\.webhook-url cannot be used with dialtone\.cluster\.redis-url/.test(err.message));
+  const bad = 'not-a-whsec-secret-0123456789';
+  await assert.rejects(startNode({ props: { ...props, 'dialtone.push.secret': bad } }), (err) => {
+    assert.match(err.message, /dialtone\.push\.secret must start with whsec_/);
+    assert.ok(!err.message.split('--- server log tail')[1].includes(bad), 'the secret is never logged');
+    return true;
+  });
+});
