@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers the outbox: one loop takes due webhooks from the {@link WebhookStore} and POSTs each on
  * a virtual thread (never on a Netty event loop), with a timeout, retrying failures with exponential
- * backoff and jitter until the webhook's deadline. While the receiver fails, only one attempt is in
- * flight at a time (a probe), so a receiver that is down for hours costs one request per backoff.
+ * backoff and jitter until the webhook's deadline. While the receiver fails, the only attempt is a
+ * probe (wake-ups first), one at a time and with a backoff of its own of at most {@link #MAX_PROBE_MS}:
+ * a receiver that is down for hours costs a request every few seconds, not one per stored webhook,
+ * and is back in use within seconds of its return.
  */
 final class WebhookDispatcher implements AutoCloseable {
 
@@ -33,6 +35,8 @@ final class WebhookDispatcher implements AutoCloseable {
     private static final long MAX_IDLE_MS = 1000;
     /** Rows that are due but wait behind an earlier webhook of their call are looked at again this soon. */
     private static final long MIN_IDLE_MS = 20;
+    /** Longest pause between probes of a failing receiver: how soon its return is noticed. */
+    private static final long MAX_PROBE_MS = 5000;
 
     private final PushConfig config;
     private final WebhookStore store;
@@ -45,7 +49,10 @@ final class WebhookDispatcher implements AutoCloseable {
             Thread.ofVirtual().name("webhook-", 0).factory());
     private final HttpClient http;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private volatile boolean receiverFailing;
+    /** Attempts failed in a row for the receiver's sake (no answer, 429, 5xx); 0 while it answers. */
+    private volatile int receiverFailures;
+    /** While the receiver fails: no probe before this (epoch ms). */
+    private volatile long nextProbeMs;
     private volatile boolean running = true;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -95,11 +102,15 @@ final class WebhookDispatcher implements AutoCloseable {
 
     /** Starts what is due and may start now; returns how long to wait before looking again. */
     private long dispatchDue() throws SQLException {
-        int free = receiverFailing ? (inFlight.get() == 0 ? 1 : 0) : config.concurrency() - inFlight.get();
+        long now = clock.millis();
+        boolean probing = receiverFailures > 0;
+        if (probing && now < nextProbeMs) {
+            return Math.min(nextProbeMs - now, MAX_IDLE_MS);
+        }
+        int free = probing ? (inFlight.get() == 0 ? 1 : 0) : config.concurrency() - inFlight.get();
         if (free <= 0) {
             return MAX_IDLE_MS;
         }
-        long now = clock.millis();
         // leased past the attempt's own timeout: not taken again while it runs
         long leaseUntil = now + 2 * config.timeout().toMillis() + MAX_IDLE_MS;
         List<Webhook> due = store.takeDue(now, free, leaseUntil);
@@ -172,14 +183,14 @@ final class WebhookDispatcher implements AutoCloseable {
         int status = outcome.status();
         boolean incoming = PushConfig.INCOMING.equals(w.type());
         if (status >= 200 && status < 300) {
-            receiverFailing = false;
+            receiverFailures = 0;
             store.delivered(w);
             metrics.sent(w.type(), now - w.createdMs());
             log.debug("webhook {} {} delivered: HTTP {}", w.id(), w.type(), status);
             return;
         }
         if (incoming && (status == 404 || status == 410)) {
-            receiverFailing = false;
+            receiverFailures = 0;
             store.drop(w);
             metrics.sent(w.type(), now - w.createdMs());
             log.info("webhook {} call.incoming for call {}: HTTP {}, the backend knows no device to wake",
@@ -188,7 +199,12 @@ final class WebhookDispatcher implements AutoCloseable {
             return;
         }
         // a receiver that answers 4xx is up: only no answer, 429 and 5xx slow every delivery down
-        receiverFailing = status < 0 || status == 429 || status >= 500;
+        if (status < 0 || status == 429 || status >= 500) {
+            receiverFailures++;
+            nextProbeMs = now + Math.min(MAX_PROBE_MS, backoffMs(receiverFailures));
+        } else {
+            receiverFailures = 0;
+        }
         metrics.failed(w.type());
         String what = status < 0 ? outcome.failure() : "HTTP " + status;
         long backoff = backoffMs(w.attempts() + 1);
