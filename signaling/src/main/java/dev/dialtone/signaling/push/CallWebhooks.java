@@ -68,8 +68,8 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
         }
         dispatcher = new WebhookDispatcher(config, store, metrics, clock, calleeUnreachable);
         dispatcher.start();
-        log.info("webhooks to {} ({}), outbox in {}, {} undelivered", config.webhookUrl().getScheme() + "://"
-                + config.webhookUrl().getAuthority(), String.join(", ", config.events()), config.dataDir(), store.pending());
+        log.info("webhooks to {} ({}), outbox in {}, {} undelivered", config.receiver(),
+                String.join(", ", config.events()), config.dataDir(), store.pending());
     }
 
     @Override

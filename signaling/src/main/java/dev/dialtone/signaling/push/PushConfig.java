@@ -84,9 +84,15 @@ public record PushConfig(URI webhookUrl, String secret, Set<String> events, Dura
         }
     }
 
+    /** Where webhooks go, without path, query or credentials: what logs may show. */
+    public String receiver() {
+        return enabled() ? webhookUrl.getScheme() + "://" + webhookUrl.getHost()
+                + (webhookUrl.getPort() < 0 ? "" : ":" + webhookUrl.getPort()) : "off";
+    }
+
     @Override
     public String toString() {
-        return "PushConfig[webhookUrl=" + (enabled() ? webhookUrl.getScheme() + "://" + webhookUrl.getAuthority() : "off")
+        return "PushConfig[webhookUrl=" + receiver()
                 + ", events=" + events + ", wait=" + waitForWake + ", maxAge=" + maxAge + ", dataDir=" + dataDir + "]";
     }
 }

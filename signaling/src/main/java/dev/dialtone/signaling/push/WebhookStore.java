@@ -152,8 +152,7 @@ final class WebhookStore implements AutoCloseable {
             q.setInt(2, limit);
             try (ResultSet r = q.executeQuery()) {
                 while (r.next()) {
-                    due.add(new Webhook(r.getLong(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-                            r.getLong(6), r.getLong(7), r.getInt(8)));
+                    due.add(row(r));
                 }
             }
             for (Webhook w : due) {
@@ -216,8 +215,7 @@ final class WebhookStore implements AutoCloseable {
             q.setString(1, PushConfig.INCOMING);
             try (ResultSet r = q.executeQuery()) {
                 while (r.next()) {
-                    list.add(new Webhook(r.getLong(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-                            r.getLong(6), r.getLong(7), r.getInt(8)));
+                    list.add(row(r));
                 }
             }
             db.commit();
@@ -262,6 +260,12 @@ final class WebhookStore implements AutoCloseable {
             }
             db.commit();
         }
+    }
+
+    /** A row selected as {@link #COLUMNS}. */
+    private static Webhook row(ResultSet r) throws SQLException {
+        return new Webhook(r.getLong(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                r.getLong(6), r.getLong(7), r.getInt(8));
     }
 
     private long count(String where) throws SQLException {

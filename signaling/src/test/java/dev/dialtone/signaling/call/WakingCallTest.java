@@ -59,11 +59,9 @@ class WakingCallTest {
     @Test
     void everyDeviceThatWakesRingsOnceWithTheCallersOffer() {
         String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.connect(bobPhone, "bob");
+        wake(bobPhone);
         board.ringIfWaking(bobPhone);
-        board.ringIfWaking(bobPhone);
-        board.connect(bobTablet, "bob");
-        board.ringIfWaking(bobTablet);
+        wake(bobTablet);
 
         IncomingCall incoming = new IncomingCall("alice", OFFER, "voice", callId, BOB_ICE);
         assertEquals(List.of(new Delivery(bobPhone, Events.INCOMING_CALL, incoming),
@@ -73,13 +71,11 @@ class WakingCallTest {
     @Test
     void aWokenDeviceThatDropsLeavesTheCallWaitingForAnother() {
         board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.connect(bobPhone, "bob");
-        board.ringIfWaking(bobPhone);
+        wake(bobPhone);
         board.disconnect(bobPhone);
         sent.clear();
 
-        board.connect(bobTablet, "bob");
-        board.ringIfWaking(bobTablet);
+        wake(bobTablet);
         assertEquals(List.of(bobTablet), sent.stream().map(Delivery::socket).toList());
         assertEquals(1, board.stats().ringing());
     }
@@ -87,8 +83,7 @@ class WakingCallTest {
     @Test
     void answeringWithdrawsTheAnnouncementAndTheEndIsReportedWithWhoEndedIt() {
         String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.connect(bobPhone, "bob");
-        board.ringIfWaking(bobPhone);
+        wake(bobPhone);
         events.clear();
 
         board.answer(bobPhone, "alice", OFFER);
@@ -142,8 +137,7 @@ class WakingCallTest {
     @Test
     void aDeviceAlreadyRingingOutlivesTheBackendsNo() {
         String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.connect(bobPhone, "bob");
-        board.ringIfWaking(bobPhone);
+        wake(bobPhone);
         sent.clear();
 
         board.calleeUnreachable(callId);
@@ -158,10 +152,15 @@ class WakingCallTest {
         String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
         sent.clear();
 
-        board.connect(bobTablet, "bob");
-        board.ringIfWaking(bobTablet);
+        wake(bobTablet);
 
         assertFalse(board.isWaking(callId));
         assertEquals(List.of(), sent);
+    }
+
+    /** A device of bob's connects (after its push) and has had its iceServers. */
+    private void wake(UUID device) {
+        assertTrue(board.connect(device, "bob"));
+        board.ringIfWaking(device);
     }
 }
