@@ -9,7 +9,8 @@
 //
 //   (cd e2e && npm ci) && node bench/push/bench.js            # DIALTONE_JAR, knobs below
 //
-// Knobs (environment): CALLS=1000 RATE=200 HISTORY=100000 PAIRS=100 DRAIN_LIMIT_S=600 WHICH="latency memory".
+// Knobs (environment): CALLS=1000 RATE=200 HISTORY=100000 CAP=HISTORY (dialtone.push.max-history)
+// PAIRS=100 DRAIN_LIMIT_S=600 WHICH="latency memory".
 // Uses the e2e harness (the real jar, loopback only, killed on exit) and the e2e receiver, which
 // verifies every signature with npm standardwebhooks. Prints JSON lines, one per measurement.
 'use strict';
@@ -24,6 +25,7 @@ const { io } = require(path.join(e2e, 'node_modules/socket.io-client'));
 const CALLS = Number(process.env.CALLS || 1000);
 const RATE = Number(process.env.RATE || 200);
 const HISTORY = Number(process.env.HISTORY || 100000);
+const CAP = Number(process.env.CAP || HISTORY);
 const PAIRS = Number(process.env.PAIRS || 100);
 const DRAIN_LIMIT_S = Number(process.env.DRAIN_LIMIT_S || 600);
 const WHICH = (process.env.WHICH || 'latency memory').split(/\s+/);
@@ -117,7 +119,7 @@ async function memory() {
   let delivered = 0;
   const receiver = await startReceiver({ port, secret, down: true, respond: () => { delivered += 1; return 200; } });
   const srv = await startNode({ props: {
-    ...pushProps(receiver, { dataDir, events: ['call.incoming', 'call.cancelled', 'call.ended'], extra: { 'dialtone.push.max-history': HISTORY } }),
+    ...pushProps(receiver, { dataDir, events: ['call.incoming', 'call.cancelled', 'call.ended'], extra: { 'dialtone.push.max-history': CAP } }),
     'dialtone.signaling.limits.calls-per-minute': 100000000,
   } });
   const sockets = [];
@@ -145,7 +147,7 @@ async function memory() {
     const dropped = await metric(srv, 'dialtone_push_webhooks_dropped_total');
     const rssQueued = rssMiB(srv.pid);
     const heap = heapAfterGcMiB(srv.pid);
-    emitLine({ bench: 'memory-receiver-down', calls_ended: perPair * PAIRS, produce_s: +produceS.toFixed(1),
+    emitLine({ bench: 'memory-receiver-down', calls_ended: perPair * PAIRS, max_history: CAP, produce_s: +produceS.toFixed(1),
       calls_per_s: Math.round((perPair * PAIRS) / produceS), pending, failed_attempts: failed, dropped,
       rss_start_mib: +rssStart.toFixed(1), rss_queued_mib: +rssQueued.toFixed(1),
       heap_after_gc_mib: heap && +heap.toFixed(1), outbox_mib: +dirMiB(dataDir).toFixed(1), xmx: '256m' });

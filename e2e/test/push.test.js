@@ -288,3 +288,43 @@ test('push with a cluster, or with a malformed secret, is refused at start with 
     return true;
   });
 });
+
+test('past max-history the oldest call.ended are dropped with a metric and a log line, never a wake-up', { timeout: 60000 }, async () => {
+  const rx = await startReceiver();
+  await rx.down();
+  const node = await startNode({ props: pushProps(rx, {
+    wait: '30s', events: ['call.incoming', 'call.cancelled', 'call.ended'], extra: { 'dialtone.push.max-history': 3 },
+  }) });
+  const h = new Scope(node);
+  try {
+    const alice = await h.connect(h.id('alice'));
+    const bob = await h.connect(h.id('bob'));
+    const asleep = h.id('carol');
+    const waking = await ack(alice, 'callUser', { to: asleep, signalData: offer(), callType: 'voice' });
+    assert.equal(waking.waking, true);
+    assert.deepEqual(await ack(alice, 'endCall', { to: asleep }), { ok: true });
+    const callIds = [];
+    for (let i = 0; i < 5; i += 1) {
+      const r = await ring(alice, bob.userId, [bob]);
+      await hangup(alice, bob);
+      callIds.push(r.callId);
+    }
+    const text = (await get(node.httpPort, '/metrics')).body;
+    const overflow = text.split('\n').filter((l) => l.startsWith('dialtone_push_webhooks_dropped_total{') && l.includes('reason="overflow"'));
+    assert.equal(metric(overflow.join('\n'), 'dialtone_push_webhooks_dropped_total'), 3,
+      'six call.ended for room for three: the three oldest dropped');
+    assert.equal(metric(text, 'dialtone_push_webhooks_pending'), 4, 'three call.ended and the call.cancelled');
+    assert.match(node.logTail(100), /webhook outbox full \(dialtone\.push\.max-history = 3\): dropped the \d+ oldest call\.ended/);
+
+    await rx.up();
+    await rx.wait(forCall('call.cancelled', waking.callId), 15000, 'the wake-up\'s call.cancelled, never dropped');
+    for (const callId of callIds.slice(2)) await rx.wait(forCall('call.ended', callId), 15000, `call.ended of ${callId}`);
+    await until('nothing pending', async () => metric((await get(node.httpPort, '/metrics')).body, 'dialtone_push_webhooks_pending') === 0);
+    assert.deepEqual(rx.all('call.ended').map((hk) => hk.data.callId), callIds.slice(2), 'the newest three, in order');
+    rx.assertAllVerified();
+  } finally {
+    await h.close();
+    await node.stop();
+    await rx.stop();
+  }
+});

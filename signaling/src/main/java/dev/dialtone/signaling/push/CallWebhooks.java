@@ -32,12 +32,17 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Why a call announced before a crash or kill will never be answered. */
     private static final String DIED_WITH_THE_SERVER = "disconnected";
+    /** At most one overflow line this often: a receiver down for hours must not flood the log. */
+    private static final long OVERFLOW_LOG_EVERY_MS = 60_000;
 
     private final PushConfig config;
     private final Clock clock;
     private final PushMetrics metrics;
     private final WebhookStore store;
     private WebhookDispatcher dispatcher;
+    /** History dropped for room since the last overflow line; guarded by {@code this}. */
+    private long droppedUnlogged;
+    private long overflowLoggedAtMs = -OVERFLOW_LOG_EVERY_MS;
 
     public CallWebhooks(PushConfig config, PrometheusRegistry registry, Clock clock) {
         this.config = config;
@@ -89,8 +94,7 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
             int dropped = store.insert(webhooks, now);
             if (dropped > 0) {
                 metrics.dropped(PushConfig.ENDED, "overflow", dropped);
-                log.warn("webhook outbox full (dialtone.push.max-history = {}): dropped the {} oldest call.ended",
-                        config.maxHistory(), dropped);
+                logOverflow(dropped, now);
             }
         } catch (SQLException | RuntimeException e) {
             for (Webhook w : webhooks) {
@@ -102,6 +106,16 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
         }
         if (dispatcher != null) {
             dispatcher.wake();
+        }
+    }
+
+    private synchronized void logOverflow(int dropped, long nowMs) {
+        droppedUnlogged += dropped;
+        if (nowMs - overflowLoggedAtMs >= OVERFLOW_LOG_EVERY_MS) {
+            log.warn("webhook outbox full (dialtone.push.max-history = {}): dropped the {} oldest call.ended"
+                    + " since the last such line; is the receiver down?", config.maxHistory(), droppedUnlogged);
+            droppedUnlogged = 0;
+            overflowLoggedAtMs = nowMs;
         }
     }
 

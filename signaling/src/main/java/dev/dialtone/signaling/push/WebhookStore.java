@@ -64,6 +64,8 @@ final class WebhookStore implements AutoCloseable {
                           history INTEGER NOT NULL)""");
                 s.execute("CREATE INDEX IF NOT EXISTS webhook_due ON webhook (delivered, history, next_attempt_ms)");
                 s.execute("CREATE INDEX IF NOT EXISTS webhook_call ON webhook (call_id, seq)");
+                // the oldest undelivered history, found without sorting when the cap is reached
+                s.execute("CREATE INDEX IF NOT EXISTS webhook_history ON webhook (history, delivered, seq)");
                 // whatever was in flight when the last process stopped goes again, now
                 s.executeUpdate("UPDATE webhook SET next_attempt_ms = 0, in_flight = 0 WHERE delivered = 0");
                 // an announcement whose cancel is stored already needs no cancel of its own
