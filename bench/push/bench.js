@@ -101,9 +101,18 @@ async function latency() {
     while (arrived.size < CALLS && Date.now() < limit) await sleep(20);
     const lat = [...sentAt].filter(([id]) => arrived.has(id)).map(([id, t]) => arrived.get(id) - t);
     const waiting = await metric(srv, 'dialtone_signaling_calls{state="ringing"}');
+    const text = await get(srv.httpPort, '/metrics');
+    const bucket = (le) => {
+      const prefix = `dialtone_push_outbox_write_seconds_bucket{le="${le}"} `;
+      const line = text.split('\n').find((l) => l.startsWith(prefix));
+      return line ? Number(line.slice(prefix.length)) : NaN;
+    };
+    const writes = bucket('+Inf');
+    const outboxWrite = { n: writes, le_1ms_pct: +((100 * bucket('0.001')) / writes).toFixed(1),
+      le_10ms_pct: +((100 * bucket('0.01')) / writes).toFixed(1), le_100ms_pct: +((100 * bucket('0.1')) / writes).toFixed(1) };
     receiver.assertAllVerified();
     emitLine({ bench: 'latency', calls: CALLS, rate_per_s: RATE, waiting_calls_at_end: waiting, delivered: arrived.size,
-      callUser_to_receiver_ms: stats(lat), callUser_to_ack_ms: stats(ackMs) });
+      callUser_to_receiver_ms: stats(lat), callUser_to_ack_ms: stats(ackMs), outbox_write: outboxWrite });
   } finally {
     for (const s of sockets) s.close();
     await srv.stop();

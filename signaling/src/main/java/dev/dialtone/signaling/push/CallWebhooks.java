@@ -91,7 +91,9 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
             return;
         }
         try {
+            long start = System.nanoTime();
             int dropped = store.insert(webhooks, now);
+            metrics.stored(System.nanoTime() - start);
             if (dropped > 0) {
                 metrics.dropped(PushConfig.ENDED, "overflow", dropped);
                 logOverflow(dropped, now);

@@ -15,6 +15,7 @@ final class PushMetrics {
     private final Counter retried;
     private final Counter dropped;
     private final Histogram latency;
+    private final Histogram outboxWrite;
 
     PushMetrics(PrometheusRegistry registry, LongSupplier pending) {
         sent = Counter.builder().name("dialtone_push_webhooks_sent_total")
@@ -32,6 +33,10 @@ final class PushMetrics {
                 .help("From the call event to the receiver's answer").unit(Unit.SECONDS)
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
                 .register(registry);
+        outboxWrite = Histogram.builder().name("dialtone_push_outbox_write_seconds")
+                .help("Storing a decision's webhooks, which the request that caused them waits for")
+                .unit(Unit.SECONDS).classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                        0.05, 0.1, 0.25, 1).register(registry);
         GaugeWithCallback.builder().name("dialtone_push_webhooks_pending")
                 .help("Webhooks stored and not delivered yet").callback(cb -> cb.call(pending.getAsLong()))
                 .register(registry);
@@ -40,6 +45,10 @@ final class PushMetrics {
     void sent(String type, long latencyMs) {
         sent.labelValues(type).inc();
         latency.observe(latencyMs / 1e3);
+    }
+
+    void stored(long nanos) {
+        outboxWrite.observe(nanos / 1e9);
     }
 
     void failed(String type) {
