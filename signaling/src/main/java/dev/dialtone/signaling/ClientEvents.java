@@ -86,7 +86,8 @@ final class ClientEvents {
         if (!callRate.tryAcquire(userId)) {
             throw new SignalingException(ErrorCode.RATE_LIMITED, "Too many calls; try again later");
         }
-        return Map.of("callId", sessions.placeCall(socket, req.to(), req.callType(), req.signalData()));
+        String callId = sessions.placeCall(socket, req.to(), req.callType(), req.signalData());
+        return sessions.isWaking(callId) ? Map.of("callId", callId, "waking", true) : Map.of("callId", callId);
     }
 
     private void on(SocketIONamespace namespace, String event, Handler handler) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.dialtone.common.Secrets;
 import dev.dialtone.common.SettingChecks;
 import dev.dialtone.signaling.cluster.ClusterConfig;
+import dev.dialtone.signaling.push.PushConfig;
 import java.time.Duration;
 
 /**
@@ -18,12 +19,19 @@ import java.time.Duration;
  * @param limits       input bounds
  * @param auth         client token verification
  * @param cluster      the Redis shared with other nodes, if any
+ * @param push         webhooks to the app's backend and calls that wait for a device to wake, if on
  */
 public record SignalingConfig(String host, int port, Duration ringTimeout, Duration pingInterval,
-                              Duration pingTimeout, boolean allowEio3, Limits limits, Auth auth, ClusterConfig cluster) {
+                              Duration pingTimeout, boolean allowEio3, Limits limits, Auth auth, ClusterConfig cluster,
+                              PushConfig push) {
 
     public SignalingConfig {
         SettingChecks.port("dialtone.signaling.port", port);
+        if (cluster.enabled() && push.enabled()) {
+            // RedisCallSessions has no waking call yet: refuse rather than drop wake-ups silently
+            throw new IllegalArgumentException("dialtone.push.webhook-url cannot be used with dialtone.cluster.redis-url"
+                    + " yet: waking calls work on a single node only (docs/signaling-protocol.md)");
+        }
     }
 
     /** Bounds on what one client may send. */
@@ -66,6 +74,6 @@ public record SignalingConfig(String host, int port, Duration ringTimeout, Durat
                         l.getInt("max-sockets-per-user")),
                 new Auth(Secrets.orRandom(config, "dialtone.auth.jwt-secret", "DIALTONE_JWT_SECRET"),
                         a.getString("user-claim"), a.getDuration("clock-skew")),
-                ClusterConfig.from(config));
+                ClusterConfig.from(config), PushConfig.from(config));
     }
 }

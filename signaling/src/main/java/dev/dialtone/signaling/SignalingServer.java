@@ -17,6 +17,7 @@ import dev.dialtone.signaling.auth.ConnectGate;
 import dev.dialtone.signaling.auth.TokenVerifier;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.Delivery;
+import dev.dialtone.signaling.call.PushHooks;
 import dev.dialtone.signaling.call.SocketDetails;
 import dev.dialtone.signaling.call.Switchboard;
 import dev.dialtone.signaling.call.Timers;
@@ -25,6 +26,7 @@ import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.Requests;
+import dev.dialtone.signaling.push.CallWebhooks;
 import dev.dialtone.signaling.transport.ConnectionClose;
 import dev.dialtone.signaling.transport.EngineIoVersionGate;
 import dev.dialtone.signaling.transport.Eio3PayloadLengths;
@@ -91,6 +93,8 @@ public final class SignalingServer implements AutoCloseable {
 
     private final SignalingMetrics metrics;
     private volatile boolean started;
+    /** Webhooks to the app's backend; null when dialtone.push is off. */
+    private final CallWebhooks webhooks;
 
     /**
      * @param urls        what {@code iceServers} name: fixed, or per client from {@code reachedHost}
@@ -118,11 +122,20 @@ public final class SignalingServer implements AutoCloseable {
         socketIo.setAuthorizationListener(this::authorizeHandshake);
         this.server = new SocketIOServer(socketIo);
         this.metrics = new SignalingMetrics(registry);
-        this.sessions = config.cluster().enabled()
-                ? new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
-                        config.limits().maxSocketsPerUser(), iceServersFor, metrics)
-                : new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
-                        config.limits().maxSocketsPerUser(), iceServersFor, metrics, System::nanoTime);
+        this.webhooks = config.push().enabled() ? new CallWebhooks(config.push(), registry, Clock.systemUTC()) : null;
+        if (config.cluster().enabled()) {
+            this.sessions = new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
+                    config.limits().maxSocketsPerUser(), iceServersFor, metrics);
+        } else {
+            PushHooks push = webhooks == null ? PushHooks.OFF
+                    : new PushHooks(config.push().waitForWake(), webhooks, Clock.systemUTC());
+            Switchboard board = new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
+                    config.limits().maxSocketsPerUser(), iceServersFor, metrics, System::nanoTime, push);
+            if (webhooks != null) {
+                webhooks.start(board::calleeUnreachable);
+            }
+            this.sessions = board;
+        }
         metrics.observe(registry, () -> server.getAllClients().size(), sessions::stats);
 
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
@@ -200,6 +213,9 @@ public final class SignalingServer implements AutoCloseable {
         }
         sessions.close();
         timers.shutdownNow();
+        if (webhooks != null) {
+            webhooks.close();
+        }
     }
 
     private AuthTokenResult authenticate(Object authData, SocketIOClient client) {
@@ -292,6 +308,7 @@ public final class SignalingServer implements AutoCloseable {
         if (user != null && client != null) {
             client.sendEvent(Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
             pollingFlush.after(client);
+            sessions.ringIfWaking(socket);
         }
     }
 

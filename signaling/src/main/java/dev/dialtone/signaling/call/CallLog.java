@@ -22,6 +22,12 @@ public final class CallLog {
                 type.wireName(), ringingSockets);
     }
 
+    /** A call to a user with no connected device, announced to the app's backend to wake one. */
+    public static void waking(String callId, String callerId, String calleeId, CallType type, Duration wait) {
+        log.info("call {} placed: {} -> {} ({}), no device connected: waking through the app's push, waiting {}",
+                callId, callerId, calleeId, type.wireName(), seconds(wait));
+    }
+
     public static void answered(String callId, Duration setup) {
         log.info("call {} answered after {}", callId, seconds(setup));
     }

@@ -25,6 +25,18 @@ public interface CallSessions extends AutoCloseable {
     /** Rings every socket of {@code calleeId}; returns the new call's id. */
     String placeCall(UUID socket, String calleeId, CallType type, Object offer);
 
+    /** Whether the call waits for its callee's devices to wake (dialtone.push); false by default. */
+    default boolean isWaking(String callId) {
+        return false;
+    }
+
+    /**
+     * Rings a socket that just connected if a waking call waits for its user (dialtone.push);
+     * called after the socket got {@code iceServers}. Nothing by default.
+     */
+    default void ringIfWaking(UUID socket) {
+    }
+
     /** The first callee socket to answer wins; returns the call's id. */
     String answer(UUID socket, String callerId, Object answer);
 

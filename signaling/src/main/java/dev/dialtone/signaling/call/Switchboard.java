@@ -7,6 +7,7 @@ import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 import dev.dialtone.signaling.protocol.CallEnded;
 import dev.dialtone.signaling.protocol.CallRejected;
 import dev.dialtone.signaling.protocol.ErrorCode;
+import dev.dialtone.signaling.protocol.ErrorMessage;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.IncomingCall;
@@ -30,6 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who is connected and who is in which call, for a single node: the one place that owns presence
@@ -39,8 +42,16 @@ import java.util.function.LongSupplier;
  * <p>Invariants: a user is in at most one call; every live call is in {@code calls} and under
  * both its users in {@code callByUser}; ending a call removes all three entries and its timer; a
  * user with no socket has no entry in {@code socketsByUser}.
+ *
+ * <p>With {@link PushHooks} on, a call to a user with no socket is a <em>waking</em> call: it rings
+ * every device of the callee that connects within the push wait, and the app's backend hears of it
+ * through {@link CallEvent}s, which the {@link CallEventSink} takes before the lock is released.
  */
 public final class Switchboard implements CallSessions {
+
+    private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
+    /** End reason of a waking call whose callee the app's backend cannot wake. */
+    static final String OFFLINE = "offline";
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Written under the lock, read without it: every inbound packet asks who its socket is. */
@@ -57,10 +68,20 @@ public final class Switchboard implements CallSessions {
     private final Function<String, List<IceServer>> iceServersFor;
     private final CallListener listener;
     private final LongSupplier nanoTime;
+    private final PushHooks push;
+    /** Call events of the decision under way; handed to the sink before the lock is released. */
+    private final List<CallEvent> events = new ArrayList<>();
 
     public Switchboard(Outbox outbox, Timers timers, Duration ringTimeout, int maxSocketsPerUser,
                        Function<String, List<IceServer>> iceServersFor, CallListener listener,
                        LongSupplier nanoTime) {
+        this(outbox, timers, ringTimeout, maxSocketsPerUser, iceServersFor, listener, nanoTime, PushHooks.OFF);
+    }
+
+    public Switchboard(Outbox outbox, Timers timers, Duration ringTimeout, int maxSocketsPerUser,
+                       Function<String, List<IceServer>> iceServersFor, CallListener listener,
+                       LongSupplier nanoTime, PushHooks push) {
+        this.push = push;
         this.outbox = outbox;
         this.timers = timers;
         this.ringTimeout = ringTimeout;
@@ -113,13 +134,14 @@ public final class Switchboard implements CallSessions {
                 return;
             }
             if (call.isCaller(socket)) {
-                end(call, CallEnded.DISCONNECTED);
+                end(call, CallEnded.DISCONNECTED, call.callerId);
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
                         new CallEnded(call.callerId, CallEnded.DISCONNECTED));
             } else if (call.isCalleeSocket(socket)) {
                 call.ringing.remove(socket);
-                if (call.state == Call.State.CONNECTED || call.ringing.isEmpty()) {
-                    end(call, CallEnded.DISCONNECTED);
+                // a waking call goes on waiting: the phone that dropped may come back, another may wake
+                if (call.state == Call.State.CONNECTED || (call.ringing.isEmpty() && !call.waking)) {
+                    end(call, CallEnded.DISCONNECTED, call.calleeId);
                     out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
                             new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
                 }
@@ -129,7 +151,8 @@ public final class Switchboard implements CallSessions {
 
     /**
      * Rings every socket of {@code calleeId}. Busy callee: the caller gets {@code callRejected busy}
-     * and the request fails with BUSY.
+     * and the request fails with BUSY. A callee with no socket: USER_OFFLINE, or with push on, a
+     * waking call announced by {@link CallEvent.Incoming} that waits for the callee's devices.
      *
      * @return the new call's id
      */
@@ -144,7 +167,8 @@ public final class Switchboard implements CallSessions {
                 throw new SignalingException(BUSY, "You are already in a call");
             }
             Set<UUID> calleeSockets = socketsByUser.get(calleeId);
-            if (calleeSockets == null) {
+            boolean waking = calleeSockets == null;
+            if (waking && !push.wakes()) {
                 throw new SignalingException(USER_OFFLINE, "User is offline");
             }
             if (callByUser.containsKey(calleeId)) {
@@ -154,11 +178,17 @@ public final class Switchboard implements CallSessions {
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
             Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong(),
-                    Instant.now());
-            call.ringing.addAll(calleeSockets);
+                    push.clock().instant(), waking, offer);
             calls.put(call.id, call);
             callByUser.put(callerId, call);
             callByUser.put(calleeId, call);
+            if (waking) {
+                call.ringTimer = timers.schedule(push.wakeWait(), () -> ringTimeout(call.id));
+                events.add(new CallEvent.Incoming(call.id, callerId, calleeId, type, call.placedAt.plus(push.wakeWait())));
+                CallLog.waking(call.id, callerId, calleeId, type, push.wakeWait());
+                return call.id;
+            }
+            call.ringing.addAll(calleeSockets);
             call.ringTimer = timers.schedule(ringTimeout, () -> ringTimeout(call.id));
             sendAll(out, call.ringing, Events.INCOMING_CALL, new IncomingCall(callerId, offer,
                     type.wireName(), call.id, iceServersFor.apply(calleeId)));
@@ -179,6 +209,10 @@ public final class Switchboard implements CallSessions {
             call.state = Call.State.CONNECTED;
             call.calleeSocket = socket;
             call.connectedAtNanos = nanoTime.getAsLong();
+            call.answeredAt = push.clock().instant();
+            if (call.waking) {
+                events.add(new CallEvent.Cancelled(call.id, callerId, call.calleeId, "answered"));
+            }
             out.add(new Delivery(call.callerSocket, Events.CALL_ACCEPTED, answer));
             Duration setup = Duration.ofNanos(call.connectedAtNanos - call.placedAtNanos);
             listener.connected(setup);
@@ -202,12 +236,12 @@ public final class Switchboard implements CallSessions {
             String userId = authenticated(socket);
             Call call = callWith(userId, peerId, socket);
             if (call.isCaller(socket)) {
-                end(call, CallEnded.HANGUP);
+                end(call, CallEnded.HANGUP, userId);
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP));
             } else if (call.state == Call.State.RINGING) {
                 decline(call, socket, out);
             } else {
-                end(call, CallEnded.HANGUP);
+                end(call, CallEnded.HANGUP, userId);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP)));
             }
         });
@@ -232,7 +266,7 @@ public final class Switchboard implements CallSessions {
     public void endAll() {
         act(out -> {
             for (Call call : List.copyOf(calls.values())) {
-                end(call, CallEnded.DISCONNECTED);
+                end(call, CallEnded.DISCONNECTED, null);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
                         new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
@@ -267,7 +301,7 @@ public final class Switchboard implements CallSessions {
                 return false;
             }
             List<UUID> callee = call.calleeSockets();
-            end(call, CallEnded.ENDED_BY_OPERATOR);
+            end(call, CallEnded.ENDED_BY_OPERATOR, null);
             out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
                     new CallEnded(call.calleeId, CallEnded.ENDED_BY_OPERATOR)));
             sendAll(out, callee, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.ENDED_BY_OPERATOR));
@@ -329,13 +363,59 @@ public final class Switchboard implements CallSessions {
         }
     }
 
+    /**
+     * Rings a socket that connected while a waking call waits for its user: called once the
+     * socket has had its {@code iceServers}, so {@code incomingCall} comes right after them.
+     */
+    @Override
+    public void ringIfWaking(UUID socket) {
+        act(out -> {
+            String userId = userBySocket.get(socket);
+            Call call = userId == null ? null : callByUser.get(userId);
+            if (call == null || !call.waking || call.state != Call.State.RINGING || !call.calleeId.equals(userId)
+                    || !call.ringing.add(socket)) {
+                return;
+            }
+            out.add(new Delivery(socket, Events.INCOMING_CALL, new IncomingCall(call.callerId, call.wakingOffer,
+                    call.type.wireName(), call.id, iceServersFor.apply(userId))));
+            log.debug("call {} ringing on a woken device of {}", call.id, userId);
+        });
+    }
+
+    @Override
+    public boolean isWaking(String callId) {
+        lock.lock();
+        try {
+            Call call = calls.get(callId);
+            return call != null && call.waking;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The app's backend knows no device to wake for a waking call's callee (it answered the
+     * announcement 404 or 410): unless a device has connected meanwhile, the call ends and the
+     * caller gets the {@code error} a call to an offline user gets.
+     */
+    public void calleeUnreachable(String callId) {
+        act(out -> {
+            Call call = calls.get(callId);
+            if (call == null || call.state != Call.State.RINGING || !call.ringing.isEmpty()) {
+                return;
+            }
+            end(call, OFFLINE, null);
+            out.add(new Delivery(call.callerSocket, Events.ERROR, new ErrorMessage("User is offline", USER_OFFLINE)));
+        });
+    }
+
     private void ringTimeout(String callId) {
         act(out -> {
             Call call = calls.get(callId);
             if (call == null || call.state != Call.State.RINGING) {
                 return;
             }
-            end(call, CallEnded.NO_ANSWER);
+            end(call, CallEnded.NO_ANSWER, null);
             out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(call.calleeId, CallEnded.NO_ANSWER)));
             sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.NO_ANSWER));
         });
@@ -348,6 +428,11 @@ public final class Switchboard implements CallSessions {
         try {
             return decision.apply(out);
         } finally {
+            if (!events.isEmpty()) {
+                List<CallEvent> decided = List.copyOf(events);
+                events.clear();
+                push.sink().publish(decided);
+            }
             lock.unlock();
             outbox.send(out);
         }
@@ -361,7 +446,7 @@ public final class Switchboard implements CallSessions {
     }
 
     private void decline(Call call, UUID socket, List<Delivery> out) {
-        end(call, CallRejected.DECLINED);
+        end(call, CallRejected.DECLINED, call.calleeId);
         call.ringing.remove(socket);
         out.add(new Delivery(call.callerSocket, Events.CALL_REJECTED, new CallRejected(call.calleeId, CallRejected.DECLINED)));
         sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.ANSWERED_ELSEWHERE));
@@ -392,7 +477,8 @@ public final class Switchboard implements CallSessions {
         return new LiveCall(call.id, call.callerId, call.calleeId, call.type.wireName(), state, call.placedAt, null);
     }
 
-    private void end(Call call, String reason) {
+    /** @param endedBy the user whose act or disconnect ended the call; null when the server ended it */
+    private void end(Call call, String reason, String endedBy) {
         calls.remove(call.id);
         callByUser.remove(call.callerId);
         callByUser.remove(call.calleeId);
@@ -403,6 +489,11 @@ public final class Switchboard implements CallSessions {
         CallLog.ended(call.id, call.callerId, call.calleeId, reason,
                 Duration.ofNanos((answered ? call.connectedAtNanos : now) - call.placedAtNanos),
                 answered ? Duration.ofNanos(now - call.connectedAtNanos) : Duration.ZERO);
+        if (call.waking && call.state == Call.State.RINGING && !reason.equals(OFFLINE)) {
+            events.add(new CallEvent.Cancelled(call.id, call.callerId, call.calleeId, reason));
+        }
+        events.add(new CallEvent.Ended(call.id, call.callerId, call.calleeId, call.type, call.placedAt,
+                call.answeredAt, push.clock().instant(), reason, endedBy));
     }
 
     private String authenticated(UUID socket) {

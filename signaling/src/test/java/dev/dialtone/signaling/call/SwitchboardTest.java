@@ -161,32 +161,4 @@ class SwitchboardTest {
         SignalingException e = assertThrows(SignalingException.class, action);
         assertEquals(code, e.code());
     }
-
-    /** Timers that fire only when the test says so. */
-    private static final class ManualTimers implements Timers {
-        private final List<Runnable> tasks = new ArrayList<>();
-        Duration lastDelay;
-
-        @Override
-        public Cancellable schedule(Duration delay, Runnable task) {
-            lastDelay = delay;
-            tasks.add(task);
-            return () -> tasks.remove(task);
-        }
-
-        void fireAll() {
-            for (Runnable task : List.copyOf(tasks)) {
-                tasks.remove(task);
-                task.run();
-            }
-        }
-
-        boolean allCancelled() {
-            return tasks.isEmpty();
-        }
-
-        int pending() {
-            return tasks.size();
-        }
-    }
 }
