@@ -141,12 +141,7 @@ public final class Main {
                 throw new StartupException(e.getMessage());
             }
 
-            InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
-            http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
-                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
-                            signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
-                                    signalingConfig.auth().userClaim())));
-            http.start();
+            // The relay first: it reads its TLS files before it binds anything.
             if (relayConfig.enabled()) {
                 relay = new TurnServer(relayConfig, turn);
                 relay.start();
@@ -154,6 +149,12 @@ public final class Main {
             } else {
                 log.info("built-in relay disabled; clients use {}", turn.urls());
             }
+            InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
+            http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
+                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
+                            signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
+                                    signalingConfig.auth().userClaim())));
+            http.start();
             InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
             ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
                     "the Socket.IO signaling service", () -> {
