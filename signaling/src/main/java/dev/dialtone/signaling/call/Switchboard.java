@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -332,7 +333,7 @@ public final class Switchboard implements CallSessions {
         boolean answered = call.state == Call.State.CONNECTED;
         CallLog.ended(call.id, call.callerId, call.calleeId, reason,
                 Duration.ofNanos((answered ? call.connectedAtNanos : now) - call.placedAtNanos),
-                answered ? Duration.ofNanos(now - call.connectedAtNanos) : Duration.ZERO);
+                answered ? Optional.of(Duration.ofNanos(now - call.connectedAtNanos)) : Optional.empty());
     }
 
     private String authenticated(UUID socket) {
