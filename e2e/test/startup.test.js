@@ -111,6 +111,25 @@ test('a missing TLS certificate says "not found" and names the key', { timeout: 
     ['dialtone.relay.tls-cert-file = /nope/cert.pem: not found; give the path of a PEM file (or leave both TLS files empty for a self-signed certificate)']);
 });
 
+test('a certificate file that holds no certificate is named before anything listens', { timeout: TEST_TIMEOUT }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialtone-e2e-pem-'));
+  const pem = path.join(dir, 'not-a-cert.pem');
+  fs.writeFileSync(pem, 'this is not PEM\n');
+  try {
+    const jar = runJar({ props: { ...(await baseProps()), 'dialtone.relay.enabled': 'true', 'dialtone.relay.listen-addresses.0': '127.0.0.1',
+      'dialtone.relay.port': await freePort(), 'dialtone.relay.tls-port': await freePort(),
+      'dialtone.relay.tls-cert-file': pem, 'dialtone.relay.tls-key-file': pem } });
+    const { code } = await jar.exit();
+    const out = jar.output();
+    assert.equal(code, 2, out);
+    assert.ok(out.includes(`cannot start: dialtone.relay.tls-cert-file = ${pem}, tls-key-file = ${pem}: no certificate in ${pem};`
+      + ' give a PEM certificate chain and its unencrypted PEM private key'), out);
+    assert.doesNotMatch(out, /listening/, `nothing may listen before the TLS files are read\n${out}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a too-short JWT secret is reported before anything listens', { timeout: TEST_TIMEOUT }, async () => {
   const props = { ...(await baseProps()), 'dialtone.relay.enabled': 'true', 'dialtone.relay.listen-addresses.0': '127.0.0.1',
     'dialtone.relay.port': await freePort(), 'dialtone.relay.tls-port': 0, 'dialtone.auth.jwt-secret': 'too-short' };

@@ -1,6 +1,7 @@
 package dev.dialtone.relay;
 
 import dev.dialtone.common.ListenException;
+import dev.dialtone.common.StartupException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.common.TurnRestSecret;
 import dev.dialtone.relay.allocation.Allocation;
@@ -26,6 +27,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
@@ -156,12 +158,19 @@ public final class TurnServer implements AutoCloseable {
         if (config.tlsPort() == 0) {
             return null;
         }
-        try {
-            if (config.tlsCertFile().isPresent()) {
-                return TlsContexts.fromPem(config.tlsCertFile().get(), config.tlsKeyFile().orElseThrow());
+        if (config.tlsCertFile().isPresent()) {
+            Path cert = config.tlsCertFile().get();
+            Path key = config.tlsKeyFile().orElseThrow();
+            try {
+                return TlsContexts.fromPem(cert, key);
+            } catch (IOException | GeneralSecurityException e) {
+                throw new StartupException("dialtone.relay.tls-cert-file = " + cert + ", tls-key-file = " + key + ": "
+                        + e.getMessage() + "; give a PEM certificate chain and its unencrypted PEM private key");
             }
-            log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate, which browsers"
-                    + " refuse, so no turns: URL is derived for it");
+        }
+        log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate, which browsers"
+                + " refuse, so no turns: URL is derived for it");
+        try {
             return TlsContexts.selfSigned("dialtone-relay");
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS: " + e.getMessage(), e);

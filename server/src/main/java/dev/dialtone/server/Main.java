@@ -156,12 +156,7 @@ public final class Main {
                 throw new StartupException(e.getMessage());
             }
 
-            InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
-            http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
-                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
-                            signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
-                                    signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this)));
-            http.start();
+            // The relay first: it reads its TLS files before it binds anything.
             if (relay != null) {
                 relay.start();
                 RelayMetrics.register(registry, relay.counters());
@@ -174,6 +169,12 @@ public final class Main {
                         + " clients reach the relay by (or dialtone.relay.external-ip behind a 1:1 NAT), and list"
                         + " reverse proxies in dialtone.http.trusted-proxies");
             }
+            InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
+            http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
+                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
+                            signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
+                                    signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this)));
+            http.start();
             InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
             ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
                     "the Socket.IO signaling service", () -> {

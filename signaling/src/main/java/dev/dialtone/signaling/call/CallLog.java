@@ -2,6 +2,7 @@ package dev.dialtone.signaling.call;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,16 +33,11 @@ public final class CallLog {
         log.info("call {} answered after {}", callId, seconds(setup));
     }
 
-    /** A call that ended; {@code connected} is zero when it was never answered. */
+    /** A call that ended; {@code connected} is empty when it was never answered. */
     public static void ended(String callId, String callerId, String calleeId, String reason, Duration ringing,
-                             Duration connected) {
-        log.info("call {} ended: {} ({} -> {}), {}", callId, reason, callerId, calleeId, connected.isZero()
-                ? "unanswered after " + seconds(ringing) : "connected for " + seconds(connected));
-    }
-
-    /** The cluster's script tells only the reason of the calls it ended. */
-    public static void ended(String reason) {
-        log.info("call ended: {}", reason);
+                             Optional<Duration> connected) {
+        log.info("call {} ended: {} ({} -> {}), {}", callId, reason, callerId, calleeId,
+                connected.map(talk -> "connected for " + seconds(talk)).orElse("unanswered after " + seconds(ringing)));
     }
 
     /** A call refused at once, its callee being in another call. */

@@ -488,7 +488,7 @@ public final class Switchboard implements CallSessions {
         boolean answered = call.state == Call.State.CONNECTED;
         CallLog.ended(call.id, call.callerId, call.calleeId, reason,
                 Duration.ofNanos((answered ? call.connectedAtNanos : now) - call.placedAtNanos),
-                answered ? Duration.ofNanos(now - call.connectedAtNanos) : Duration.ZERO);
+                answered ? Optional.of(Duration.ofNanos(now - call.connectedAtNanos)) : Optional.empty());
         if (call.waking && call.state == Call.State.RINGING && !reason.equals(OFFLINE)) {
             events.add(new CallEvent.Cancelled(call.id, call.callerId, call.calleeId, reason));
         }

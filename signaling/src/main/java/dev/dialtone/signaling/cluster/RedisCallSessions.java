@@ -18,6 +18,7 @@ import dev.dialtone.signaling.call.SocketDetails;
 import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.call.UserSessions;
 import dev.dialtone.signaling.cluster.CallSessionScript.Addressed;
+import dev.dialtone.signaling.cluster.CallSessionScript.EndedCall;
 import dev.dialtone.signaling.cluster.CallSessionScript.Outcome;
 import dev.dialtone.signaling.protocol.CallEnded;
 import dev.dialtone.signaling.protocol.CallRejected;
@@ -37,6 +38,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -182,7 +184,8 @@ public final class RedisCallSessions implements CallSessions {
 
     @Override
     public String answer(UUID socket, String callerId, Object answer) {
-        Outcome outcome = inCall(script.run("answer", authenticated(socket), socket, callerId), callerId);
+        Outcome outcome = inCall(script.run("answer", authenticated(socket), socket, callerId,
+                System.currentTimeMillis()), callerId);
         send(outcome, answer);
         long placedAt = Long.parseLong((String) outcome.extra());
         Duration setup = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt));
@@ -346,13 +349,23 @@ public final class RedisCallSessions implements CallSessions {
     /** Sends what a transition decided; {@code payload} is the event built from the request, if any. */
     private void send(Outcome outcome, Object payload) {
         outcome.ended().forEach(listener::ended);
-        outcome.ended().forEach(CallLog::ended);
+        outcome.endedCalls().forEach(RedisCallSessions::log);
         Map<String, List<Delivery>> byNode = new LinkedHashMap<>();
         for (Addressed a : outcome.sends()) {
             byNode.computeIfAbsent(a.node(), n -> new ArrayList<>())
                     .add(new Delivery(a.socket(), a.event(), payloadOf(a, payload)));
         }
         byNode.forEach(mail::send);
+    }
+
+    /** Durations from the nodes' clocks: placed and answered on the nodes of the parties, ended here. */
+    private static void log(EndedCall call) {
+        long now = System.currentTimeMillis();
+        long answered = call.connectedAt() > 0 ? call.connectedAt() : now;
+        CallLog.ended(call.callId(), call.callerId(), call.calleeId(), call.reason(),
+                Duration.ofMillis(Math.max(0, answered - call.placedAt())),
+                call.connectedAt() > 0 ? Optional.of(Duration.ofMillis(Math.max(0, now - call.connectedAt())))
+                        : Optional.empty());
     }
 
     private static Object payloadOf(Addressed a, Object payload) {

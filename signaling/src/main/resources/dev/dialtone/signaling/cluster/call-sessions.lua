@@ -3,8 +3,10 @@
 -- node dies. The rules are those of call/Switchboard.java (the one-node implementation).
 --
 -- KEYS[1]: key prefix. ARGV[1]: the operation, then its arguments.
--- Reply: {status, value, {ended reasons...}, {node, socket, event, from, reason, ...}, extra}:
--- the caller (RedisCallSessions) builds each event's payload and routes it to the socket's node.
+-- Reply: {status, value, {ended reasons...}, {node, socket, event, from, reason, ...}, extra,
+-- {ended call id, caller, callee, reason, placedAt, connectedAt, ...}}: the caller
+-- (RedisCallSessions) builds each event's payload and routes it to the socket's node, and logs
+-- the calls that ended.
 --
 -- Keys, under the prefix:
 --   u:<user>:sockets       hash socket -> node      presence (gone when the user has no socket)
@@ -12,7 +14,7 @@
 --   u:<user>:call          call id                  the one call a user is in
 --   call:<id>              hash                     caller, callerSocket, callerNode, callee,
 --                                                   state (ringing|connected), calleeSocket,
---                                                   calleeNode, placedAt (epoch ms), type
+--                                                   calleeNode, placedAt, connectedAt (epoch ms), type
 --   call:<id>:ringing      hash socket -> node      callee sockets still ringing
 --   calls                  set of call ids          live calls, for metrics
 --   ringing-calls          set of call ids          live calls not answered yet, for metrics
@@ -33,6 +35,7 @@ local function node_sockets_key(node) return P .. 'node:' .. node .. ':sockets' 
 
 local out = {}
 local ended = {}
+local ended_calls = {}
 
 local function send(node, socket, event, from, reason)
   local n = #out
@@ -44,7 +47,7 @@ local function send(node, socket, event, from, reason)
 end
 
 local function reply(status, value, extra)
-  return {status, value or '', ended, out, extra or ''}
+  return {status, value or '', ended, out, extra or '', ended_calls}
 end
 
 local function load(id)
@@ -93,6 +96,13 @@ local function end_call(c, reason)
   redis.call('srem', P .. 'calls', c.id)
   redis.call('srem', P .. 'ringing-calls', c.id)
   ended[#ended + 1] = reason
+  local n = #ended_calls
+  ended_calls[n + 1] = c.id
+  ended_calls[n + 2] = c.caller
+  ended_calls[n + 3] = c.callee
+  ended_calls[n + 4] = reason
+  ended_calls[n + 5] = c.placedAt or ''
+  ended_calls[n + 6] = c.connectedAt or ''
 end
 
 -- The live call between user and peer in which socket takes part, or nil.
@@ -205,14 +215,15 @@ elseif op == 'place' then
   return reply('ok', id)
 
 elseif op == 'answer' then
-  local callee, socket, caller = ARGV[2], ARGV[3], ARGV[4]
+  local callee, socket, caller, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
   local c = ringing_call_from(callee, socket, caller)
   if not c then return reply('NOT_IN_CALL') end
   local node = redis.call('hget', ringing_key(c.id), socket)
   redis.call('hdel', ringing_key(c.id), socket)
   send_ringing(c, 'callEnded', caller, 'answered-elsewhere')
   redis.call('del', ringing_key(c.id))
-  redis.call('hset', call_key(c.id), 'state', 'connected', 'calleeSocket', socket, 'calleeNode', node)
+  redis.call('hset', call_key(c.id), 'state', 'connected', 'calleeSocket', socket, 'calleeNode', node,
+    'connectedAt', now)
   redis.call('srem', P .. 'ringing-calls', c.id)
   send_caller(c, 'callAccepted', callee)
   return reply('ok', c.id, c.placedAt)
