@@ -11,6 +11,7 @@ import dev.dialtone.common.TurnCredentials;
 import dev.dialtone.common.TurnRestSecret;
 import dev.dialtone.relay.allocation.AllocationView;
 import dev.dialtone.relay.allocation.Transport;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -224,8 +225,20 @@ class TurnProtocolTest {
             Thread.sleep(20);
         }
         assertEquals(0, relay.server.counters().allocations());
-        try (DatagramChannel reuse = DatagramChannel.open().bind(relayed)) {
-            assertTrue(reuse.isOpen(), "the relayed port is free again");
+        // the relayed socket is closed by the allocation's own loop, just after the table forgets it
+        assertTrue(bindsWithin(relayed, deadline + Duration.ofSeconds(5).toNanos()), "the relayed port is free again");
+    }
+
+    private static boolean bindsWithin(InetSocketAddress address, long deadlineNanos) throws InterruptedException {
+        for (;;) {
+            try (DatagramChannel reuse = DatagramChannel.open().bind(address)) {
+                return reuse.isOpen();
+            } catch (IOException e) {
+                if (System.nanoTime() > deadlineNanos) {
+                    return false;
+                }
+                Thread.sleep(20);
+            }
         }
     }
 
