@@ -313,14 +313,17 @@ test('past max-history the oldest call.ended are dropped with a metric and a log
     const overflow = text.split('\n').filter((l) => l.startsWith('dialtone_push_webhooks_dropped_total{') && l.includes('reason="overflow"'));
     assert.equal(metric(overflow.join('\n'), 'dialtone_push_webhooks_dropped_total'), 3,
       'six call.ended for room for three: the three oldest dropped');
-    assert.equal(metric(text, 'dialtone_push_webhooks_pending'), 4, 'three call.ended and the call.cancelled');
+    // three call.ended and the call.cancelled; the withdrawn call.incoming goes once its attempt, if one
+    // was under way when the caller hung up, has failed
+    await until('4 webhooks pending', async () => metric((await get(node.httpPort, '/metrics')).body, 'dialtone_push_webhooks_pending') === 4);
     assert.match(node.logTail(100), /webhook outbox full \(dialtone\.push\.max-history = 3\): dropped the \d+ oldest call\.ended/);
 
     await rx.up();
     await rx.wait(forCall('call.cancelled', waking.callId), 15000, 'the wake-up\'s call.cancelled, never dropped');
     for (const callId of callIds.slice(2)) await rx.wait(forCall('call.ended', callId), 15000, `call.ended of ${callId}`);
     await until('nothing pending', async () => metric((await get(node.httpPort, '/metrics')).body, 'dialtone_push_webhooks_pending') === 0);
-    assert.deepEqual(rx.all('call.ended').map((hk) => hk.data.callId), callIds.slice(2), 'the newest three, in order');
+    // different calls' webhooks may arrive in any order (retries, concurrent deliveries)
+    assert.deepEqual(rx.all('call.ended').map((hk) => hk.data.callId).sort(), callIds.slice(2).sort(), 'the newest three');
     rx.assertAllVerified();
   } finally {
     await h.close();

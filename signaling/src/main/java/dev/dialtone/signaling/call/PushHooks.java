@@ -14,7 +14,7 @@ import java.time.Duration;
 public record PushHooks(Duration wakeWait, CallEventSink sink, Clock clock) {
 
     /** No push: a call to a user with no socket fails at once and no event is reported. */
-    public static final PushHooks OFF = new PushHooks(null, events -> { }, Clock.systemUTC());
+    public static final PushHooks OFF = new PushHooks(null, events -> CallEventSink.Receipt.DONE, Clock.systemUTC());
 
     /** Whether calls to users with no socket wait for a device to wake. */
     public boolean wakes() {

@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@link PushHooks} on, a call to a user with no socket is a <em>waking</em> call: it rings
  * every device of the callee that connects within the push wait, and the app's backend hears of it
- * through {@link CallEvent}s, which the {@link CallEventSink} takes before the lock is released.
+ * through {@link CallEvent}s: the {@link CallEventSink} takes them in decision order under the
+ * lock, and keeps them before the decision's events go out, once the lock is released.
  */
 public final class Switchboard implements CallSessions {
 
@@ -424,16 +425,17 @@ public final class Switchboard implements CallSessions {
     /** One decision: taken under the lock, its events sent once the lock is released. */
     private <T> T decide(Function<List<Delivery>, T> decision) {
         List<Delivery> out = new ArrayList<>(4);
+        CallEventSink.Receipt kept = CallEventSink.Receipt.DONE;
         lock.lock();
         try {
             return decision.apply(out);
         } finally {
             if (!events.isEmpty()) {
-                List<CallEvent> decided = List.copyOf(events);
+                kept = push.sink().publish(List.copyOf(events));
                 events.clear();
-                push.sink().publish(decided);
             }
             lock.unlock();
+            kept.await();
             outbox.send(out);
         }
     }

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Call events as Standard Webhooks to the app's backend (dialtone.push): each one of a configured
- * type is stored in the {@link WebhookStore} when the switchboard publishes it (before the
- * request that caused it is acknowledged) and delivered by the {@link WebhookDispatcher}.
+ * type is stored in the {@link WebhookStore} through the {@link OutboxWriter} before the request
+ * that caused it is acknowledged, and delivered by the {@link WebhookDispatcher}.
  *
  * <p>Body: {@code {"type", "timestamp", "data"}}; data as in docs/signaling-protocol.md.
  */
@@ -34,12 +34,15 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
     private static final String DIED_WITH_THE_SERVER = "disconnected";
     /** At most one overflow line this often: a receiver down for hours must not flood the log. */
     private static final long OVERFLOW_LOG_EVERY_MS = 60_000;
+    /** The longest a request waits for its webhooks to be stored before it is answered anyway. */
+    private static final long STORE_WAIT_MS = 10_000;
 
     private final PushConfig config;
     private final Clock clock;
     private final PushMetrics metrics;
     private final WebhookStore store;
-    private WebhookDispatcher dispatcher;
+    private final OutboxWriter writer;
+    private volatile WebhookDispatcher dispatcher;
     /** History dropped for room since the last overflow line; guarded by {@code this}. */
     private long droppedUnlogged;
     private long overflowLoggedAtMs = -OVERFLOW_LOG_EVERY_MS;
@@ -49,6 +52,7 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
         this.clock = clock;
         this.store = new WebhookStore(config.dataDir(), config.maxHistory());
         this.metrics = new PushMetrics(registry, store::pending);
+        this.writer = new OutboxWriter(store, this::committed);
     }
 
     /**
@@ -63,7 +67,7 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
             for (Webhook incoming : store.incoming()) {
                 orphans.addAll(diedWithTheServer(incoming));
             }
-            publish(orphans);
+            publish(orphans).await();
             if (!orphans.isEmpty()) {
                 log.info("{} call(s) announced before the last stop died with it: their call.cancelled is queued",
                         orphans.stream().filter(CallEvent.Cancelled.class::isInstance).count());
@@ -78,7 +82,7 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
     }
 
     @Override
-    public void publish(List<CallEvent> events) {
+    public Receipt publish(List<CallEvent> events) {
         List<Webhook> webhooks = new ArrayList<>(events.size());
         long now = clock.millis();
         for (CallEvent event : events) {
@@ -88,26 +92,43 @@ public final class CallWebhooks implements CallEventSink, AutoCloseable {
             }
         }
         if (webhooks.isEmpty()) {
-            return;
+            return Receipt.DONE;
         }
+        OutboxWriter.Batch batch = writer.enqueue(webhooks, now);
+        return () -> store(batch);
+    }
+
+    /** Waits, bounded, until the batch is in the outbox; what the request is acknowledged after. */
+    private void store(OutboxWriter.Batch batch) {
+        long start = System.nanoTime();
+        List<Webhook> webhooks = batch.webhooks();
         try {
-            long start = System.nanoTime();
-            int dropped = store.insert(webhooks, now);
-            metrics.stored(System.nanoTime() - start);
-            if (dropped > 0) {
-                metrics.dropped(PushConfig.ENDED, "overflow", dropped);
-                logOverflow(dropped, now);
+            if (writer.flush(batch, STORE_WAIT_MS)) {
+                metrics.stored(System.nanoTime() - start);
+            } else {
+                log.error("webhook outbox: {} webhook(s) of call {} not stored within {} ms; answering the request"
+                        + " without waiting longer", webhooks.size(), webhooks.getFirst().callId(), STORE_WAIT_MS);
             }
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
             for (Webhook w : webhooks) {
                 metrics.dropped(w.type(), "unstored", 1);
             }
             log.error("webhook outbox write failed, {} webhook(s) of call {} lost: {}", webhooks.size(),
                     webhooks.getFirst().callId(), e.getMessage());
-            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        if (dispatcher != null) {
-            dispatcher.wake();
+    }
+
+    /** After each commit of the writer: account for history dropped for room, and deliver what came. */
+    private void committed(int dropped) {
+        if (dropped > 0) {
+            metrics.dropped(PushConfig.ENDED, "overflow", dropped);
+            logOverflow(dropped, clock.millis());
+        }
+        WebhookDispatcher d = dispatcher;
+        if (d != null) {
+            d.wake();
         }
     }
 

@@ -37,8 +37,6 @@ final class WebhookDispatcher implements AutoCloseable {
     private static final long MIN_IDLE_MS = 20;
     /** Longest pause between probes of a failing receiver: how soon its return is noticed. */
     private static final long MAX_PROBE_MS = 5000;
-    /** How often the outbox's WAL is checkpointed, off the request path. */
-    private static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(1);
 
     private final PushConfig config;
     private final WebhookStore store;
@@ -60,7 +58,6 @@ final class WebhookDispatcher implements AutoCloseable {
     private final Condition work = lock.newCondition();
     private boolean signalled;
     private final Thread loop;
-    private final Thread checkpoints;
 
     WebhookDispatcher(PushConfig config, WebhookStore store, PushMetrics metrics, Clock clock,
                       Consumer<String> calleeUnreachable) {
@@ -73,25 +70,10 @@ final class WebhookDispatcher implements AutoCloseable {
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(config.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).executor(attempts).build();
         this.loop = Thread.ofPlatform().name("webhook-dispatcher").daemon().unstarted(this::run);
-        this.checkpoints = Thread.ofPlatform().name("webhook-checkpoint").daemon().unstarted(this::checkpointLoop);
     }
 
     void start() {
         loop.start();
-        checkpoints.start();
-    }
-
-    private void checkpointLoop() {
-        while (running) {
-            try {
-                Thread.sleep(CHECKPOINT_EVERY);
-                store.checkpoint();
-            } catch (InterruptedException e) {
-                return;
-            } catch (SQLException e) {
-                log.warn("webhook outbox checkpoint failed: {}", e.getMessage());
-            }
-        }
     }
 
     /** Something new is in the store, or an attempt finished: look again now. */
@@ -253,11 +235,9 @@ final class WebhookDispatcher implements AutoCloseable {
     public void close() {
         running = false;
         loop.interrupt();
-        checkpoints.interrupt();
         attempts.shutdownNow();
         try {
             loop.join(Duration.ofSeconds(2));
-            checkpoints.join(Duration.ofSeconds(2));
             attempts.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * neither a restart nor a SIGKILL loses one (WAL journal: a commit is in the file before
  * {@link #insert} returns; {@code synchronous=NORMAL} trades only power-loss durability for speed).
  *
- * <p>Commits never wait for the disk: with {@code synchronous=NORMAL} only a checkpoint syncs, and
- * automatic checkpoints (which would run inside a commit, under the switchboard's lock) are off;
- * {@link #checkpoint()} runs them on a second connection, beside the writer, not in its way.
+ * <p>Commits do not wait for the disk: with {@code synchronous=NORMAL} only SQLite's automatic
+ * checkpoints sync, and the {@link OutboxWriter} writes with the switchboard's lock released.
+ * (Checkpoints on another connection cannot keep up with a steady writer: the WAL grew without
+ * bound in bench/push.)
  *
  * <p>One connection, used under this object's monitor. A delivered {@code call.incoming} stays
  * (marked delivered) until its call's {@code call.cancelled} is stored: after a crash it tells which
@@ -39,8 +40,6 @@ final class WebhookStore implements AutoCloseable {
             + " AND c.type = '" + PushConfig.CANCELLED + "')";
 
     private final Connection db;
-    /** Only for {@link #checkpoint()}, from the dispatcher's checkpoint thread. */
-    private final Connection checkpointer;
     private final int maxHistory;
     private final AtomicLong pending = new AtomicLong();
     private long pendingHistory;
@@ -49,12 +48,10 @@ final class WebhookStore implements AutoCloseable {
         this.maxHistory = maxHistory;
         try {
             Files.createDirectories(dataDir);
-            String url = "jdbc:sqlite:" + dataDir.resolve(FILE).toAbsolutePath();
-            db = DriverManager.getConnection(url);
+            db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(FILE).toAbsolutePath());
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=NORMAL");
-                s.execute("PRAGMA wal_autocheckpoint=0");
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS webhook (
@@ -83,7 +80,6 @@ final class WebhookStore implements AutoCloseable {
             pending.set(count("delivered = 0"));
             pendingHistory = count("delivered = 0 AND history = 1");
             db.commit();
-            checkpointer = DriverManager.getConnection(url);
         } catch (IOException e) {
             throw new UncheckedIOException("dialtone.data-dir " + dataDir + " cannot be created", e);
         } catch (SQLException e) {
@@ -239,20 +235,9 @@ final class WebhookStore implements AutoCloseable {
         return pending.get();
     }
 
-    /**
-     * Copies committed pages from the WAL into the database file (and syncs it) without waiting
-     * for, or blocking, the writer: keeps the WAL, and the time a restart takes to read it, small.
-     */
-    void checkpoint() throws SQLException {
-        try (Statement s = checkpointer.createStatement()) {
-            s.execute("PRAGMA wal_checkpoint(PASSIVE)");
-        }
-    }
-
     @Override
     public synchronized void close() {
         try {
-            checkpointer.close();
             db.close();
         } catch (SQLException e) {
             log.warn("closing the webhook outbox: {}", e.getMessage());

@@ -42,7 +42,10 @@ class WakingCallTest {
     void aliceOnlineBobAsleep() {
         board = new Switchboard(sent::addAll, timers, Duration.ofSeconds(45), 4,
                 user -> List.of(new IceServer(List.of("turn:x"), "1:" + user, "pw")), CallListener.NONE, () -> 0L,
-                new PushHooks(WAIT, events::addAll, Clock.fixed(NOW, ZoneOffset.UTC)));
+                new PushHooks(WAIT, published -> {
+                    events.addAll(published);
+                    return CallEventSink.Receipt.DONE;
+                }, Clock.fixed(NOW, ZoneOffset.UTC)));
         assertTrue(board.connect(alice, "alice", TestNode.details()));
     }
 

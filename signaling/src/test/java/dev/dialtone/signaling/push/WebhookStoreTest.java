@@ -70,7 +70,6 @@ class WebhookStoreTest {
         try (WebhookStore store = new WebhookStore(dir, 100)) {
             store.insert(List.of(ended, hook(PushConfig.INCOMING, "c2")), NOW);
             assertEquals(2, store.takeDue(NOW, 10, LEASE).size());
-            store.checkpoint();
         }
         try (WebhookStore reopened = new WebhookStore(dir, 100)) {
             assertEquals(2, reopened.pending());
