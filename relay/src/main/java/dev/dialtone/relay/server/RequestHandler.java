@@ -65,9 +65,8 @@ public final class RequestHandler {
         this.defaultLifetime = defaultLifetime;
         this.maxLifetime = maxLifetime;
         this.clock = clock;
-        // ice4j loads its configuration (Kotlin, jicoco-config) on the first TransportAddress it
-        // makes, which takes a noticeable moment: pay it at start, not in the first client's request
-        Responses.xorMapped(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new byte[Stun.TRANSACTION_ID_LENGTH]);
+        // pay ice4j's lazy configuration at start, not in the first client's request
+        Responses.warmUp();
     }
 
     /**
