@@ -11,9 +11,15 @@ import dev.dialtone.relay.allocation.RelayPorts;
 import dev.dialtone.relay.auth.LongTermCredentials;
 import dev.dialtone.relay.auth.Nonces;
 import dev.dialtone.relay.policy.PeerAddressPolicy;
+import dev.dialtone.relay.server.AllocateHandler;
+import dev.dialtone.relay.server.ChannelBindHandler;
 import dev.dialtone.relay.server.ClientPackets;
 import dev.dialtone.relay.server.Hairpin;
+import dev.dialtone.relay.server.CreatePermissionHandler;
+import dev.dialtone.relay.server.Lifetimes;
+import dev.dialtone.relay.server.PeerCheck;
 import dev.dialtone.relay.server.PeerPackets;
+import dev.dialtone.relay.server.RefreshHandler;
 import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamConnection;
 import dev.dialtone.relay.server.StreamListener;
@@ -92,13 +98,17 @@ public final class TurnServer implements AutoCloseable {
         if (sweeper != null) {
             throw new IllegalStateException("already started");
         }
+        Lifetimes lifetimes = new Lifetimes(config.defaultLifetime(), config.maxLifetime());
+        PeerCheck peers = new PeerCheck(new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs()));
         RequestHandler requests = new RequestHandler(
                 new LongTermCredentials(new TurnRestSecret(turn.secret()), turn.realm(),
                         new Nonces(clock, config.nonceLifetime()), clock),
                 allocations,
-                new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
-                new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs()),
-                advertised, config.maxBytesPerSecond(), config.defaultLifetime(), config.maxLifetime(), clock);
+                new AllocateHandler(allocations, new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
+                        advertised, config.maxBytesPerSecond(), lifetimes, clock),
+                new RefreshHandler(allocations, lifetimes, clock),
+                new CreatePermissionHandler(peers, clock),
+                new ChannelBindHandler(peers, clock));
         PeerPackets peerPackets = new PeerPackets(counters, clock);
         ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock,
                 new Hairpin(Set.copyOf(List.of(relayAddress, advertised)), allocations, peerPackets));

@@ -9,9 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dialtone.common.TurnCredentials;
 import dev.dialtone.common.TurnRestSecret;
-import dev.dialtone.relay.allocation.AllocationView;
-import dev.dialtone.relay.allocation.Transport;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -186,15 +183,6 @@ class TurnProtocolTest {
             assertEquals(4, relay.server.counters().relayedPackets());
             assertEquals("hello peer".length() + "hello client".length() + "on channel".length()
                     + "back on channel".length(), relay.server.counters().relayedBytes());
-
-            long toClient = "hello client".length() + "back on channel".length();
-            AllocationView view;
-            do {
-                view = relay.server.allocations(10).get(0);
-            } while (view.bytesToClient() < toClient && System.nanoTime() < deadline + 1_000_000_000L);
-            assertEquals(new AllocationView("alice", client.localAddress(), Transport.UDP, relayed, view.ageMillis(),
-                    "hello peer".length() + "on channel".length(), toClient), view);
-            assertEquals(List.of(), relay.server.allocations(0));
         }
     }
 
@@ -220,22 +208,20 @@ class TurnProtocolTest {
         InetSocketAddress relayed = allocate(client, "alice");
         assertEquals(1, relay.server.counters().allocations());
         client.close();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (relay.server.counters().allocations() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertEquals(0, relay.server.counters().allocations());
-        // the relayed socket is closed by the allocation's own loop, just after the table forgets it
-        assertTrue(bindsWithin(relayed, deadline + Duration.ofSeconds(5).toNanos()), "the relayed port is free again");
-    }
-
-    private static boolean bindsWithin(InetSocketAddress address, long deadlineNanos) throws InterruptedException {
-        for (;;) {
-            try (DatagramChannel reuse = DatagramChannel.open().bind(address)) {
-                return reuse.isOpen();
-            } catch (IOException e) {
-                if (System.nanoTime() > deadlineNanos) {
-                    return false;
+        // the JDK releases a socket closed under a blocked reader (the allocation's PeerReader)
+        // only once that thread has woken up and left, which on a loaded machine takes a moment
+        while (true) {
+            try (DatagramChannel reuse = DatagramChannel.open().bind(relayed)) {
+                assertTrue(reuse.isOpen(), "the relayed port is free again");
+                return;
+            } catch (java.net.BindException stillBound) {
+                if (System.nanoTime() > deadline) {
+                    throw stillBound;
                 }
                 Thread.sleep(20);
             }

@@ -55,20 +55,23 @@ public final class ClientPackets {
      * @throws IOException when the answer cannot be sent to the client
      */
     public void onPacket(FiveTuple from, ByteBuffer packet, int length, ClientTransport client) throws IOException {
-        byte[] answer;
+        Answer answer;
         try {
             answer = answerOrForward(from, packet, length, client);
+            if (answer != null && answer.allocated() != null) {
+                client.relayFor(answer.allocated()); // before the client hears of it: nothing is missed
+            }
         } catch (RuntimeException e) {
             internalErrors.dropped(from, e);
             return;
         }
         if (answer != null) {
-            client.send(ByteBuffer.wrap(answer), from.client());
+            client.send(ByteBuffer.wrap(answer.bytes()), from.client());
         }
     }
 
     /** Forwards data towards a peer, or returns the answer to a request; null when none is due. */
-    private byte[] answerOrForward(FiveTuple from, ByteBuffer packet, int length, ClientTransport client) {
+    private Answer answerOrForward(FiveTuple from, ByteBuffer packet, int length, ClientTransport client) {
         if (length >= ChannelData.HEADER_LENGTH && ChannelData.startsChannelData(packet.get(0))) {
             forwardChannelData(from, packet, length);
             return null;
@@ -83,7 +86,7 @@ public final class ClientPackets {
         }
         byte[] raw = new byte[Stun.HEADER_LENGTH + Stun.bodyLength(packet, 0)];
         packet.get(0, raw);
-        byte[] answer = requests.handle(from, raw, client);
+        Answer answer = requests.handle(from, raw, client);
         if (answer == null) {
             counters.dropped(DropReason.UNHANDLED_STUN);
         }
