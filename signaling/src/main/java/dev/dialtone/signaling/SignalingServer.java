@@ -5,15 +5,12 @@ import com.corundumstudio.socketio.AuthTokenResult;
 import com.corundumstudio.socketio.AuthorizationResult;
 import com.corundumstudio.socketio.Configuration;
 import com.corundumstudio.socketio.HandshakeData;
-import com.corundumstudio.socketio.SocketIOChannelInitializer;
 import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
 import com.corundumstudio.socketio.SocketIOServer;
 import com.corundumstudio.socketio.Transport;
 import com.corundumstudio.socketio.namespace.Namespace;
-import com.corundumstudio.socketio.protocol.PacketEncoder;
 import dev.dialtone.common.TurnConfig;
-import dev.dialtone.signaling.auth.ConnectGate;
 import dev.dialtone.signaling.auth.TokenVerifier;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.Delivery;
@@ -23,18 +20,11 @@ import dev.dialtone.signaling.cluster.RedisCallSessions;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.Requests;
-import dev.dialtone.signaling.transport.ConnectionClose;
-import dev.dialtone.signaling.transport.EngineIoVersionGate;
-import dev.dialtone.signaling.transport.Eio3PayloadLengths;
-import dev.dialtone.signaling.transport.Eio3PollingEncoder;
-import dev.dialtone.signaling.transport.PendingPolls;
-import dev.dialtone.signaling.transport.PollingFlush;
+import dev.dialtone.signaling.transport.EngineIo;
 import dev.dialtone.signaling.transport.TransportErrorLog;
-import dev.dialtone.signaling.transport.UpgradeUnblocker;
 import dev.dialtone.signaling.transport.VerbatimJsonSupport;
 import dev.dialtone.signaling.turn.IceServerMint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.netty.channel.ChannelPipeline;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -74,7 +64,7 @@ public final class SignalingServer implements AutoCloseable {
     private final TokenVerifier tokens;
     private final IceServerMint mint;
     private final ScheduledThreadPoolExecutor timers;
-    private final PollingFlush pollingFlush;
+    private final EngineIo engineIo;
     /** Sockets authenticated whose CONNECT acknowledgement has not gone out yet. */
     private final Set<UUID> awaitingWelcome = ConcurrentHashMap.newKeySet();
 
@@ -90,8 +80,6 @@ public final class SignalingServer implements AutoCloseable {
             return t;
         });
         timers.setRemoveOnCancelPolicy(true);
-        PendingPolls polls = new PendingPolls(config.pingInterval().plus(config.pingTimeout()));
-        this.pollingFlush = new PollingFlush(timers, polls);
         Configuration socketIo = socketIoConfiguration(config);
         socketIo.setAuthorizationListener(this::authorizeHandshake);
         this.server = new SocketIOServer(socketIo);
@@ -106,36 +94,18 @@ public final class SignalingServer implements AutoCloseable {
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
         timers.scheduleWithFixedDelay(callRate::purgeIdle, 1, 1, TimeUnit.MINUTES);
 
-        ConnectGate gate = new ConnectGate(s -> sessions.userOf(s) != null, this::welcomeIfAdmitted);
-        UpgradeUnblocker upgrades = new UpgradeUnblocker();
-        ConnectionClose connectionClose = new ConnectionClose();
-        EngineIoVersionGate versions = new EngineIoVersionGate(socketIo.getContext() + "/", config.allowEio3());
-        Eio3PayloadLengths eio3Lengths = new Eio3PayloadLengths();
-        Eio3PollingEncoder eio3Encoder = new Eio3PollingEncoder(
-                new PacketEncoder(socketIo, socketIo.getJsonSupport()));
-        server.setPipelineFactory(new SocketIOChannelInitializer() {
-            @Override
-            protected void addSocketioHandlers(ChannelPipeline pipeline) {
-                super.addSocketioHandlers(pipeline);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectionClose", connectionClose);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
-                pipeline.addBefore(PACKET_HANDLER, "dialtonePendingPolls", polls);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneEio3PayloadLengths", eio3Lengths);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", gate);
-                pipeline.addBefore(AUTHORIZE_HANDLER, "dialtoneEngineIoVersionGate", versions);
-                pipeline.addLast("dialtoneEio3PollingEncoder", eio3Encoder);
-            }
-        });
+        this.engineIo = new EngineIo(socketIo, config.allowEio3(), timers, s -> sessions.userOf(s),
+                this::welcomeIfAdmitted);
+        engineIo.install(server);
         SocketIONamespace namespace = server.getNamespace(Namespace.DEFAULT_NAME);
         namespace.addAuthTokenListener(this::authenticate);
         namespace.addConnectListener(this::admitEio3);
         namespace.addDisconnectListener(client -> {
-            upgrades.forget(client.getSessionId());
-            polls.sessionEnded(client.getSessionId());
+            engineIo.forget(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
             sessions.disconnect(client.getSessionId());
         });
-        new ClientEvents(sessions, new Requests(config.limits()), callRate, mint, metrics, pollingFlush)
+        new ClientEvents(sessions, new Requests(config.limits()), callRate, mint, metrics, engineIo)
                 .register(namespace);
     }
 
@@ -229,13 +199,12 @@ public final class SignalingServer implements AutoCloseable {
         String user = client.get(EIO3_USER);
         if (!sessions.connect(socket, user)) {
             log.info("auth refused: user={} already has {} sockets", user, config.limits().maxSocketsPerUser());
-            client.sendEvent(Events.ERROR, Map.of("message", "Too many connections for this user"));
+            engineIo.send(client, Events.ERROR, Map.of("message", "Too many connections for this user"));
             client.disconnect();
             return;
         }
         log.debug("connected user={} socket={} transport={} (Engine.IO v3)", user, socket, client.getTransport());
-        client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));
-        pollingFlush.after(client);
+        engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user));
     }
 
     /** Runs after the packets carrying a CONNECT were handled: the acknowledgement is out, greet. */
@@ -246,8 +215,7 @@ public final class SignalingServer implements AutoCloseable {
         String user = sessions.userOf(socket);
         SocketIOClient client = server.getClient(socket);
         if (user != null && client != null) {
-            client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));
-            pollingFlush.after(client);
+            engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user));
         }
     }
 
@@ -255,8 +223,7 @@ public final class SignalingServer implements AutoCloseable {
         for (Delivery d : deliveries) {
             SocketIOClient client = server.getClient(d.socket());
             if (client != null) {
-                client.sendEvent(d.event(), d.payload());
-                pollingFlush.after(client);
+                engineIo.send(client, d.event(), d.payload());
             }
         }
     }

@@ -22,7 +22,7 @@ import io.netty.util.AttributeKey;
  * upgrade (101) is left alone.
  */
 @Sharable
-public final class ConnectionClose extends ChannelOutboundHandlerAdapter {
+final class ConnectionClose extends ChannelOutboundHandlerAdapter {
 
     private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("dialtoneConnectionClose");
 

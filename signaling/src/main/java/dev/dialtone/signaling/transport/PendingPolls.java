@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * pong within its ping interval), which bounds any poll orphaned some other way.
  */
 @Sharable
-public final class PendingPolls extends ChannelInboundHandlerAdapter {
+final class PendingPolls extends ChannelInboundHandlerAdapter {
 
     /** The Engine.IO NOOP packet as a payload of the version's polling framing. */
     private static final String NOOP_V4 = "6";
@@ -50,7 +50,7 @@ public final class PendingPolls extends ChannelInboundHandlerAdapter {
     }
 
     /** @param orphanAfter how long a poll may wait before it counts as orphaned */
-    public PendingPolls(Duration orphanAfter) {
+    PendingPolls(Duration orphanAfter) {
         this.orphanAfterMs = orphanAfter.toMillis();
     }
 
