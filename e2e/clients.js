@@ -14,9 +14,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
 const assert = require('node:assert/strict');
-const { DEFAULT_WAIT, sleep } = require('./harness');
+const { sleep } = require('./harness');
 
 const CONNECT_WAIT = 15000; // a client process on a loaded machine; the server answers far sooner
+const DEFAULT_WAIT = 5000;  // bound for every expected event / ack, through a client process
 const JAVA_CLIENT_JAR = path.join(__dirname, 'java-client', 'target', 'java-client.jar');
 const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
 

@@ -96,7 +96,7 @@ for (const kind of KINDS) {
         assert.deepEqual(await b.ack('checkOnline', { userIds: [aId, 'nobody'] }), { ok: true, online: { [aId]: true, nobody: false } });
       });
 
-      t(`${name}: the query-string token is accepted; forged and missing tokens are refused`, async (open) => {
+      t(`${name}: the query-string token is accepted; forged and missing tokens are refused`, async () => {
         const id = userId('carol');
         const byQuery = await driver.connect(srv.url, { transports, token: srv.token(id), via: 'query', label: `${id}-query` });
         try {
@@ -114,7 +114,6 @@ for (const kind of KINDS) {
           if (kind === 'npm-v2') assert.match(message, transports[0] === 'polling' ? /HTTP 401/ : /error/);
           else assert.equal(message, 'Authentication error');
         }
-        assert.ok(open); // the sockets of this test are closed here, not by the wrapper
       });
     }
 

@@ -11,7 +11,7 @@ import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServerList;
 import dev.dialtone.signaling.protocol.Requests;
 import dev.dialtone.signaling.protocol.SignalingException;
-import dev.dialtone.signaling.transport.PollingFlush;
+import dev.dialtone.signaling.transport.EngineIo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Binds the client → server events to the sessions: find the socket's user, check the
  * payload, act, and answer exactly once (the ack if asked for, else an {@code error} event on
  * failure). An event from a socket that never authenticated is answered UNAUTHORIZED and the
- * socket is dropped: netty-socketio dispatches events even for refused CONNECTs.
+ * socket is dropped ({@link EngineIo#on}: netty-socketio dispatches events even for refused CONNECTs).
  */
 final class ClientEvents {
 
@@ -40,13 +40,13 @@ final class ClientEvents {
     private final CallRateLimiter callRate;
     private final BiFunction<UUID, String, IceServerList> iceServers;
     private final SignalingMetrics metrics;
-    private final PollingFlush pollingFlush;
+    private final EngineIo engineIo;
 
     /** @param iceServers fresh iceServers for (a socket, its user) */
     ClientEvents(CallSessions sessions, Requests requests, CallRateLimiter callRate,
                  BiFunction<UUID, String, IceServerList> iceServers,
-                 SignalingMetrics metrics, PollingFlush pollingFlush) {
-        this.pollingFlush = pollingFlush;
+                 SignalingMetrics metrics, EngineIo engineIo) {
+        this.engineIo = engineIo;
         this.sessions = sessions;
         this.requests = requests;
         this.callRate = callRate;
@@ -91,28 +91,21 @@ final class ClientEvents {
     }
 
     private void on(SocketIONamespace namespace, String event, Handler handler) {
-        namespace.addEventListener(event, Object.class,
-                (client, payload, ack) -> dispatch(event, client, payload, ack, handler));
+        engineIo.on(namespace, event,
+                (client, userId, payload, ack) -> dispatch(event, client, userId, payload, ack, handler),
+                (client, ack) -> fail(client, ack, new SignalingException(ErrorCode.UNAUTHORIZED, "Not authenticated")));
     }
 
-    private void dispatch(String event, SocketIOClient client, Object payload, AckRequest ack, Handler handler) {
+    private void dispatch(String event, SocketIOClient client, String userId, Object payload, AckRequest ack,
+                          Handler handler) {
         UUID socket = client.getSessionId();
-        String userId = sessions.userOf(socket);
-        if (userId == null) {
-            log.info("event {} from unauthenticated socket {} ({}): dropping the socket",
-                    event, socket, client.getRemoteAddress());
-            fail(client, ack, new SignalingException(ErrorCode.UNAUTHORIZED, "Not authenticated"));
-            client.disconnect();
-            return;
-        }
         try {
             Map<String, Object> result = handler.handle(socket, userId, payload);
             if (ack.isAckRequested()) {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("ok", true);
                 body.putAll(result);
-                ack.sendAckData(body);
-                pollingFlush.after(client);
+                engineIo.ack(client, ack, body);
             }
         } catch (SignalingException e) {
             log.debug("{} from user={} refused: {} {}", event, userId, e.code(), e.getMessage());
@@ -133,10 +126,9 @@ final class ClientEvents {
             detail.put("code", error.code());
             detail.put("message", error.message());
             body.put("error", detail);
-            ack.sendAckData(body);
+            engineIo.ack(client, ack, body);
         } else if (!e.answeredByEvent()) {
-            client.sendEvent(Events.ERROR, error);
+            engineIo.send(client, Events.ERROR, error);
         }
-        pollingFlush.after(client);
     }
 }

@@ -5,15 +5,12 @@ import com.corundumstudio.socketio.AuthTokenResult;
 import com.corundumstudio.socketio.AuthorizationResult;
 import com.corundumstudio.socketio.Configuration;
 import com.corundumstudio.socketio.HandshakeData;
-import com.corundumstudio.socketio.SocketIOChannelInitializer;
 import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
 import com.corundumstudio.socketio.SocketIOServer;
 import com.corundumstudio.socketio.Transport;
 import com.corundumstudio.socketio.namespace.Namespace;
-import com.corundumstudio.socketio.protocol.PacketEncoder;
 import dev.dialtone.common.TurnConfig;
-import dev.dialtone.signaling.auth.ConnectGate;
 import dev.dialtone.signaling.auth.TokenVerifier;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.Delivery;
@@ -27,21 +24,14 @@ import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.Requests;
 import dev.dialtone.signaling.push.CallWebhooks;
-import dev.dialtone.signaling.transport.ConnectionClose;
-import dev.dialtone.signaling.transport.EngineIoVersionGate;
-import dev.dialtone.signaling.transport.Eio3PayloadLengths;
-import dev.dialtone.signaling.transport.Eio3PollingEncoder;
-import dev.dialtone.signaling.transport.PendingPolls;
-import dev.dialtone.signaling.transport.PollingFlush;
+import dev.dialtone.signaling.transport.EngineIo;
 import dev.dialtone.signaling.transport.TransportErrorLog;
-import dev.dialtone.signaling.transport.UpgradeUnblocker;
 import dev.dialtone.signaling.transport.VerbatimJsonSupport;
 import dev.dialtone.signaling.turn.IceServerMint;
 import dev.dialtone.signaling.turn.IceUrls;
 import dev.dialtone.signaling.turn.IncomingCallUrls;
 import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.netty.channel.ChannelPipeline;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -87,7 +77,7 @@ public final class SignalingServer implements AutoCloseable {
     private final ReachedHost reachedHost;
     private final IncomingCallUrls incomingCallUrls;
     private final ScheduledThreadPoolExecutor timers;
-    private final PollingFlush pollingFlush;
+    private final EngineIo engineIo;
     /** Sockets authenticated whose CONNECT acknowledgement has not gone out yet. */
     private final Set<UUID> awaitingWelcome = ConcurrentHashMap.newKeySet();
 
@@ -116,8 +106,6 @@ public final class SignalingServer implements AutoCloseable {
             return t;
         });
         timers.setRemoveOnCancelPolicy(true);
-        PendingPolls polls = new PendingPolls(config.pingInterval().plus(config.pingTimeout()));
-        this.pollingFlush = new PollingFlush(timers, polls);
         Configuration socketIo = socketIoConfiguration(config);
         socketIo.setAuthorizationListener(this::authorizeHandshake);
         this.server = new SocketIOServer(socketIo);
@@ -141,26 +129,9 @@ public final class SignalingServer implements AutoCloseable {
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
         timers.scheduleWithFixedDelay(callRate::purgeIdle, 1, 1, TimeUnit.MINUTES);
 
-        ConnectGate gate = new ConnectGate(s -> sessions.userOf(s) != null, this::welcomeIfAdmitted);
-        UpgradeUnblocker upgrades = new UpgradeUnblocker();
-        ConnectionClose connectionClose = new ConnectionClose();
-        EngineIoVersionGate versions = new EngineIoVersionGate(socketIo.getContext() + "/", config.allowEio3());
-        Eio3PayloadLengths eio3Lengths = new Eio3PayloadLengths();
-        Eio3PollingEncoder eio3Encoder = new Eio3PollingEncoder(
-                new PacketEncoder(socketIo, socketIo.getJsonSupport()));
-        server.setPipelineFactory(new SocketIOChannelInitializer() {
-            @Override
-            protected void addSocketioHandlers(ChannelPipeline pipeline) {
-                super.addSocketioHandlers(pipeline);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectionClose", connectionClose);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
-                pipeline.addBefore(PACKET_HANDLER, "dialtonePendingPolls", polls);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneEio3PayloadLengths", eio3Lengths);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", gate);
-                pipeline.addBefore(AUTHORIZE_HANDLER, "dialtoneEngineIoVersionGate", versions);
-                pipeline.addLast("dialtoneEio3PollingEncoder", eio3Encoder);
-            }
-        });
+        this.engineIo = new EngineIo(socketIo, config.allowEio3(), timers, s -> sessions.userOf(s),
+                this::welcomeIfAdmitted);
+        engineIo.install(server);
         SocketIONamespace namespace = server.getNamespace(Namespace.DEFAULT_NAME);
         namespace.addAuthTokenListener(this::authenticate);
         namespace.addConnectListener(this::admitEio3);
@@ -170,13 +141,12 @@ public final class SignalingServer implements AutoCloseable {
                 log.info("disconnected user={} socket={} transport={} from {}", user, client.getSessionId(),
                         client.getTransport(), client.getRemoteAddress());
             }
-            upgrades.forget(client.getSessionId());
-            polls.sessionEnded(client.getSessionId());
+            engineIo.forget(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
             sessions.disconnect(client.getSessionId());
         });
         new ClientEvents(sessions, new Requests(config.limits()), callRate,
-                (socket, user) -> mint.forUser(user, hostOf(server.getClient(socket))), metrics, pollingFlush)
+                (socket, user) -> mint.forUser(user, hostOf(server.getClient(socket))), metrics, engineIo)
                 .register(namespace);
     }
 
@@ -288,14 +258,13 @@ public final class SignalingServer implements AutoCloseable {
         String user = client.get(EIO3_USER);
         if (!sessions.connect(socket, user, detailsOf(client))) {
             log.info("auth refused: user={} already has {} sockets", user, config.limits().maxSocketsPerUser());
-            client.sendEvent(Events.ERROR, Map.of("message", "Too many connections for this user"));
+            engineIo.send(client, Events.ERROR, Map.of("message", "Too many connections for this user"));
             client.disconnect();
             return;
         }
         log.info("connected user={} socket={} transport={} from {} (Engine.IO v3)", user, socket, client.getTransport(),
                 client.getRemoteAddress());
-        client.sendEvent(Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
-        pollingFlush.after(client);
+        engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
     }
 
     /** Runs after the packets carrying a CONNECT were handled: the acknowledgement is out, greet. */
@@ -306,8 +275,7 @@ public final class SignalingServer implements AutoCloseable {
         String user = sessions.userOf(socket);
         SocketIOClient client = server.getClient(socket);
         if (user != null && client != null) {
-            client.sendEvent(Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
-            pollingFlush.after(client);
+            engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
             sessions.ringIfWaking(socket);
         }
     }
@@ -327,8 +295,7 @@ public final class SignalingServer implements AutoCloseable {
                 Object payload = Events.INCOMING_CALL.equals(d.event())
                         ? incomingCallUrls.forHost(d.payload(), hostOf(client))
                         : d.payload();
-                client.sendEvent(d.event(), payload);
-                pollingFlush.after(client);
+                engineIo.send(client, d.event(), payload);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.dialtone.signaling.transport;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,9 +23,14 @@ import io.netty.util.AttributeKey;
  * upgrade (101) is left alone.
  */
 @Sharable
-public final class ConnectionClose extends ChannelOutboundHandlerAdapter {
+final class ConnectionClose extends ChannelOutboundHandlerAdapter {
 
     private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("dialtoneConnectionClose");
+
+    /** Whether a response (other than the websocket upgrade) has been written on {@code channel}. */
+    static boolean responded(Channel channel) {
+        return channel.hasAttr(CLOSING);
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {

@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
  * length is rewritten as the count of code points, which is what that decoder measures.
  */
 @Sharable
-public final class Eio3PayloadLengths extends ChannelInboundHandlerAdapter {
+final class Eio3PayloadLengths extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

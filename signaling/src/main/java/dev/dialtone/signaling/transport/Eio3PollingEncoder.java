@@ -31,12 +31,12 @@ import java.util.Queue;
  * as engine.io does for clients that read text.
  */
 @Sharable
-public final class Eio3PollingEncoder extends ChannelOutboundHandlerAdapter {
+final class Eio3PollingEncoder extends ChannelOutboundHandlerAdapter {
 
     private final PacketEncoder encoder;
 
     /** @param encoder encodes one Socket.IO packet (the server's JSON support) */
-    public Eio3PollingEncoder(PacketEncoder encoder) {
+    Eio3PollingEncoder(PacketEncoder encoder) {
         this.encoder = encoder;
     }
 

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * another version) would be served with the wrong framing.
  */
 @Sharable
-public final class EngineIoVersionGate extends ChannelInboundHandlerAdapter {
+final class EngineIoVersionGate extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoVersionGate.class);
     private static final String UNSUPPORTED = "{\"code\":5,\"message\":\"Unsupported protocol version\"}";
@@ -33,7 +33,7 @@ public final class EngineIoVersionGate extends ChannelInboundHandlerAdapter {
      * @param connectPath the Socket.IO path handshakes go to ({@code /socket.io/})
      * @param allowEio3   whether Engine.IO v3 clients are served
      */
-    public EngineIoVersionGate(String connectPath, boolean allowEio3) {
+    EngineIoVersionGate(String connectPath, boolean allowEio3) {
         this.connectPath = connectPath;
         this.allowEio3 = allowEio3;
     }

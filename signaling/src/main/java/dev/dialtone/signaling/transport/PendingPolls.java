@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * pong within its ping interval), which bounds any poll orphaned some other way.
  */
 @Sharable
-public final class PendingPolls extends ChannelInboundHandlerAdapter {
+final class PendingPolls extends ChannelInboundHandlerAdapter {
 
     /** The Engine.IO NOOP packet as a payload of the version's polling framing. */
     private static final String NOOP_V4 = "6";
@@ -41,16 +41,17 @@ public final class PendingPolls extends ChannelInboundHandlerAdapter {
 
     /** A poll and the NOOP of its Engine.IO version. */
     private record Poll(Channel channel, String noop) {
-        /** Answers with a NOOP unless netty-socketio has answered already. */
+        /** Answers with a NOOP unless netty-socketio has answered already (a poll or an error). */
         void answer() {
-            if (channel.isActive() && channel.attr(EncoderHandler.WRITE_ONCE).compareAndSet(null, true)) {
+            if (channel.isActive() && !ConnectionClose.responded(channel)
+                    && channel.attr(EncoderHandler.WRITE_ONCE).compareAndSet(null, true)) {
                 channel.writeAndFlush(Polls.pollAnswer(channel, noop));
             }
         }
     }
 
     /** @param orphanAfter how long a poll may wait before it counts as orphaned */
-    public PendingPolls(Duration orphanAfter) {
+    PendingPolls(Duration orphanAfter) {
         this.orphanAfterMs = orphanAfter.toMillis();
     }
 
@@ -58,11 +59,12 @@ public final class PendingPolls extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof FullHttpRequest request && HttpMethod.GET.equals(request.method())) {
             UUID session = Polls.sessionOf(request);
-            String noop = "3".equals(Polls.engineIoVersion(request)) ? NOOP_V3 : NOOP_V4;
-            ctx.fireChannelRead(msg);
             if (session != null) {
-                record(session, ctx.channel(), noop);
+                // noted before netty-socketio binds it: a session ending meanwhile on another
+                // thread finds this poll, and its answer runs on this poll's event loop, after this
+                record(session, ctx.channel(), "3".equals(Polls.engineIoVersion(request)) ? NOOP_V3 : NOOP_V4);
             }
+            ctx.fireChannelRead(msg);
         } else if (msg instanceof PacketsMessage packets && packets.getTransport() == Transport.POLLING) {
             ctx.fireChannelRead(msg);
             if (!packets.getClient().isConnected()) {

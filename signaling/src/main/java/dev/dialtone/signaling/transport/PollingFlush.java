@@ -23,14 +23,14 @@ import java.util.concurrent.TimeUnit;
  * is bound again (which writes the queue to it); otherwise a NOOP is sent, whose own send reads
  * the binding afresh.
  */
-public final class PollingFlush {
+final class PollingFlush {
 
     private static final long DELAY_MS = 25;
 
     private final ScheduledExecutorService timers;
     private final PendingPolls polls;
 
-    public PollingFlush(ScheduledExecutorService timers, PendingPolls polls) {
+    PollingFlush(ScheduledExecutorService timers, PendingPolls polls) {
         this.timers = timers;
         this.polls = polls;
     }
