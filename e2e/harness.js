@@ -32,16 +32,29 @@ const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+// Ports for the servers under test come from below the kernel's ephemeral range (32768 and up
+// here), so that no client's outgoing connection can take one between this check and the server's
+// bind, and no port is handed out twice by this process (two nodes of a cluster start at once).
+const handedOut = new Set();
+const PORT_BASE = 20000;
+const PORT_SPAN = 12000;
+
+async function freePort() {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = PORT_BASE + crypto.randomInt(PORT_SPAN);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise((resolve) => {
+      const s = net.createServer();
+      s.unref();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${PORT_BASE}-${PORT_BASE + PORT_SPAN - 1} after 200 tries`);
 }
 
 function tcpProbe(port) {
@@ -82,13 +95,16 @@ async function startCluster(opts = {}) {
     'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
     ...(opts.props || {}),
   };
-  let nodes;
-  try {
-    nodes = await Promise.all([startNode({ ...opts, props }), startNode({ ...opts, props })]);
-  } catch (err) {
+  // Both nodes start at once; when one fails, the other is stopped too, or its process would
+  // keep the test runner alive.
+  const started = await Promise.allSettled([startNode({ ...opts, props }), startNode({ ...opts, props })]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.filter((r) => r.status === 'fulfilled').map((r) => r.value.stop()));
     await redis.stop();
-    throw err;
+    throw failed.reason;
   }
+  const nodes = started.map((r) => r.value);
   let turn = 0;
   const [first] = nodes;
   return {
