@@ -110,6 +110,7 @@ async function startCluster(opts = {}) {
  * Start the jar. opts:
  *   ringTimeout ('2s'), ttl (credential-ttl, HOCON duration, e.g. '1h'),
  *   callsPerMinute, userClaim, maxSignalBytes, maxCandidateBytes, maxCheckOnline,
+ *   deriveTurnUrls (true: no dialtone.turn.urls, the jar derives them from its relay),
  *   props: { 'dialtone.x.y': value } for anything else.
  */
 async function startNode(opts = {}) {
@@ -135,7 +136,7 @@ async function startNode(opts = {}) {
     'dialtone.turn.secret': turnSecret,
     'dialtone.signaling.ring-timeout': opts.ringTimeout || '2s',
   };
-  turnUrls.forEach((u, i) => { props[`dialtone.turn.urls.${i}`] = u; });
+  if (!opts.deriveTurnUrls) turnUrls.forEach((u, i) => { props[`dialtone.turn.urls.${i}`] = u; });
   if (opts.ttl) props['dialtone.turn.credential-ttl'] = opts.ttl;
   if (opts.userClaim) props['dialtone.auth.user-claim'] = opts.userClaim;
   if (opts.callsPerMinute != null) props['dialtone.signaling.limits.calls-per-minute'] = opts.callsPerMinute;
@@ -463,6 +464,30 @@ function rawEngine(srv, transport) {
 }
 
 /**
+ * Wrap a test body for several nodes (e.g. two sharing Redis): a fresh scope on each, cleaned up
+ * after; on failure every node's log tail is appended to the error.
+ */
+function scenarioOnNodes(getNodes, fn) {
+  return async (t) => {
+    const nodes = getNodes();
+    if (nodes.some((n) => !n)) throw new Error('nodes did not start (see the before hook failure)');
+    const scopes = nodes.map((n) => new Scope(n));
+    try {
+      await fn(...scopes, t);
+    } catch (err) {
+      if (err && typeof err.message === 'string') {
+        nodes.forEach((n, i) => {
+          err.message += `\n--- node ${String.fromCharCode(65 + i)} log tail (${n.logFile})${n.exited ? ` [exited ${JSON.stringify(n.exited)}]` : ''} ---\n${n.logTail(30)}`;
+        });
+      }
+      throw err;
+    } finally {
+      for (const s of scopes) await s.close();
+    }
+  };
+}
+
+/**
  * Wrap a test body: fresh scope h with auto cleanup; on failure the server's log tail is
  * appended to the error so the lead sees what the server said.
  */
@@ -550,7 +575,7 @@ function assertErrorEvent(ev, code, message) {
 
 module.exports = {
   JAR, FEATURE_TRANSPORT, TEST_TIMEOUT, DEFAULT_WAIT, NEGATIVE_WAIT,
-  startServer, startNode, scenario, Scope, freePort, sleep,
+  startServer, startNode, startCluster, scenario, scenarioOnNodes, Scope, freePort, sleep,
   once, noEvent, noEventOn, drain, ack, ackWithin, waitPresence,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,
 };

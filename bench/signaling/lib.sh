@@ -3,8 +3,9 @@
 
 SIG_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SIG_REPO=$(cd "$SIG_HERE/../.." && pwd)
-# The anchor (reference server, shared generator, their package lock) sits beside the repo.
-SHARED=${SHARED:-$SIG_REPO/../shared/bench/signaling}
+# The anchor: the Node reference server (the seed's handlers on socket.io 4.8) and its package
+# lock, carried in the repo so that the bench runs from a fresh clone.
+SHARED=${SHARED:-$SIG_HERE/reference}
 JAR=${JAR:-$SIG_REPO/server/target/dialtone.jar}
 # Heap: 512 MiB cap, small initial heap so RSS reflects use, not reservation. G1 is the JVM's
 # default on this 2-core machine; override with JAVA_OPTS="..." to try others.
@@ -29,9 +30,9 @@ trap 'exit 130' INT TERM
 
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
-# npm ci the shared package lock once (in place if writable and not yet installed, else in a
-# cached temp copy keyed by the lock's hash) and point NODE_PATH at it, so ref-server.js (in
-# the read-only shared dir) and our load.js resolve the same socket.io 4.8.4 / client 4.8.4.
+# npm ci the reference's package lock once (into a cached temp copy keyed by the lock's hash) and
+# point NODE_PATH at it, so ref-server.js and our load.js resolve the same socket.io 4.8.4 /
+# client 4.8.4.
 ensure_deps() {
   if [ -n "${SIG_NODE_MODULES:-}" ] && [ -d "$SIG_NODE_MODULES/socket.io-client" ]; then
     :
@@ -78,12 +79,18 @@ start_server() {
       node -r "$SIG_HERE/loopback.js" "$SHARED/ref-server.js" --port "$port" --secret "$SECRET" >"$logf" 2>&1 &
       SERVER_PID=$!
       ;;
-    dialtone)
+    dialtone|dialtone-aot)
       # A private copy: the lead may rebuild the jar while we run.
-      local jar="$SIG_TMP/dialtone-$port.jar"
+      local jar="$SIG_TMP/dialtone-$port.jar" aot=()
       cp "$JAR" "$jar"
+      if [ "$kind" = dialtone-aot ]; then
+        # The cache is tied to the jar's path: train it for this copy (server/aot/train.sh).
+        log "AOT training run for $jar"
+        TRAIN_JAVA_OPTS="$JAVA_OPTS" bash "$SIG_REPO/server/aot/train.sh" "$jar" "$SIG_TMP/dialtone-$port.aot" >&2
+        aot=(-XX:AOTCache="$SIG_TMP/dialtone-$port.aot")
+      fi
       # shellcheck disable=SC2086
-      java $JAVA_OPTS \
+      java $JAVA_OPTS "${aot[@]}" \
         -Ddialtone.signaling.host=127.0.0.1 -Ddialtone.signaling.port="$port" \
         -Ddialtone.relay.enabled=false \
         -Ddialtone.http.host=127.0.0.1 -Ddialtone.http.port="$(free_port)" \

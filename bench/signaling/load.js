@@ -1,6 +1,6 @@
 // Call-signaling load generator for the side-by-side benchmark (bench/signaling/run.sh).
 //
-// It speaks only the seed's wire protocol, exactly like ../shared/bench/signaling/load.js
+// It speaks only the seed's wire protocol, exactly like the seed-protocol generator that came with the reference server
 // (callUser -> incomingCall -> answerCall -> callAccepted, endCall -> callEnded, no acks, no
 // extension events), so the Node reference and Dialtone are driven identically. What it adds
 // to the shared generator:
@@ -20,6 +20,7 @@
 //                [--sdp 4000] [--transport websocket|default] [--sub-claim sub]
 //                [--settle-ms 3000] [--call-timeout-ms 10000] [--deadline-ms 180000]
 //                [--clk-tck 100] [--label name] [--client-deflate default|off] [--rewarm 50]
+//                [--storm-ms 10000 --ready-event connect|iceServers]
 'use strict';
 const { spawnWorker } = require('./workers');
 const fs = require('fs');
@@ -49,6 +50,10 @@ const cfg = {
   clkTck: num('clk-tck', 100),
   label: arg('label', ''),
   connectBatch: num('connect-batch', 200),
+  // Reconnect storm after the measured phase: all idle sockets drop and reconnect within this
+  // many ms (0: no storm); a socket is back when readyEvent arrives.
+  stormMs: num('storm-ms', 0),
+  readyEvent: arg('ready-event', 'connect'),
   // 'default': socket.io-client's own default (offers permessage-deflate, threshold 1 KiB, as
   // browsers offer it too); 'off': the client does not offer it (a diagnostic: shows what the
   // server costs when compression is not negotiated).
@@ -68,18 +73,20 @@ function worker() {
   const ANSWER = { type: 'answer', sdp: sdp('answer') };
 
   const pairs = [];      // { a, b, aId, bId }
-  const idle = [];
+  const idle = [];   // { s, id }
   let connectErrors = 0;
   const errorEvents = {}; // message/code -> count
 
-  function connect(userId) {
+  // Resolves with the socket once `readyEvent` arrived ('connect'; Dialtone's 'iceServers' follows
+  // it), or null on a connect_error.
+  function connect(userId, readyEvent = 'connect') {
     const token = jwt.sign({ [c.subClaim]: userId }, c.secret, { expiresIn: '2h' });
     const opts = { auth: { token }, reconnection: false, forceNew: true, timeout: 20000 };
     if (c.transport === 'websocket') opts.transports = ['websocket'];
     if (c.clientDeflate === 'off') opts.perMessageDeflate = false;
     const s = io(c.url, opts);
     return new Promise((resolve) => {
-      s.once('connect', () => resolve(s));
+      s.once(readyEvent, () => resolve(s));
       s.once('connect_error', (e) => { connectErrors++; errorEvents['connect_error: ' + e.message] = (errorEvents['connect_error: ' + e.message] || 0) + 1; s.close(); resolve(null); });
     });
   }
@@ -87,7 +94,7 @@ function worker() {
   async function connectMany(ids) {
     const out = [];
     for (let i = 0; i < ids.length; i += c.connectBatch) {
-      out.push(...await Promise.all(ids.slice(i, i + c.connectBatch).map(connect)));
+      out.push(...await Promise.all(ids.slice(i, i + c.connectBatch).map((id) => connect(id))));
     }
     return out;
   }
@@ -150,7 +157,7 @@ function worker() {
       const ids = [];
       for (let i = 0; i < n; i++) ids.push(`idle-${w.runId}-${w.index}-${i}`);
       const socks = await connectMany(ids);
-      idle.push(...socks.filter(Boolean));
+      socks.forEach((s, i) => { if (s) idle.push({ s, id: ids[i] }); });
       return { connected: socks.filter(Boolean).length, ms: Number(process.hrtime.bigint() - t) / 1e6, connectErrors };
     },
     async connectPairs({ n }) {
@@ -190,9 +197,33 @@ function worker() {
       })));
       return { ringing };
     },
+    // A reconnect storm, as after a restart behind a load balancer: every idle socket drops and
+    // comes back (same user) at a random moment within spreadMs. Resolves when all are back and
+    // have seen readyEvent, or at timeoutMs.
+    async storm({ spreadMs, readyEvent, timeoutMs }) {
+      const t0 = process.hrtime.bigint();
+      const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e6;
+      const errors0 = connectErrors;
+      const back = [];
+      let timedOut = false;
+      const each = idle.splice(0).map((x) => new Promise((resolve) => {
+        x.s.close();
+        setTimeout(async () => {
+          const start = elapsed();
+          const s = await connect(x.id, readyEvent);
+          if (s) { idle.push({ s, id: x.id }); back.push(elapsed() - start); }
+          resolve();
+        }, Math.random() * spreadMs);
+      }));
+      await Promise.race([Promise.all(each),
+        new Promise((r) => setTimeout(() => { timedOut = true; r(); }, timeoutMs).unref())]);
+      back.sort((a, b) => a - b);
+      return { reconnected: back.length, allBackMs: elapsed(), errors: connectErrors - errors0, timedOut,
+        connectMsP50: back[Math.floor(back.length / 2)] ?? null, connectMsP99: back[Math.floor(back.length * 0.99)] ?? null };
+    },
     async close() {
       for (const p of pairs) { if (p.a) p.a.close(); if (p.b) p.b.close(); }
-      for (const s of idle) s.close();
+      for (const x of idle) x.s.close();
       return { closed: true };
     },
   };
@@ -366,6 +397,20 @@ async function coordinator() {
     - out.gen_cpu_cores_per_proc.reduce((a, b) => a + b, 0));
   out.gen_saturated = out.gen_cpu_cores_per_proc.some((x) => x >= 0.9);
   out.machine_saturated = out.machine_busy_pct >= 90;
+
+  if (cfg.stormMs > 0 && cfg.idle > 0) {
+    const st = await all('storm', () => ({ spreadMs: cfg.stormMs, readyEvent: cfg.readyEvent, timeoutMs: cfg.stormMs + 60000 }));
+    out.storm = {
+      sockets: out.idle_connected, spread_ms: cfg.stormMs, ready_event: cfg.readyEvent,
+      reconnected: st.reduce((s, x) => s + x.reconnected, 0),
+      all_back_ms: r2(Math.max(...st.map((x) => x.allBackMs))),
+      errors: st.reduce((s, x) => s + x.errors, 0) + (out.idle_connected - st.reduce((s, x) => s + x.reconnected, 0)),
+      connect_ms_p50: r2(Math.max(...st.map((x) => x.connectMsP50 ?? 0))),
+      connect_ms_p99: r2(Math.max(...st.map((x) => x.connectMsP99 ?? 0))),
+      timed_out: st.some((x) => x.timedOut),
+      server_rss_kib_after: rssKiB(pid),
+    };
+  }
 
   await all('close', () => ({}));
   for (const w of workers) w.child.disconnect();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side signaling benchmark: the Node reference server (../shared/bench/signaling/
-# ref-server.js, socket.io 4.8) and Dialtone (server/target/dialtone.jar), each started fresh on
+# Side-by-side signaling benchmark: the Node reference server (bench/signaling/
+# reference/ref-server.js, socket.io 4.8) and Dialtone (server/target/dialtone.jar), each started fresh on
 # a loopback port and driven by the same generator (load.js, seed protocol only), one after the
 # other in one run. Prints one JSON line per measurement and a comparison table at the end.
 #
@@ -8,8 +8,11 @@
 #
 # Knobs (environment): PAIRS=100 CALLS=300 WARMUP=200 (per pair; the warm-up lets the JIT finish) IDLE=2000 SDP=4000 PROCS="1 2"
 #   (generator processes; each value is a separate measurement of both servers) ROUNDS=1
-#   (repeat everything, servers alternating) CLIENT_DEFLATE=default|off (off: the clients do
-#   not offer permessage-deflate; a diagnostic, see README) SERVERS="node dialtone" JAVA_OPTS="-Xms64m
+#   (repeat everything, servers alternating) SETTLE_MS=3000 (pause before measuring)
+#   STORM_MS=0 (after the measured phase, every idle socket drops and reconnects within this many
+#   ms; back = Dialtone's iceServers / Node's connect) CLIENT_DEFLATE=default|off (off: the clients do
+#   not offer permessage-deflate; a diagnostic, see README) SERVERS="node dialtone" (also
+#   dialtone-aot: Dialtone started with an AOT cache trained by server/aot/train.sh) JAVA_OPTS="-Xms64m
 #   -Xmx512m -XX:+UseG1GC" JAR=server/target/dialtone.jar RESULTS=dir (default: a new
 #   bench/signaling/results/<UTC time>/, kept; raw JSON lines in results.jsonl).
 set -euo pipefail
@@ -24,10 +27,14 @@ PROCS=${PROCS:-"1 2"}
 CLIENT_DEFLATE=${CLIENT_DEFLATE:-default}
 ROUNDS=${ROUNDS:-1}
 SERVERS=${SERVERS:-"node dialtone"}
+SETTLE_MS=${SETTLE_MS:-3000}
+STORM_MS=${STORM_MS:-0}
 RESULTS=${RESULTS:-$SIG_HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$RESULTS"
 
 ensure_deps
+# Thousands of sockets on both ends: as many descriptors as this shell may have.
+ulimit -n "$(ulimit -Hn)"
 [ -f "$JAR" ] || { log "no jar at $JAR (build it with the README's command)"; exit 1; }
 
 {
@@ -50,9 +57,10 @@ for round in $(seq 1 "$ROUNDS"); do
       log "start $label on 127.0.0.1:$port (loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
       start_server "$server" "$port" "$RESULTS/$server-p$procs-r$round.log"
       pid=$SERVER_PID
+      ready_event=connect; [ "$server" = node ] || ready_event=iceServers
       if ! node "$SIG_HERE/load.js" --url "http://127.0.0.1:$port" --secret "$SECRET" --pid "$pid" \
           --pairs "$PAIRS" --calls "$CALLS" --warmup "$WARMUP" --idle "$IDLE" --sdp "$SDP" \
-          --procs "$procs" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" \
+          --procs "$procs" --settle-ms "$SETTLE_MS" --storm-ms "$STORM_MS" --ready-event "$ready_event" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" \
           | tee -a "$RESULTS/results.jsonl"; then
         log "load.js failed for $label"
       fi

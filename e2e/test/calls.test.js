@@ -59,7 +59,7 @@ t('seed flow with acks: {ok, callId} on callUser and answerCall, {ok} on endCall
 t('signalData of any JSON shape is relayed unchanged (nested, unicode, numbers, booleans, null in lists)', async (h) => {
   const [a, b] = await pair(h);
   const signalData = {
-    type: 'offer', sdp: sdp('offer', 4096), nested: { list: [1, 2.5, -3, true, false, null, 'x'], deep: { 'key with space': 'ü€☎\u0000\n\t"\\' } },
+    type: 'offer', sdp: sdp('offer', 4096), nested: { list: [1, 2.5, -3, true, false, null, 'x'], deep: { 'key with space': 'ü€☎😀\u2028\u0000\n\t"\\', '😀': '\u2029' } },
     big: 12345678901, neg: -0.125, empty: {}, emptyList: [], str: '',
   };
   const { callId } = await ring(a, b.userId, [b], { signalData });

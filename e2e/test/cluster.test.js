@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const {
-  startNode, Scope, once, noEvent, noEventOn, ack, offer, answer, candidate,
+  startNode, Scope, scenarioOnNodes, once, noEvent, noEventOn, ack, offer, answer, candidate,
   assertErrorAck, waitPresence, sleep, TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, connectCall, hangup, assertCanCall } = require('../flows');
@@ -45,24 +45,7 @@ after(async () => {
 });
 
 /** A test with a scope on each node; on failure both nodes' log tails are appended. */
-const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, async () => {
-  if (!nodeA || !nodeB) throw new Error('nodes did not start (see the before hook failure)');
-  const a = new Scope(nodeA);
-  const b = new Scope(nodeB);
-  try {
-    await fn(a, b);
-  } catch (err) {
-    if (err && typeof err.message === 'string') {
-      for (const [name, n] of [['A', nodeA], ['B', nodeB]]) {
-        err.message += `\n--- node ${name} log tail (${n.logFile})${n.exited ? ` [exited ${JSON.stringify(n.exited)}]` : ''} ---\n${n.logTail(30)}`;
-      }
-    }
-    throw err;
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
+const t = (name, fn) => test(name, { timeout: TEST_TIMEOUT }, scenarioOnNodes(() => [nodeA, nodeB], fn));
 
 t('call across nodes: incomingCall, answerCall/callAccepted, iceCandidate both ways, endCall both ways', async (onA, onB) => {
   const alice = await onA.connect(onA.id('alice'));

@@ -99,7 +99,7 @@
 
   async function devToken(user) {
     const r = await fetch(`dev/token?user=${encodeURIComponent(user)}`, { cache: 'no-store' });
-    if (r.status === 404) throw new Error('development tokens are off on this server (dialtone.http.dev-tokens); paste a token instead');
+    if (r.status === 404) throw new Error('development tokens are off on this server (dialtone.http.dev-tokens); paste a token instead (java -jar dialtone.jar token <userId>)');
     if (!r.ok) throw new Error(`dev/token: HTTP ${r.status}`);
     return (await r.json()).token;
   }

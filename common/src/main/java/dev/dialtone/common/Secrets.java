@@ -24,10 +24,15 @@ public final class Secrets {
         if (config.hasPath(path) && !config.getString(path).isBlank()) {
             return config.getString(path);
         }
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
         log.warn("!!! NO SECRET CONFIGURED for {} (set env {}): using a RANDOM secret for this run only;"
                 + " fine for a local trial, not for production !!!", path, envName);
+        return random();
+    }
+
+    /** 256 random bits, hex: long enough for HS256 and for the TURN REST HMAC. */
+    public static String random() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
     }
 }

@@ -20,6 +20,12 @@ import javax.crypto.spec.SecretKeySpec;
 public final class TurnRestSecret {
 
     private static final String HMAC_SHA1 = "HmacSHA1";
+    /**
+     * Most digits an expiry may have: 10^12 s is the year 33658, far beyond any credential and far
+     * inside what {@code long} and {@link Instant} hold, so a hostile 18-20 digit value is refused
+     * as "not a timestamp" instead of overflowing the parse.
+     */
+    private static final int MAX_EXPIRY_DIGITS = 12;
 
     private final SecretKeySpec key;
 
@@ -44,16 +50,18 @@ public final class TurnRestSecret {
 
     /**
      * The expiry encoded in a REST username: the part before the first {@code ':'}, or the whole
-     * username when it has no user part (coturn accepts both). Empty when it is not a timestamp.
+     * username when it has no user part (coturn accepts both). Empty when it is not a timestamp:
+     * not 1 to {@value #MAX_EXPIRY_DIGITS} ASCII digits.
      */
     public static Optional<Instant> expiryOf(String username) {
         int colon = username.indexOf(':');
         String head = colon < 0 ? username : username.substring(0, colon);
-        if (head.isEmpty() || head.length() > 19) {
+        if (head.isEmpty() || head.length() > MAX_EXPIRY_DIGITS) {
             return Optional.empty();
         }
         for (int i = 0; i < head.length(); i++) {
-            if (!Character.isDigit(head.charAt(i))) {
+            // ASCII only: Character.isDigit and Long.parseLong also take other scripts' digits
+            if (head.charAt(i) < '0' || head.charAt(i) > '9') {
                 return Optional.empty();
             }
         }

@@ -47,6 +47,31 @@ class TurnRestSecretTest {
         assertEquals(Optional.empty(), TurnRestSecret.expiryOf("99999999999999999999:x"));
     }
 
+    /*
+     * 18 and 19 digits used to pass the length check and then overflow Instant (more than
+     * 31556889864403199 s) or long (more than 9223372036854775807): an exception on the relay's
+     * packet path for anyone who sends such a username.
+     */
+    @Test
+    void anExpiryTooLargeForAClockIsNotATimestamp() {
+        for (String hostile : new String[] {"999999999999999999:x", "31556889864403200:x",
+                "9223372036854775807:x", "9223372036854775808:x", "9999999999999999999", "1000000000000:x"}) {
+            assertEquals(Optional.empty(), TurnRestSecret.expiryOf(hostile), hostile);
+            assertFalse(TurnRestSecret.isCurrent(hostile, Instant.EPOCH), hostile);
+        }
+        assertEquals(Optional.of(Instant.ofEpochSecond(999_999_999_999L)), TurnRestSecret.expiryOf("999999999999:x"));
+        assertEquals(Optional.of(Instant.ofEpochSecond(42)), TurnRestSecret.expiryOf("000000000042:x"));
+    }
+
+    @Test
+    void onlyAsciiDigitsMakeAnExpiry() {
+        assertEquals(Optional.empty(), TurnRestSecret.expiryOf("\u0664\u0662:bob")); // Arabic-Indic 42
+        assertEquals(Optional.empty(), TurnRestSecret.expiryOf("\uff14\uff12:bob")); // fullwidth 42
+        assertEquals(Optional.empty(), TurnRestSecret.expiryOf("+42:bob"));
+        assertEquals(Optional.empty(), TurnRestSecret.expiryOf("-42:bob"));
+        assertEquals(Optional.empty(), TurnRestSecret.expiryOf(" 42:bob"));
+    }
+
     @Test
     void currentOnlyBeforeExpiry() {
         assertTrue(TurnRestSecret.isCurrent("100:u", Instant.ofEpochSecond(99)));

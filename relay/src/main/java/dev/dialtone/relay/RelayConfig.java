@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import dev.dialtone.relay.policy.Cidr;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -57,6 +58,10 @@ public record RelayConfig(
         if (tlsCertFile.isPresent() != tlsKeyFile.isPresent()) {
             throw new IllegalArgumentException("dialtone.relay.tls-cert-file and tls-key-file go together");
         }
+        if (tlsPort != 0) {
+            tlsCertFile.ifPresent(file -> requireFile("tls-cert-file", file));
+            tlsKeyFile.ifPresent(file -> requireFile("tls-key-file", file));
+        }
         if (udpThreads < 0) {
             throw new IllegalArgumentException("dialtone.relay.udp-threads must be 0 (one per CPU) or positive");
         }
@@ -87,7 +92,7 @@ public record RelayConfig(
                 c.getInt("max-port"),
                 optionalString(c, "external-ip").map(a -> address(c, "external-ip", a)),
                 c.getBoolean("allow-loopback-peers"),
-                c.getStringList("allowed-peer-cidrs").stream().map(Cidr::parse).toList(),
+                c.getStringList("allowed-peer-cidrs").stream().map(text -> cidr(c, text)).toList(),
                 c.getInt("user-quota"),
                 c.getInt("total-quota"),
                 c.getLong("max-bytes-per-second"),
@@ -100,15 +105,32 @@ public record RelayConfig(
         return c.hasPath(key) && !c.getString(key).isBlank() ? Optional.of(c.getString(key).trim()) : Optional.empty();
     }
 
+    private static Cidr cidr(Config c, String text) {
+        try {
+            return Cidr.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("dialtone.relay.allowed-peer-cidrs: " + text + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Literal IP addresses only: a host name would make the relay depend on DNS at start. */
     private static InetAddress address(Config c, String key, String literal) {
         if (!literal.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
-            throw new ConfigException.BadValue(c.origin(), key, "not an IP address literal: " + literal);
+            throw new ConfigException.BadValue(c.getValue(key).origin(), "dialtone.relay." + key,
+                    "not an IP address literal: " + literal);
         }
         try {
             return InetAddress.getByName(literal);
         } catch (UnknownHostException e) {
-            throw new ConfigException.BadValue(c.origin(), key, "not an IP address literal: " + literal, e);
+            throw new ConfigException.BadValue(c.getValue(key).origin(), "dialtone.relay." + key,
+                    "not an IP address literal: " + literal, e);
+        }
+    }
+
+    private static void requireFile(String key, Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("dialtone.relay." + key + " = " + file
+                    + ": not found; give the path of a PEM file (or leave both TLS files empty for a self-signed certificate)");
         }
     }
 

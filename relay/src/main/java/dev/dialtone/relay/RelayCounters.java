@@ -11,11 +11,15 @@ public final class RelayCounters {
 
     private final LongAdder relayedPackets = new LongAdder();
     private final LongAdder relayedBytes = new LongAdder();
-    private final LongAdder droppedPackets = new LongAdder();
+    /** Indexed by {@link DropReason#ordinal()}. */
+    private final LongAdder[] droppedPackets = new LongAdder[DropReason.values().length];
     private final IntSupplier allocations;
 
     public RelayCounters(IntSupplier allocations) {
         this.allocations = allocations;
+        for (int i = 0; i < droppedPackets.length; i++) {
+            droppedPackets[i] = new LongAdder();
+        }
     }
 
     /** Allocations live right now. */
@@ -33,12 +37,18 @@ public final class RelayCounters {
         return relayedBytes.sum();
     }
 
-    /**
-     * Packets dropped: malformed, for no allocation, channel or permission, or over the bandwidth
-     * cap.
-     */
+    /** Packets dropped, for every reason. */
     public long droppedPackets() {
-        return droppedPackets.sum();
+        long total = 0;
+        for (LongAdder reason : droppedPackets) {
+            total += reason.sum();
+        }
+        return total;
+    }
+
+    /** Packets dropped for {@code reason}. */
+    public long droppedPackets(DropReason reason) {
+        return droppedPackets[reason.ordinal()].sum();
     }
 
     public void relayed(int payloadBytes) {
@@ -46,7 +56,7 @@ public final class RelayCounters {
         relayedBytes.add(payloadBytes);
     }
 
-    public void dropped() {
-        droppedPackets.increment();
+    public void dropped(DropReason reason) {
+        droppedPackets[reason.ordinal()].increment();
     }
 }

@@ -1,19 +1,30 @@
 package dev.dialtone.relay;
 
+import dev.dialtone.common.ListenException;
+import dev.dialtone.common.StartupException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.common.TurnRestSecret;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
+import dev.dialtone.relay.allocation.AllocationView;
 import dev.dialtone.relay.allocation.RelayPorts;
 import dev.dialtone.relay.auth.LongTermCredentials;
 import dev.dialtone.relay.auth.Nonces;
 import dev.dialtone.relay.policy.PeerAddressPolicy;
+import dev.dialtone.relay.server.AllocateHandler;
+import dev.dialtone.relay.server.ChannelBindHandler;
 import dev.dialtone.relay.server.ClientPackets;
+import dev.dialtone.relay.server.Hairpin;
+import dev.dialtone.relay.server.CreatePermissionHandler;
+import dev.dialtone.relay.server.Lifetimes;
+import dev.dialtone.relay.server.PeerCheck;
 import dev.dialtone.relay.server.PeerPackets;
+import dev.dialtone.relay.server.RefreshHandler;
 import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamConnection;
 import dev.dialtone.relay.server.StreamListener;
 import dev.dialtone.relay.server.TlsContexts;
+import dev.dialtone.relay.server.UdpAddresses;
 import dev.dialtone.relay.server.UdpListener;
 import dev.dialtone.relay.server.Workers;
 import java.io.IOException;
@@ -22,12 +33,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +59,7 @@ public final class TurnServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TurnServer.class);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+    private static final String LISTEN_ADDRESSES = "dialtone.relay.listen-addresses";
 
     private final RelayConfig config;
     private final TurnConfig turn;
@@ -56,6 +71,8 @@ public final class TurnServer implements AutoCloseable {
     private final List<StreamListener> tcpListeners = new ArrayList<>();
     private final List<StreamListener> tlsListeners = new ArrayList<>();
     private ScheduledExecutorService sweeper;
+    private final InetAddress relayAddress;
+    private final InetAddress advertised;
 
     public TurnServer(RelayConfig config, TurnConfig turn) {
         this(config, turn, Clock.systemUTC());
@@ -68,6 +85,8 @@ public final class TurnServer implements AutoCloseable {
         this.clock = clock;
         this.allocations = new AllocationTable(config.userQuota(), config.totalQuota());
         this.counters = new RelayCounters(allocations::size);
+        this.relayAddress = config.relayAddress().orElseGet(this::defaultRelayAddress);
+        this.advertised = config.externalIp().orElse(relayAddress);
     }
 
     /**
@@ -79,17 +98,20 @@ public final class TurnServer implements AutoCloseable {
         if (sweeper != null) {
             throw new IllegalStateException("already started");
         }
-        InetAddress relayAddress = config.relayAddress().orElseGet(this::defaultRelayAddress);
-        InetAddress advertised = config.externalIp().orElse(relayAddress);
+        Lifetimes lifetimes = new Lifetimes(config.defaultLifetime(), config.maxLifetime());
+        PeerCheck peers = new PeerCheck(new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs()));
         RequestHandler requests = new RequestHandler(
                 new LongTermCredentials(new TurnRestSecret(turn.secret()), turn.realm(),
                         new Nonces(clock, config.nonceLifetime()), clock),
                 allocations,
-                new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
-                new PeerAddressPolicy(config.allowLoopbackPeers(), config.allowedPeerCidrs()),
-                advertised, config.maxBytesPerSecond(), config.defaultLifetime(), config.maxLifetime(), clock);
-        ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock);
+                new AllocateHandler(allocations, new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
+                        advertised, config.maxBytesPerSecond(), lifetimes, clock),
+                new RefreshHandler(allocations, lifetimes, clock),
+                new CreatePermissionHandler(peers, clock),
+                new ChannelBindHandler(peers, clock));
         PeerPackets peerPackets = new PeerPackets(counters, clock);
+        ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock,
+                new Hairpin(Set.copyOf(List.of(relayAddress, advertised)), allocations, peerPackets));
         try {
             bind(clientPackets, peerPackets, tlsContext());
         } catch (IOException e) {
@@ -108,9 +130,11 @@ public final class TurnServer implements AutoCloseable {
             return thread;
         });
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
-        log.info("TURN relay listening on {} UDP ({} loops) and TCP port {}{}, relaying from {} ports {}-{},"
-                        + " advertising {}, realm {}", config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
-                udpListeners.size(), config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
+        log.info("TURN relay listening on UDP {} ({} loops), TCP {} port {}{}, relaying from {} ports {}-{},"
+                        + " advertising {}, realm {}",
+                udpListeners.stream().map(l -> l.localAddress().getAddress().getHostAddress()).distinct().toList(),
+                udpListeners.size(), config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
+                config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
                 relayAddress.getHostAddress(), config.minPort(), config.maxPort(), advertised.getHostAddress(),
                 turn.realm());
     }
@@ -118,18 +142,24 @@ public final class TurnServer implements AutoCloseable {
     private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls) throws IOException {
         Function<StreamConnection.Accepted, StreamConnection> connections =
                 accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets);
-        for (InetAddress address : config.listenAddresses()) {
-            InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
+        int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
+        for (InetAddress address : UdpAddresses.expand(config.listenAddresses())) {
             // SO_REUSEPORT would let a second relay on this port join silently; the TCP listener on the
             // same port, bound next without it, still fails the start in that case
-            int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
             for (int i = 0; i < loops; i++) {
-                udpListeners.add(new UdpListener(turnAddress, loops > 1, clientPackets, peerPackets));
+                InetSocketAddress udpAddress = new InetSocketAddress(address, config.port());
+                udpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", udpAddress,
+                        "the TURN relay, UDP", () -> new UdpListener(udpAddress, loops > 1, clientPackets, peerPackets)));
             }
-            tcpListeners.add(new StreamListener(turnAddress, null, workers, connections));
+        }
+        for (InetAddress address : config.listenAddresses()) {
+            InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
+            tcpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", turnAddress,
+                    "the TURN relay, TCP", () -> new StreamListener(turnAddress, null, workers, connections)));
             if (tls != null) {
-                tlsListeners.add(new StreamListener(new InetSocketAddress(address, config.tlsPort()), tls, workers,
-                        connections));
+                InetSocketAddress tlsAddress = new InetSocketAddress(address, config.tlsPort());
+                tlsListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.tls-port", tlsAddress,
+                        "the TURN relay, TLS", () -> new StreamListener(tlsAddress, tls, workers, connections)));
             }
         }
     }
@@ -138,11 +168,19 @@ public final class TurnServer implements AutoCloseable {
         if (config.tlsPort() == 0) {
             return null;
         }
-        try {
-            if (config.tlsCertFile().isPresent()) {
-                return TlsContexts.fromPem(config.tlsCertFile().get(), config.tlsKeyFile().orElseThrow());
+        if (config.tlsCertFile().isPresent()) {
+            Path cert = config.tlsCertFile().get();
+            Path key = config.tlsKeyFile().orElseThrow();
+            try {
+                return TlsContexts.fromPem(cert, key);
+            } catch (IOException | GeneralSecurityException e) {
+                throw new StartupException("dialtone.relay.tls-cert-file = " + cert + ", tls-key-file = " + key + ": "
+                        + e.getMessage() + "; give a PEM certificate chain and its unencrypted PEM private key");
             }
-            log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate");
+        }
+        log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate, which browsers"
+                + " refuse, so no turns: URL is derived for it");
+        try {
             return TlsContexts.selfSigned("dialtone-relay");
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS: " + e.getMessage(), e);
@@ -181,6 +219,21 @@ public final class TurnServer implements AutoCloseable {
         }
         log.warn("no non-loopback IPv4 address found: relaying from 127.0.0.1; set dialtone.relay.relay-address");
         return InetAddress.getLoopbackAddress();
+    }
+
+    /**
+     * At most {@code limit} of the live allocations, any of them when there are more (their number
+     * is {@code counters().allocations()}), oldest first.
+     */
+    public List<AllocationView> allocations(int limit) {
+        List<AllocationView> views = new ArrayList<>(allocations.views(limit, clock.millis()));
+        views.sort(Comparator.comparingLong(AllocationView::ageMillis).reversed());
+        return views;
+    }
+
+    /** The address put in XOR-RELAYED-ADDRESS: external-ip, else the relay address. */
+    public InetAddress advertisedAddress() {
+        return advertised;
     }
 
     /** Totals for metrics. */

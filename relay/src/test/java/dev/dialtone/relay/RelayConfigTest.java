@@ -46,4 +46,15 @@ class RelayConfigTest {
         assertThrows(IllegalArgumentException.class, () -> parse(Map.of("dialtone.relay.tls-cert-file", "/x.pem")));
         assertThrows(IllegalArgumentException.class, () -> parse(Map.of("dialtone.relay.port", 70000)));
     }
+
+    @Test
+    void aMissingCertificateFileIsNamedWithItsKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(Map.of(
+                "dialtone.relay.tls-cert-file", "/nope/cert.pem", "dialtone.relay.tls-key-file", "/nope/key.pem")));
+        assertEquals("dialtone.relay.tls-cert-file = /nope/cert.pem: not found; give the path of a PEM file"
+                + " (or leave both TLS files empty for a self-signed certificate)", e.getMessage());
+        // With TLS off the files are not used, so they need not exist.
+        assertEquals(0, parse(Map.of("dialtone.relay.tls-port", 0, "dialtone.relay.tls-cert-file", "/nope/cert.pem",
+                "dialtone.relay.tls-key-file", "/nope/key.pem")).tlsPort());
+    }
 }

@@ -60,6 +60,7 @@ public final class TestClient implements AutoCloseable {
     public static TestClient tcp(InetSocketAddress server) throws IOException {
         Socket socket = new Socket(server.getAddress(), server.getPort());
         socket.setSoTimeout(2000);
+        socket.setTcpNoDelay(true); // as TURN clients do: a request is one write, answered at once
         return new TestClient(null, socket, server);
     }
 
@@ -171,6 +172,15 @@ public final class TestClient implements AutoCloseable {
         byte[] frame = Arrays.copyOf(header, 4 + rest);
         in.readFully(frame, 4, rest);
         return frame;
+    }
+
+    /** How long {@link #receiveRaw} waits (2 s unless changed). */
+    public void receiveTimeout(int millis) throws IOException {
+        if (udp != null) {
+            udp.socket().setSoTimeout(millis);
+        } else {
+            tcp.setSoTimeout(millis);
+        }
     }
 
     /** True when nothing arrives within {@code millis}. */

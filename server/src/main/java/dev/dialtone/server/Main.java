@@ -1,28 +1,44 @@
 package dev.dialtone.server;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigException;
+import dev.dialtone.common.ListenException;
+import dev.dialtone.common.StartupException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.relay.RelayConfig;
 import dev.dialtone.relay.TurnServer;
+import dev.dialtone.server.http.AdminApi;
+import dev.dialtone.server.http.AdminConfig;
+import dev.dialtone.server.config.ConfigLoader;
 import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.signaling.SignalingConfig;
 import dev.dialtone.signaling.SignalingServer;
+import dev.dialtone.signaling.call.CallSessions;
+import dev.dialtone.signaling.turn.IceUrls;
+import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import sun.misc.Signal;
 
-/** Starts Dialtone from one configuration: defaults, then -Dconfig.file, then -Dkey=value. */
+/**
+ * Starts Dialtone from one configuration: defaults, then -Dconfig.file, then -Dkey=value; in trial
+ * mode when no secret is configured. {@code token <userId>} prints a client token instead.
+ * Exit code 2: the configuration or a taken port refused the start, with one log line per reason.
+ */
 public final class Main {
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -35,12 +51,28 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0) {
+            System.exit(command(args));
+            return;
+        }
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        Config config = ConfigFactory.load();
         Dialtone dialtone;
         try {
-            dialtone = Dialtone.start(config);
+            Config config = ConfigLoader.load();
+            boolean trial = TrialMode.applies(config);
+            dialtone = Dialtone.start(trial ? TrialMode.apply(config) : config);
+            if (trial) {
+                log.warn(TrialMode.invitation(config));
+            }
+        } catch (StartupException e) {
+            e.problems().forEach(problem -> log.error("cannot start: {}", problem));
+            System.exit(2);
+            return;
+        } catch (ListenException e) {
+            log.error("cannot start: {}", e.getMessage());
+            System.exit(2);
+            return;
         } catch (RuntimeException | IOException e) {
             log.error("Dialtone failed to start: {}", e.getMessage(), e);
             System.exit(1);
@@ -49,6 +81,16 @@ public final class Main {
         // SIGTERM and SIGINT drain and exit 0: an orchestrator's stop is a normal end, not a crash.
         Signal.handle(new Signal("TERM"), sig -> stop(dialtone, sig));
         Signal.handle(new Signal("INT"), sig -> stop(dialtone, sig));
+    }
+
+    /** {@code java -jar dialtone.jar <command> ...}; returns the exit code. */
+    private static int command(String[] args) {
+        if (args[0].equals("token")) {
+            return TokenCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err);
+        }
+        System.err.println("dialtone: unknown command " + args[0] + "; without arguments the server starts, or "
+                + TokenCommand.USAGE);
+        return 2;
     }
 
     private static void stop(Dialtone dialtone, Signal signal) {
@@ -70,7 +112,7 @@ public final class Main {
     }
 
     /** The running services, closed in reverse order of start. */
-    static final class Dialtone implements AutoCloseable, OpsHttpServer.Status {
+    static final class Dialtone implements AutoCloseable, OpsHttpServer.Status, AdminApi.Backend {
 
         private final PrometheusRegistry registry = new PrometheusRegistry();
         private final AtomicBoolean ready = new AtomicBoolean();
@@ -90,31 +132,74 @@ public final class Main {
         }
 
         private void startAll(Config config) throws IOException {
-            RelayConfig relayConfig = RelayConfig.from(config);
-            TurnConfig turn = AdvertisedTurnUrls.complete(TurnConfig.from(config), relayConfig,
-                    config.getString("dialtone.turn.public-host"));
-            SignalingConfig signalingConfig = SignalingConfig.from(config);
-            HttpConfig httpConfig = HttpConfig.from(config);
+            RelayConfig relayConfig;
+            TurnConfig turn;
+            IceUrls urls;
+            SignalingConfig signalingConfig;
+            HttpConfig httpConfig;
+            AdminConfig adminConfig;
+            try {
+                relayConfig = RelayConfig.from(config);
+                turn = TurnConfig.from(config);
+                urls = AdvertisedTurnUrls.of(turn, relayConfig, config.getString("dialtone.turn.public-host"));
+                signalingConfig = SignalingConfig.from(config);
+                httpConfig = HttpConfig.from(config);
+                adminConfig = AdminConfig.from(config);
+                if (relayConfig.enabled()) {
+                    relay = new TurnServer(relayConfig, turn);
+                }
+                ReachedHost reachedHost = new ReachedHost(httpConfig::trustedProxy,
+                        relay != null ? relay.advertisedAddress() : InetAddress.getLoopbackAddress());
+                // Checks the JWT secret: every mistake is reported before anything listens.
+                signaling = new SignalingServer(signalingConfig, turn, urls, reachedHost, registry);
+            } catch (IllegalArgumentException | ConfigException e) {
+                throw new StartupException(e.getMessage());
+            }
 
-            http = new OpsHttpServer(httpConfig, this, signalingConfig.port(),
-                    OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(), signalingConfig.auth().userClaim()));
-            http.start();
-            if (relayConfig.enabled()) {
-                relay = new TurnServer(relayConfig, turn);
+            // The relay first: it reads its TLS files before it binds anything.
+            if (relay != null) {
                 relay.start();
                 RelayMetrics.register(registry, relay.counters());
             } else {
-                log.info("built-in relay disabled; clients use {}", turn.urls());
+                log.info("built-in relay disabled; clients use {}", urls);
             }
-            signaling = new SignalingServer(signalingConfig, turn, registry);
-            signaling.start();
+            if (urls.perClient()) {
+                log.warn("neither dialtone.turn.public-host nor dialtone.relay.external-ip is set: iceServers name"
+                        + " the host each client reached this server by; set dialtone.turn.public-host to the name"
+                        + " clients reach the relay by (or dialtone.relay.external-ip behind a 1:1 NAT), and list"
+                        + " reverse proxies in dialtone.http.trusted-proxies");
+            }
+            InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
+            http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
+                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
+                            signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
+                                    signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this)));
+            http.start();
+            InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
+            ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
+                    "the Socket.IO signaling service", () -> {
+                        signaling.start();
+                        return signaling;
+                    });
             ready.set(true);
-            log.info("Dialtone started; iceServers advertise {}", turn.urls());
+            log.info("Dialtone started; iceServers advertise {}", urls);
         }
 
         @Override
         public boolean ready() {
             return ready.get();
+        }
+
+        /** Read after {@code ready}, which is set once both are assigned and cleared before they go. */
+        @Override
+        public Optional<CallSessions> sessions() {
+            SignalingServer s = ready.get() ? signaling : null;
+            return Optional.ofNullable(s).map(SignalingServer::sessions);
+        }
+
+        @Override
+        public Optional<TurnServer> relay() {
+            return ready.get() ? Optional.ofNullable(relay) : Optional.empty();
         }
 
         @Override

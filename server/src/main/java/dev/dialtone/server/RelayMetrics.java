@@ -1,5 +1,6 @@
 package dev.dialtone.server;
 
+import dev.dialtone.relay.DropReason;
 import dev.dialtone.relay.RelayCounters;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -21,7 +22,12 @@ final class RelayMetrics {
                 .help("Application payload bytes relayed, both directions")
                 .callback(cb -> cb.call(counters.relayedBytes())).register(registry);
         CounterWithCallback.builder().name("dialtone_relay_dropped_packets_total")
-                .help("Packets dropped: no permission, over the bandwidth cap, malformed")
-                .callback(cb -> cb.call(counters.droppedPackets())).register(registry);
+                .help("Packets neither relayed nor answered, by reason (internal_error is a relay bug)")
+                .labelNames("reason")
+                .callback(cb -> {
+                    for (DropReason reason : DropReason.values()) {
+                        cb.call(counters.droppedPackets(reason), reason.label());
+                    }
+                }).register(registry);
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.dialtone.server.http.AdminApi;
+import dev.dialtone.server.http.AdminConfig;
 import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
 import java.io.ByteArrayOutputStream;
@@ -13,6 +15,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -65,7 +68,7 @@ class HealthCheckTest {
 
     private int serve() throws IOException {
         int port = freePort();
-        server = new OpsHttpServer(new HttpConfig("127.0.0.1", port, false), new OpsHttpServer.Status() {
+        server = new OpsHttpServer(new HttpConfig("127.0.0.1", port, false, List.of()), new OpsHttpServer.Status() {
             @Override
             public boolean ready() {
                 return ready.get();
@@ -75,7 +78,7 @@ class HealthCheckTest {
             public String metrics() {
                 return "";
             }
-        }, 4002, user -> "unused");
+        }, 4002, user -> "unused", new AdminApi(new AdminConfig(""), null)); // admin API off
         server.start();
         return port;
     }

@@ -11,11 +11,11 @@ import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServerList;
 import dev.dialtone.signaling.protocol.Requests;
 import dev.dialtone.signaling.protocol.SignalingException;
-import dev.dialtone.signaling.transport.PollingFlush;
-import dev.dialtone.signaling.turn.IceServerMint;
+import dev.dialtone.signaling.transport.EngineIo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Binds the client → server events to the sessions: find the socket's user, check the
  * payload, act, and answer exactly once (the ack if asked for, else an {@code error} event on
  * failure). An event from a socket that never authenticated is answered UNAUTHORIZED and the
- * socket is dropped: netty-socketio dispatches events even for refused CONNECTs.
+ * socket is dropped ({@link EngineIo#on}: netty-socketio dispatches events even for refused CONNECTs).
  */
 final class ClientEvents {
 
@@ -38,17 +38,19 @@ final class ClientEvents {
     private final CallSessions sessions;
     private final Requests requests;
     private final CallRateLimiter callRate;
-    private final IceServerMint mint;
+    private final BiFunction<UUID, String, IceServerList> iceServers;
     private final SignalingMetrics metrics;
-    private final PollingFlush pollingFlush;
+    private final EngineIo engineIo;
 
-    ClientEvents(CallSessions sessions, Requests requests, CallRateLimiter callRate, IceServerMint mint,
-                 SignalingMetrics metrics, PollingFlush pollingFlush) {
-        this.pollingFlush = pollingFlush;
+    /** @param iceServers fresh iceServers for (a socket, its user) */
+    ClientEvents(CallSessions sessions, Requests requests, CallRateLimiter callRate,
+                 BiFunction<UUID, String, IceServerList> iceServers,
+                 SignalingMetrics metrics, EngineIo engineIo) {
+        this.engineIo = engineIo;
         this.sessions = sessions;
         this.requests = requests;
         this.callRate = callRate;
-        this.mint = mint;
+        this.iceServers = iceServers;
         this.metrics = metrics;
     }
 
@@ -72,7 +74,7 @@ final class ClientEvents {
             return Map.of();
         });
         on(namespace, Events.GET_ICE_SERVERS, (socket, user, payload) -> {
-            IceServerList list = mint.forUser(user);
+            IceServerList list = iceServers.apply(socket, user);
             return Map.of("iceServers", list.iceServers(), "ttl", list.ttl());
         });
         on(namespace, Events.CHECK_ONLINE, (socket, user, payload) ->
@@ -84,32 +86,26 @@ final class ClientEvents {
         if (!callRate.tryAcquire(userId)) {
             throw new SignalingException(ErrorCode.RATE_LIMITED, "Too many calls; try again later");
         }
-        return Map.of("callId", sessions.placeCall(socket, req.to(), req.callType(), req.signalData()));
+        String callId = sessions.placeCall(socket, req.to(), req.callType(), req.signalData());
+        return sessions.isWaking(callId) ? Map.of("callId", callId, "waking", true) : Map.of("callId", callId);
     }
 
     private void on(SocketIONamespace namespace, String event, Handler handler) {
-        namespace.addEventListener(event, Object.class,
-                (client, payload, ack) -> dispatch(event, client, payload, ack, handler));
+        engineIo.on(namespace, event,
+                (client, userId, payload, ack) -> dispatch(event, client, userId, payload, ack, handler),
+                (client, ack) -> fail(client, ack, new SignalingException(ErrorCode.UNAUTHORIZED, "Not authenticated")));
     }
 
-    private void dispatch(String event, SocketIOClient client, Object payload, AckRequest ack, Handler handler) {
+    private void dispatch(String event, SocketIOClient client, String userId, Object payload, AckRequest ack,
+                          Handler handler) {
         UUID socket = client.getSessionId();
-        String userId = sessions.userOf(socket);
-        if (userId == null) {
-            log.info("event {} from unauthenticated socket {} ({}): dropping the socket",
-                    event, socket, client.getRemoteAddress());
-            fail(client, ack, new SignalingException(ErrorCode.UNAUTHORIZED, "Not authenticated"));
-            client.disconnect();
-            return;
-        }
         try {
             Map<String, Object> result = handler.handle(socket, userId, payload);
             if (ack.isAckRequested()) {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("ok", true);
                 body.putAll(result);
-                ack.sendAckData(body);
-                pollingFlush.after(client);
+                engineIo.ack(client, ack, body);
             }
         } catch (SignalingException e) {
             log.debug("{} from user={} refused: {} {}", event, userId, e.code(), e.getMessage());
@@ -130,10 +126,9 @@ final class ClientEvents {
             detail.put("code", error.code());
             detail.put("message", error.message());
             body.put("error", detail);
-            ack.sendAckData(body);
+            engineIo.ack(client, ack, body);
         } else if (!e.answeredByEvent()) {
-            client.sendEvent(Events.ERROR, error);
+            engineIo.send(client, Events.ERROR, error);
         }
-        pollingFlush.after(client);
     }
 }

@@ -2,7 +2,9 @@ package dev.dialtone.signaling;
 
 import com.typesafe.config.Config;
 import dev.dialtone.common.Secrets;
+import dev.dialtone.common.SettingChecks;
 import dev.dialtone.signaling.cluster.ClusterConfig;
+import dev.dialtone.signaling.push.PushConfig;
 import java.time.Duration;
 
 /**
@@ -13,16 +15,35 @@ import java.time.Duration;
  * @param ringTimeout  how long a call may ring unanswered
  * @param pingInterval Engine.IO ping interval
  * @param pingTimeout  Engine.IO ping timeout
+ * @param allowEio3    serve Engine.IO v3 (Socket.IO v2) clients, authenticated by their query token
  * @param limits       input bounds
  * @param auth         client token verification
  * @param cluster      the Redis shared with other nodes, if any
+ * @param push         webhooks to the app's backend and calls that wait for a device to wake, if on
  */
 public record SignalingConfig(String host, int port, Duration ringTimeout, Duration pingInterval,
-                              Duration pingTimeout, Limits limits, Auth auth, ClusterConfig cluster) {
+                              Duration pingTimeout, boolean allowEio3, Limits limits, Auth auth, ClusterConfig cluster,
+                              PushConfig push) {
+
+    public SignalingConfig {
+        SettingChecks.port("dialtone.signaling.port", port);
+        if (cluster.enabled() && push.enabled()) {
+            // RedisCallSessions has no waking call yet: refuse rather than drop wake-ups silently
+            throw new IllegalArgumentException("dialtone.push.webhook-url cannot be used with dialtone.cluster.redis-url"
+                    + " yet: waking calls work on a single node only (docs/signaling-protocol.md)");
+        }
+    }
 
     /** Bounds on what one client may send. */
     public record Limits(int maxSignalBytes, int maxCandidateBytes, int maxCheckOnline,
                          int callsPerMinute, int maxSocketsPerUser) {
+        public Limits {
+            SettingChecks.positive("dialtone.signaling.limits.max-signal-bytes", maxSignalBytes);
+            SettingChecks.positive("dialtone.signaling.limits.max-candidate-bytes", maxCandidateBytes);
+            SettingChecks.positive("dialtone.signaling.limits.max-check-online", maxCheckOnline);
+            SettingChecks.positive("dialtone.signaling.limits.calls-per-minute", callsPerMinute);
+            SettingChecks.positive("dialtone.signaling.limits.max-sockets-per-user", maxSocketsPerUser);
+        }
     }
 
     /**
@@ -47,11 +68,12 @@ public record SignalingConfig(String host, int port, Duration ringTimeout, Durat
                 s.getDuration("ring-timeout"),
                 s.getDuration("ping-interval"),
                 s.getDuration("ping-timeout"),
+                s.getBoolean("allow-eio3"),
                 new Limits(l.getInt("max-signal-bytes"), l.getInt("max-candidate-bytes"),
                         l.getInt("max-check-online"), l.getInt("calls-per-minute"),
                         l.getInt("max-sockets-per-user")),
                 new Auth(Secrets.orRandom(config, "dialtone.auth.jwt-secret", "DIALTONE_JWT_SECRET"),
                         a.getString("user-claim"), a.getDuration("clock-skew")),
-                ClusterConfig.from(config));
+                ClusterConfig.from(config), PushConfig.from(config));
     }
 }

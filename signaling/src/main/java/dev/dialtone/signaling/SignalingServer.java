@@ -2,33 +2,41 @@ package dev.dialtone.signaling;
 
 import com.corundumstudio.socketio.AckMode;
 import com.corundumstudio.socketio.AuthTokenResult;
+import com.corundumstudio.socketio.AuthorizationResult;
 import com.corundumstudio.socketio.Configuration;
-import com.corundumstudio.socketio.SocketIOChannelInitializer;
+import com.corundumstudio.socketio.HandshakeData;
 import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
 import com.corundumstudio.socketio.SocketIOServer;
 import com.corundumstudio.socketio.Transport;
 import com.corundumstudio.socketio.namespace.Namespace;
 import dev.dialtone.common.TurnConfig;
-import dev.dialtone.signaling.auth.ConnectGate;
 import dev.dialtone.signaling.auth.TokenVerifier;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.Delivery;
+import dev.dialtone.signaling.call.PushHooks;
+import dev.dialtone.signaling.call.SocketDetails;
 import dev.dialtone.signaling.call.Switchboard;
 import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.cluster.RedisCallSessions;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.Events;
+import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.Requests;
-import dev.dialtone.signaling.transport.PollingFlush;
+import dev.dialtone.signaling.push.CallWebhooks;
+import dev.dialtone.signaling.transport.EngineIo;
 import dev.dialtone.signaling.transport.TransportErrorLog;
-import dev.dialtone.signaling.transport.UpgradeUnblocker;
 import dev.dialtone.signaling.transport.VerbatimJsonSupport;
 import dev.dialtone.signaling.turn.IceServerMint;
+import dev.dialtone.signaling.turn.IceUrls;
+import dev.dialtone.signaling.turn.IncomingCallUrls;
+import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.netty.channel.ChannelPipeline;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +46,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,67 +66,93 @@ public final class SignalingServer implements AutoCloseable {
      * server (maxHttpBufferSize).
      */
     private static final int MIN_TRANSPORT_BYTES = 1_000_000;
+    /** Where the handshake of an Engine.IO v3 client leaves its user id (the session's store). */
+    private static final String EIO3_USER = "dialtone.user";
 
     private final SignalingConfig config;
     private final SocketIOServer server;
     private final CallSessions sessions;
     private final TokenVerifier tokens;
     private final IceServerMint mint;
+    private final ReachedHost reachedHost;
+    private final IncomingCallUrls incomingCallUrls;
     private final ScheduledThreadPoolExecutor timers;
-    private final PollingFlush pollingFlush;
+    private final EngineIo engineIo;
     /** Sockets authenticated whose CONNECT acknowledgement has not gone out yet. */
     private final Set<UUID> awaitingWelcome = ConcurrentHashMap.newKeySet();
 
     private final SignalingMetrics metrics;
+    private volatile boolean started;
+    /** Webhooks to the app's backend; null when dialtone.push is off. */
+    private final CallWebhooks webhooks;
 
-    public SignalingServer(SignalingConfig config, TurnConfig turn, PrometheusRegistry registry) {
+    /**
+     * @param urls        what {@code iceServers} name: fixed, or per client from {@code reachedHost}
+     * @param reachedHost the host each client reached the server by
+     */
+    public SignalingServer(SignalingConfig config, TurnConfig turn, IceUrls urls, ReachedHost reachedHost,
+                           PrometheusRegistry registry) {
         this.config = config;
         this.tokens = new TokenVerifier(config.auth());
-        this.mint = new IceServerMint(turn, Clock.systemUTC());
+        this.mint = new IceServerMint(turn, urls, Clock.systemUTC());
+        this.reachedHost = reachedHost;
+        this.incomingCallUrls = new IncomingCallUrls(urls);
+        // the sessions mint an incomingCall's iceServers once for all the callee's sockets;
+        // deliver() puts in each socket's own URLs
+        Function<String, List<IceServer>> iceServersFor = user -> mint.serversFor(user, reachedHost.fallback());
         this.timers = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "signaling-timers");
             t.setDaemon(true);
             return t;
         });
         timers.setRemoveOnCancelPolicy(true);
-        this.pollingFlush = new PollingFlush(timers);
-        this.server = new SocketIOServer(socketIoConfiguration(config));
+        Configuration socketIo = socketIoConfiguration(config);
+        socketIo.setAuthorizationListener(this::authorizeHandshake);
+        this.server = new SocketIOServer(socketIo);
         this.metrics = new SignalingMetrics(registry);
-        this.sessions = config.cluster().enabled()
-                ? new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
-                        config.limits().maxSocketsPerUser(), mint::serversFor, metrics)
-                : new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
-                        config.limits().maxSocketsPerUser(), mint::serversFor, metrics, System::nanoTime);
+        this.webhooks = config.push().enabled() ? new CallWebhooks(config.push(), registry, Clock.systemUTC()) : null;
+        if (config.cluster().enabled()) {
+            this.sessions = new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
+                    config.limits().maxSocketsPerUser(), iceServersFor, metrics);
+        } else {
+            PushHooks push = webhooks == null ? PushHooks.OFF
+                    : new PushHooks(config.push().waitForWake(), webhooks, Clock.systemUTC());
+            Switchboard board = new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
+                    config.limits().maxSocketsPerUser(), iceServersFor, metrics, System::nanoTime, push);
+            if (webhooks != null) {
+                webhooks.start(board::calleeUnreachable);
+            }
+            this.sessions = board;
+        }
         metrics.observe(registry, () -> server.getAllClients().size(), sessions::stats);
 
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
         timers.scheduleWithFixedDelay(callRate::purgeIdle, 1, 1, TimeUnit.MINUTES);
 
-        ConnectGate gate = new ConnectGate(s -> sessions.userOf(s) != null, this::welcomeIfAdmitted);
-        UpgradeUnblocker upgrades = new UpgradeUnblocker();
-        server.setPipelineFactory(new SocketIOChannelInitializer() {
-            @Override
-            protected void addSocketioHandlers(ChannelPipeline pipeline) {
-                super.addSocketioHandlers(pipeline);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
-                pipeline.addBefore(PACKET_HANDLER, "dialtonePollingFlush", pollingFlush);
-                pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", gate);
-            }
-        });
+        this.engineIo = new EngineIo(socketIo, config.allowEio3(), timers, s -> sessions.userOf(s),
+                this::welcomeIfAdmitted);
+        engineIo.install(server);
         SocketIONamespace namespace = server.getNamespace(Namespace.DEFAULT_NAME);
         namespace.addAuthTokenListener(this::authenticate);
+        namespace.addConnectListener(this::admitEio3);
         namespace.addDisconnectListener(client -> {
-            upgrades.forget(client.getSessionId());
-            pollingFlush.forget(client.getSessionId());
+            String user = sessions.userOf(client.getSessionId());
+            if (user != null) {
+                log.info("disconnected user={} socket={} transport={} from {}", user, client.getSessionId(),
+                        client.getTransport(), client.getRemoteAddress());
+            }
+            engineIo.forget(client.getSessionId());
             awaitingWelcome.remove(client.getSessionId());
             sessions.disconnect(client.getSessionId());
         });
-        new ClientEvents(sessions, new Requests(config.limits()), callRate, mint, metrics, pollingFlush)
+        new ClientEvents(sessions, new Requests(config.limits()), callRate,
+                (socket, user) -> mint.forUser(user, hostOf(server.getClient(socket))), metrics, engineIo)
                 .register(namespace);
     }
 
     /** Binds the port; throws when it cannot. */
     public void start() {
+        started = true;
         server.start();
         log.info("signaling listening on {}:{} (websocket, polling)", config.host(), config.port());
     }
@@ -142,9 +177,15 @@ public final class SignalingServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop();
+        if (started) {
+            // netty-socketio's stop() fails on a server that never started (no event loops yet)
+            server.stop();
+        }
         sessions.close();
         timers.shutdownNow();
+        if (webhooks != null) {
+            webhooks.close();
+        }
     }
 
     private AuthTokenResult authenticate(Object authData, SocketIOClient client) {
@@ -164,13 +205,66 @@ public final class SignalingServer implements AutoCloseable {
                     client.getRemoteAddress());
             return new AuthTokenResult(false, AUTH_ERROR);
         }
-        if (!sessions.connect(socket, user.get())) {
+        if (!sessions.connect(socket, user.get(), detailsOf(client))) {
             log.info("auth refused: user={} already has {} sockets", user.get(), config.limits().maxSocketsPerUser());
             return new AuthTokenResult(false, Map.of("message", "Too many connections for this user"));
         }
         awaitingWelcome.add(socket);
-        log.debug("connected user={} socket={} transport={}", user.get(), socket, client.getTransport());
+        log.info("connected user={} socket={} transport={} from {}", user.get(), socket, client.getTransport(),
+                client.getRemoteAddress());
         return AuthTokenResult.AuthTokenResultSuccess;
+    }
+
+    private static SocketDetails detailsOf(SocketIOClient client) {
+        String transport = client.getTransport() == Transport.WEBSOCKET ? "websocket" : "polling";
+        String address = String.valueOf(client.getRemoteAddress());
+        if (client.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            String ip = a.getAddress().getHostAddress();
+            address = (a.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip) + ":" + a.getPort();
+        }
+        return new SocketDetails(transport, address, Instant.now());
+    }
+
+    /**
+     * Engine.IO v3 clients (Socket.IO v2) have no CONNECT packet with auth data: they are
+     * authenticated here, at the handshake, by the token in their query string, and refused with
+     * HTTP 401 without one. Version 4 clients pass; they authenticate with their CONNECT.
+     */
+    private AuthorizationResult authorizeHandshake(HandshakeData handshake) {
+        if (!"3".equals(handshake.getSingleUrlParam("EIO"))) {
+            return AuthorizationResult.SUCCESSFUL_AUTHORIZATION;
+        }
+        String token = handshake.getSingleUrlParam("token");
+        Optional<String> user = tokens.userOf(token);
+        if (user.isEmpty()) {
+            metrics.authFailed();
+            log.info("auth refused: {} token from {} (Engine.IO v3 handshake)", token == null ? "missing" : "invalid",
+                    handshake.getAddress());
+            return AuthorizationResult.FAILED_AUTHORIZATION;
+        }
+        return new AuthorizationResult(true, Map.of(EIO3_USER, user.get()));
+    }
+
+    /**
+     * netty-socketio connects an Engine.IO v3 client to the default namespace on its first
+     * request, without the auth listener: the user its handshake proved is registered here.
+     */
+    private void admitEio3(SocketIOClient client) {
+        if (!"3".equals(client.getHandshakeData().getSingleUrlParam("EIO"))) {
+            return;
+        }
+        UUID socket = client.getSessionId();
+        // never null: the handshake of an Engine.IO v3 client stores the user or is refused
+        String user = client.get(EIO3_USER);
+        if (!sessions.connect(socket, user, detailsOf(client))) {
+            log.info("auth refused: user={} already has {} sockets", user, config.limits().maxSocketsPerUser());
+            engineIo.send(client, Events.ERROR, Map.of("message", "Too many connections for this user"));
+            client.disconnect();
+            return;
+        }
+        log.info("connected user={} socket={} transport={} from {} (Engine.IO v3)", user, socket, client.getTransport(),
+                client.getRemoteAddress());
+        engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
     }
 
     /** Runs after the packets carrying a CONNECT were handled: the acknowledgement is out, greet. */
@@ -181,17 +275,27 @@ public final class SignalingServer implements AutoCloseable {
         String user = sessions.userOf(socket);
         SocketIOClient client = server.getClient(socket);
         if (user != null && client != null) {
-            client.sendEvent(Events.ICE_SERVERS, mint.forUser(user));
-            pollingFlush.after(client);
+            engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
+            sessions.ringIfWaking(socket);
         }
+    }
+
+    /** The host {@code client} reached the server by; the relay's own address for a client gone meanwhile. */
+    private String hostOf(SocketIOClient client) {
+        return client == null ? reachedHost.fallback() : reachedHost.of(client.getHandshakeData());
     }
 
     private void deliver(List<Delivery> deliveries) {
         for (Delivery d : deliveries) {
             SocketIOClient client = server.getClient(d.socket());
-            if (client != null) {
-                client.sendEvent(d.event(), d.payload());
-                pollingFlush.after(client);
+            if (client != null && d.isDisconnect()) {
+                // on the timer thread: the disconnect listener it runs may wait for Redis
+                timers.execute(client::disconnect);
+            } else if (client != null) {
+                Object payload = Events.INCOMING_CALL.equals(d.event())
+                        ? incomingCallUrls.forHost(d.payload(), hostOf(client))
+                        : d.payload();
+                engineIo.send(client, d.event(), payload);
             }
         }
     }

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client's relayed transport address (RFC 8656 section 2.2): its relay socket, lifetime,
@@ -35,6 +36,14 @@ public final class Allocation {
     private final BandwidthLimiter toPeer;
     private final BandwidthLimiter toClient;
     private final byte[] allocateTransactionId;
+    private final long createdAt;
+    /**
+     * Payload bytes relayed each way. Each is written by the one thread forwarding that direction
+     * (see {@link #toPeer()}, {@link #toClient()}), so an opaque store is enough: it costs a plain
+     * store on the hot path, and a reader on another thread sees a recent value.
+     */
+    private final AtomicLong bytesToPeer = new AtomicLong();
+    private final AtomicLong bytesToClient = new AtomicLong();
     private volatile byte[] allocateResponse;
     private volatile long expiresAt;
     private volatile Permission[] permissions = NO_PERMISSIONS;
@@ -55,6 +64,7 @@ public final class Allocation {
         this.toClient = new BandwidthLimiter(bytesPerSecond, now);
         this.allocateTransactionId = allocateTransactionId.clone();
         this.expiresAt = now + lifetimeMillis;
+        this.createdAt = now;
     }
 
     public FiveTuple fiveTuple() {
@@ -90,6 +100,22 @@ public final class Allocation {
     /** Budget of the peer-to-client direction; only the relay-socket thread uses it. */
     public BandwidthLimiter toClient() {
         return toClient;
+    }
+
+    /** Counts payload bytes sent to a peer; called by the thread that forwards client-to-peer data. */
+    public void sentToPeer(int bytes) {
+        bytesToPeer.setOpaque(bytesToPeer.getPlain() + bytes);
+    }
+
+    /** Counts payload bytes sent to the client; called by the thread that reads the relay socket. */
+    public void sentToClient(int bytes) {
+        bytesToClient.setOpaque(bytesToClient.getPlain() + bytes);
+    }
+
+    /** What an operator is shown of this allocation at {@code now}. */
+    public AllocationView view(long now) {
+        return new AllocationView(userId, fiveTuple.client(), fiveTuple.transport(), relayedAddress,
+                now - createdAt, bytesToPeer.getOpaque(), bytesToClient.getOpaque());
     }
 
     /** True when this Allocate transaction is the one that made the allocation (a retransmit). */

@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AllocationTable {
 
     private final ConcurrentHashMap<FiveTuple, Allocation> byFiveTuple = new ConcurrentHashMap<>();
+    /** All relayed addresses share one address, so the port names the allocation. */
+    private final ConcurrentHashMap<Integer, Allocation> byRelayedPort = new ConcurrentHashMap<>();
     private final Map<String, Integer> perUser = new HashMap<>();
     private final int userQuota;
     private final int totalQuota;
@@ -29,8 +31,25 @@ public final class AllocationTable {
         return byFiveTuple.get(fiveTuple);
     }
 
+    /** The allocation whose relayed address has {@code port}, or null. */
+    public Allocation atRelayedPort(int port) {
+        return byRelayedPort.get(port);
+    }
+
     public int size() {
         return byFiveTuple.size();
+    }
+
+    /** At most {@code limit} of the live allocations (any of them) as an operator is shown them. */
+    public List<AllocationView> views(int limit, long now) {
+        List<AllocationView> views = new ArrayList<>(Math.min(limit, byFiveTuple.size()));
+        for (Allocation allocation : byFiveTuple.values()) {
+            if (views.size() == limit) {
+                break;
+            }
+            views.add(allocation.view(now));
+        }
+        return views;
     }
 
     /**
@@ -58,6 +77,7 @@ public final class AllocationTable {
             throw new Refused(508, "Insufficient Capacity");
         }
         byFiveTuple.put(fiveTuple, allocation);
+        byRelayedPort.put(allocation.relayedAddress().getPort(), allocation);
         perUser.put(userId, held + 1);
         return allocation;
     }
@@ -67,6 +87,7 @@ public final class AllocationTable {
         if (!byFiveTuple.remove(allocation.fiveTuple(), allocation)) {
             return false;
         }
+        byRelayedPort.remove(allocation.relayedAddress().getPort(), allocation);
         perUser.computeIfPresent(allocation.userId(), (user, held) -> held > 1 ? held - 1 : null);
         allocation.close();
         return true;

@@ -1,5 +1,6 @@
 package dev.dialtone.relay.server;
 
+import dev.dialtone.relay.DropReason;
 import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * What happens to one packet (UDP) or frame (TCP/TLS) from a client. Data towards a peer,
  * ChannelData and Send indications, is read in place and forwarded from the same buffer: decode
  * the few header fields, check allocation, channel, permission and budget, send. Anything else
- * that is STUN goes to the {@link RequestHandler}; the rest is dropped.
+ * that is STUN goes to the {@link RequestHandler}; the rest is dropped, counted by
+ * {@link DropReason}.
  *
  * <p>Called by one thread per listener socket or TCP connection; holds no state of its own.
  */
@@ -33,43 +35,83 @@ public final class ClientPackets {
     private final RequestHandler requests;
     private final RelayCounters counters;
     private final Clock clock;
+    private final InternalErrors internalErrors;
+    private final Hairpin hairpin;
 
-    public ClientPackets(AllocationTable allocations, RequestHandler requests, RelayCounters counters, Clock clock) {
+    public ClientPackets(AllocationTable allocations, RequestHandler requests, RelayCounters counters, Clock clock,
+                         Hairpin hairpin) {
         this.allocations = allocations;
         this.requests = requests;
         this.counters = counters;
         this.clock = clock;
+        this.internalErrors = new InternalErrors(counters);
+        this.hairpin = hairpin;
     }
 
     /**
      * Handles the {@code length} bytes at the start of {@code packet}, received on {@code from};
      * answers go to {@code client}. The buffer's position and limit are changed.
+     *
+     * @throws IOException when the answer cannot be sent to the client
      */
     public void onPacket(FiveTuple from, ByteBuffer packet, int length, ClientTransport client) throws IOException {
+        Answer answer;
+        try {
+            answer = answerOrForward(from, packet, length, client);
+            if (answer != null && answer.allocated() != null) {
+                client.relayFor(answer.allocated()); // before the client hears of it: nothing is missed
+            }
+        } catch (RuntimeException e) {
+            internalErrors.dropped(from, e);
+            return;
+        }
+        if (answer != null) {
+            client.send(ByteBuffer.wrap(answer.bytes()), from.client());
+        }
+    }
+
+    /** Forwards data towards a peer, or returns the answer to a request; null when none is due. */
+    private Answer answerOrForward(FiveTuple from, ByteBuffer packet, int length, ClientTransport client) {
         if (length >= ChannelData.HEADER_LENGTH && ChannelData.startsChannelData(packet.get(0))) {
             forwardChannelData(from, packet, length);
-        } else if (!Stun.isMessage(packet, 0, length)) {
-            counters.dropped();
-        } else if (Stun.messageType(packet, 0) == Stun.SEND_INDICATION) {
-            forwardSendIndication(from, packet);
-        } else {
-            byte[] raw = new byte[Stun.HEADER_LENGTH + Stun.bodyLength(packet, 0)];
-            packet.get(0, raw);
-            byte[] answer = requests.handle(from, raw, client);
-            if (answer != null) {
-                client.send(ByteBuffer.wrap(answer), from.client());
-            }
+            return null;
         }
+        if (!Stun.isMessage(packet, 0, length)) {
+            counters.dropped(DropReason.MALFORMED);
+            return null;
+        }
+        if (Stun.messageType(packet, 0) == Stun.SEND_INDICATION) {
+            forwardSendIndication(from, packet);
+            return null;
+        }
+        byte[] raw = new byte[Stun.HEADER_LENGTH + Stun.bodyLength(packet, 0)];
+        packet.get(0, raw);
+        Answer answer = requests.handle(from, raw, client);
+        if (answer == null) {
+            counters.dropped(DropReason.UNHANDLED_STUN);
+        }
+        return answer;
     }
 
     private void forwardChannelData(FiveTuple from, ByteBuffer packet, int length) {
         Allocation allocation = allocations.find(from);
         int dataLength = ChannelData.dataLength(packet, 0);
         long now = clock.millis();
-        ChannelBinding channel = allocation == null || dataLength > length - ChannelData.HEADER_LENGTH
-                ? null : allocation.channel(ChannelData.channel(packet, 0), now);
-        if (channel == null || !allocation.permits(channel.peer().getAddress(), now)) {
-            counters.dropped();
+        if (allocation == null) {
+            counters.dropped(DropReason.NO_ALLOCATION);
+            return;
+        }
+        if (dataLength > length - ChannelData.HEADER_LENGTH) {
+            counters.dropped(DropReason.MALFORMED);
+            return;
+        }
+        ChannelBinding channel = allocation.channel(ChannelData.channel(packet, 0), now);
+        if (channel == null) {
+            counters.dropped(DropReason.NO_CHANNEL);
+            return;
+        }
+        if (!allocation.permits(channel.peer().getAddress(), now)) {
+            counters.dropped(DropReason.NO_PERMISSION);
             return;
         }
         packet.limit(ChannelData.HEADER_LENGTH + dataLength).position(ChannelData.HEADER_LENGTH);
@@ -80,8 +122,12 @@ public final class ClientPackets {
         Allocation allocation = allocations.find(from);
         int peerAttribute = Stun.findAttribute(packet, 0, Stun.ATTR_XOR_PEER_ADDRESS);
         int dataAttribute = Stun.findAttribute(packet, 0, Stun.ATTR_DATA);
-        if (allocation == null || peerAttribute < 0 || dataAttribute < 0) {
-            counters.dropped();
+        if (allocation == null) {
+            counters.dropped(DropReason.NO_ALLOCATION);
+            return;
+        }
+        if (peerAttribute < 0 || dataAttribute < 0) {
+            counters.dropped(DropReason.MALFORMED);
             return;
         }
         int peerLength = Stun.attributeLength(packet, peerAttribute);
@@ -91,8 +137,12 @@ public final class ClientPackets {
             allocation.rememberSendPeer(peer);
         }
         long now = clock.millis();
-        if (peer == null || !allocation.permits(peer.getAddress(), now)) {
-            counters.dropped();
+        if (peer == null) {
+            counters.dropped(DropReason.MALFORMED);
+            return;
+        }
+        if (!allocation.permits(peer.getAddress(), now)) {
+            counters.dropped(DropReason.NO_PERMISSION);
             return;
         }
         int data = dataAttribute + 4;
@@ -103,16 +153,22 @@ public final class ClientPackets {
     private void toPeer(Allocation allocation, ByteBuffer payload, InetSocketAddress peer, long now) {
         int bytes = payload.remaining();
         if (!allocation.toPeer().tryPass(bytes, now)) {
-            counters.dropped();
+            counters.dropped(DropReason.BANDWIDTH);
+            return;
+        }
+        if (hairpin.deliver(allocation, payload, peer)) {
+            counters.relayed(bytes);
+            allocation.sentToPeer(bytes);
             return;
         }
         try {
             allocation.relaySocket().send(payload, peer);
             counters.relayed(bytes);
+            allocation.sentToPeer(bytes);
         } catch (ClosedChannelException e) {
-            counters.dropped(); // the allocation ended while this packet was on its way
+            counters.dropped(DropReason.ALLOCATION_CLOSED);
         } catch (IOException e) {
-            counters.dropped();
+            counters.dropped(DropReason.SEND_FAILED);
             log.debug("sending to peer {} failed: {}", peer, e.toString());
         }
     }

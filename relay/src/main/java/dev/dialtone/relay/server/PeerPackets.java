@@ -1,5 +1,6 @@
 package dev.dialtone.relay.server;
 
+import dev.dialtone.relay.DropReason;
 import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.ChannelBinding;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * header, so the frame is built in place: no copy, no allocation.
  *
  * <p>Used by the loop that reads the relay socket: the UDP listener's, or a stream client's
- * {@link PeerReader}. Holds no state of its own.
+ * {@link PeerReader}; and by {@link Hairpin} for data between two allocations of this relay.
+ * Holds no state of its own.
  */
 public final class PeerPackets {
 
@@ -33,10 +35,12 @@ public final class PeerPackets {
 
     private final RelayCounters counters;
     private final Clock clock;
+    private final InternalErrors internalErrors;
 
     public PeerPackets(RelayCounters counters, Clock clock) {
         this.counters = counters;
         this.clock = clock;
+        this.internalErrors = new InternalErrors(counters);
     }
 
     /** A buffer for {@link #receive}: headroom, the largest datagram, and padding. */
@@ -54,14 +58,26 @@ public final class PeerPackets {
         if (peer == null) {
             return false;
         }
-        relay(allocation, buffer, peer, buffer.position() - HEADROOM);
+        try {
+            relay(allocation, buffer, peer, buffer.position() - HEADROOM);
+        } catch (RuntimeException e) {
+            internalErrors.dropped(allocation, e);
+        }
         return true;
     }
 
-    private void relay(Allocation allocation, ByteBuffer buffer, InetSocketAddress peer, int length) {
+    /**
+     * Relays the {@code length} bytes at {@link #HEADROOM} of {@code buffer}, from {@code peer}, to
+     * {@code allocation}'s client if its permissions and budget let them through.
+     */
+    void relay(Allocation allocation, ByteBuffer buffer, InetSocketAddress peer, int length) {
         long now = clock.millis();
-        if (!allocation.permits(peer.getAddress(), now) || !allocation.toClient().tryPass(length, now)) {
-            counters.dropped();
+        if (!allocation.permits(peer.getAddress(), now)) {
+            counters.dropped(DropReason.NO_PERMISSION);
+            return;
+        }
+        if (!allocation.toClient().tryPass(length, now)) {
+            counters.dropped(DropReason.BANDWIDTH);
             return;
         }
         ChannelBinding channel = allocation.channelTo(peer, now);
@@ -80,8 +96,9 @@ public final class PeerPackets {
         try {
             allocation.client().send(buffer, allocation.fiveTuple().client());
             counters.relayed(length);
+            allocation.sentToClient(length);
         } catch (IOException e) {
-            counters.dropped();
+            counters.dropped(DropReason.SEND_FAILED);
             log.debug("{}: sending to the client failed: {}", allocation, e.toString());
         }
     }

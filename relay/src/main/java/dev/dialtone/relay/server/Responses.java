@@ -1,12 +1,15 @@
 package dev.dialtone.relay.server;
 
 import dev.dialtone.relay.stun.MessageIntegrity;
+import dev.dialtone.relay.stun.Stun;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import org.ice4j.StunException;
 import org.ice4j.Transport;
 import org.ice4j.TransportAddress;
 import org.ice4j.attribute.Attribute;
 import org.ice4j.attribute.AttributeFactory;
+import org.ice4j.message.Message;
 import org.ice4j.message.MessageFactory;
 import org.ice4j.message.Response;
 
@@ -41,6 +44,19 @@ final class Responses {
 
     static Attribute xorMapped(InetSocketAddress address, byte[] transactionId) {
         return AttributeFactory.createXorMappedAddressAttribute(transportAddress(address), transactionId);
+    }
+
+    /**
+     * Encodes a signed answer once, so that what ice4j and the JDK load on first use is loaded at
+     * start rather than while the first client waits: ice4j reads its configuration (jitsi-metaconfig
+     * through Kotlin reflection, 1 to 3 s on a busy 2-core machine) on the first {@code encode},
+     * and the JDK sets up HMAC-SHA1 and CRC32 on their first call.
+     */
+    static void warmUp() {
+        byte[] transactionId = new byte[Stun.TRANSACTION_ID_LENGTH];
+        Response response = success(Message.BINDING_REQUEST);
+        response.putAttribute(xorMapped(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), transactionId));
+        encode(response, transactionId, new byte[16]);
     }
 
     /**

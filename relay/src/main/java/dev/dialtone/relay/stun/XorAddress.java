@@ -30,6 +30,9 @@ public final class XorAddress {
      * it is malformed.
      */
     public static InetSocketAddress decode(ByteBuffer buf, int message, int value, int valueLength) {
+        if (valueLength != 8 && valueLength != 20) {
+            return null; // before reading family and port: a shorter value may end the message
+        }
         int family = buf.get(value + 1) & 0xFF;
         int port = portOf(buf, value);
         byte[] address;
@@ -58,7 +61,7 @@ public final class XorAddress {
 
     /** True when the attribute value encodes exactly {@code candidate}; allocates nothing. */
     public static boolean matches(ByteBuffer buf, int message, int value, int valueLength, InetSocketAddress candidate) {
-        if (candidate == null || portOf(buf, value) != candidate.getPort()) {
+        if (candidate == null || valueLength < 4 || portOf(buf, value) != candidate.getPort()) {
             return false;
         }
         InetAddress address = candidate.getAddress();

@@ -49,6 +49,19 @@ class StunRequestTest {
         assertArrayEquals(new char[] {0x0003}, request.unknownRequired());
     }
 
+    /** Shorter than family and port: read past the attribute, these ran off the end of the message. */
+    @Test
+    void aPeerAddressTooShortToHoldFamilyAndPortIsMalformed() throws Exception {
+        for (int length = 0; length < 4; length++) {
+            ByteBuffer message = ByteBuffer.allocate(20 + 4 + Stun.padded(length));
+            message.putShort((short) 0x0008).putShort((short) (message.capacity() - 20)).putInt(Stun.MAGIC_COOKIE);
+            message.put(new byte[12]).putShort((short) Stun.ATTR_XOR_PEER_ADDRESS).putShort((short) length);
+            StunRequest request = StunRequest.parse(message.array());
+            assertTrue(request.malformedPeer(), "length " + length);
+            assertEquals(List.of(), request.peers());
+        }
+    }
+
     @Test
     void rejectsOverrunsAndBadFingerprints() {
         byte[] overrun = hex("000100082112a442000000000000000000000000 00060010616c6963");

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,6 +27,7 @@ public final class OpsHttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OpsHttpServer.class);
     private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+    private static final Duration DEV_TOKEN_LIFETIME = Duration.ofHours(1);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}]");
 
     /** What the server reports on; each part comes from the service that owns it. */
@@ -38,15 +40,19 @@ public final class OpsHttpServer implements AutoCloseable {
     }
 
     private final HttpConfig config;
+    private final boolean admin;
     private final HttpServer server;
     private final ExecutorService executor;
 
     /**
      * @param signalingPort advertised to the test-call page
      * @param devTokens     token issuer for the page, used only when {@code config.devTokens()}
+     * @param admin         served under /admin/ only when it has a token: otherwise those paths are 404
      */
-    public OpsHttpServer(HttpConfig config, Status status, int signalingPort, DevTokens devTokens) throws IOException {
+    public OpsHttpServer(HttpConfig config, Status status, int signalingPort, DevTokens devTokens, AdminApi admin)
+            throws IOException {
         this.config = config;
+        this.admin = admin.enabled();
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "http");
@@ -75,6 +81,9 @@ public final class OpsHttpServer implements AutoCloseable {
                 send(ex, 200, "application/json", "{\"token\":\"" + devTokens.tokenFor(user.get()) + "\"}");
             }
         });
+        if (admin.enabled()) {
+            server.createContext(AdminApi.PATH, admin);
+        }
         server.createContext("/", ex -> {
             Optional<StaticFiles.File> file = "GET".equals(ex.getRequestMethod())
                     ? files.find(ex.getRequestURI().getPath()) : Optional.empty();
@@ -93,12 +102,14 @@ public final class OpsHttpServer implements AutoCloseable {
     }
 
     public static DevTokens devTokens(String jwtSecret, String userClaim) {
-        return new DevTokenIssuer(jwtSecret, userClaim, Clock.systemUTC())::tokenFor;
+        ClientTokenIssuer issuer = new ClientTokenIssuer(jwtSecret, userClaim, Clock.systemUTC());
+        return userId -> issuer.tokenFor(userId, DEV_TOKEN_LIFETIME);
     }
 
     public void start() {
         server.start();
-        log.info("http listening on {}:{} (/healthz /readyz /metrics /){}", config.host(), config.port(),
+        log.info("http listening on {}:{} (/healthz /readyz /metrics /{}){}", config.host(), config.port(),
+                admin ? " " + AdminApi.PATH + " with the admin token" : "",
                 config.devTokens() ? "; DEV TOKENS ENABLED: anyone can sign in as anyone" : "");
     }
 
@@ -136,7 +147,7 @@ public final class OpsHttpServer implements AutoCloseable {
         send(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+    static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
         try (ex) {
             ex.getResponseHeaders().set("Content-Type", type);
             ex.getResponseHeaders().set("Cache-Control", "no-store");

@@ -8,7 +8,10 @@ public interface CallListener {
     /** A call was answered {@code setup} after it was placed. */
     void connected(Duration setup);
 
-    /** A call ended: {@code hangup}, {@code declined}, {@code busy}, {@code no-answer}, {@code disconnected}. */
+    /**
+     * A call ended: {@code hangup}, {@code declined}, {@code busy}, {@code no-answer}, {@code disconnected},
+     * {@code ended-by-operator}.
+     */
     void ended(String reason);
 
     CallListener NONE = new CallListener() {

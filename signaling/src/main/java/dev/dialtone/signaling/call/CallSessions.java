@@ -14,7 +14,7 @@ import java.util.UUID;
 public interface CallSessions extends AutoCloseable {
 
     /** Registers an authenticated socket; false when the user already holds too many. */
-    boolean connect(UUID socket, String userId);
+    boolean connect(UUID socket, String userId, SocketDetails details);
 
     /** The user an authenticated socket of this node belongs to, or null. */
     String userOf(UUID socket);
@@ -24,6 +24,18 @@ public interface CallSessions extends AutoCloseable {
 
     /** Rings every socket of {@code calleeId}; returns the new call's id. */
     String placeCall(UUID socket, String calleeId, CallType type, Object offer);
+
+    /** Whether the call waits for its callee's devices to wake (dialtone.push); false by default. */
+    default boolean isWaking(String callId) {
+        return false;
+    }
+
+    /**
+     * Rings a socket that just connected if a waking call waits for its user (dialtone.push);
+     * called after the socket got {@code iceServers}. Nothing by default.
+     */
+    default void ringIfWaking(UUID socket) {
+    }
 
     /** The first callee socket to answer wins; returns the call's id. */
     String answer(UUID socket, String callerId, Object answer);
@@ -42,6 +54,24 @@ public interface CallSessions extends AutoCloseable {
 
     /** Whether each user has at least one connected socket. */
     Map<String, Boolean> online(List<String> userIds);
+
+    /** Live calls, at most {@code limit} of them, oldest first, and how many there are in all. */
+    LiveCalls calls(int limit);
+
+    /**
+     * Ends call {@code callId} because an operator asked: both parties get {@code callEnded}
+     * {@code ended-by-operator}, a ringing callee on every ringing socket. False when there is no such call.
+     */
+    boolean endByOperator(String callId);
+
+    /** The user's sockets on every node and the call they are in. */
+    UserSessions user(String userId);
+
+    /**
+     * Has the nodes holding the user's sockets close them, as if the clients had disconnected
+     * (the other party of a call gets {@code callEnded disconnected}); returns how many were asked to close.
+     */
+    int disconnectUser(String userId);
 
     /** Sizes for metrics and for tests that check nothing is left over. */
     Stats stats();

@@ -7,19 +7,23 @@ import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 import dev.dialtone.signaling.protocol.CallEnded;
 import dev.dialtone.signaling.protocol.CallRejected;
 import dev.dialtone.signaling.protocol.ErrorCode;
+import dev.dialtone.signaling.protocol.ErrorMessage;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.IncomingCall;
 import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,10 +42,17 @@ import org.slf4j.LoggerFactory;
  * <p>Invariants: a user is in at most one call; every live call is in {@code calls} and under
  * both its users in {@code callByUser}; ending a call removes all three entries and its timer; a
  * user with no socket has no entry in {@code socketsByUser}.
+ *
+ * <p>With {@link PushHooks} on, a call to a user with no socket is a <em>waking</em> call: it rings
+ * every device of the callee that connects within the push wait, and the app's backend hears of it
+ * through {@link CallEvent}s: the {@link CallEventSink} takes them in decision order under the
+ * lock, and keeps them before the decision's events go out, once the lock is released.
  */
 public final class Switchboard implements CallSessions {
 
     private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
+    /** End reason of a waking call whose callee the app's backend cannot wake. */
+    static final String OFFLINE = "offline";
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Written under the lock, read without it: every inbound packet asks who its socket is. */
@@ -49,6 +60,7 @@ public final class Switchboard implements CallSessions {
     private final Map<String, Set<UUID>> socketsByUser = new HashMap<>();
     private final Map<String, Call> calls = new HashMap<>();
     private final Map<String, Call> callByUser = new HashMap<>();
+    private final Map<UUID, SocketDetails> detailsBySocket = new HashMap<>();
 
     private final Outbox outbox;
     private final Timers timers;
@@ -57,10 +69,20 @@ public final class Switchboard implements CallSessions {
     private final Function<String, List<IceServer>> iceServersFor;
     private final CallListener listener;
     private final LongSupplier nanoTime;
+    private final PushHooks push;
+    /** Call events of the decision under way; handed to the sink before the lock is released. */
+    private final List<CallEvent> events = new ArrayList<>();
 
     public Switchboard(Outbox outbox, Timers timers, Duration ringTimeout, int maxSocketsPerUser,
                        Function<String, List<IceServer>> iceServersFor, CallListener listener,
                        LongSupplier nanoTime) {
+        this(outbox, timers, ringTimeout, maxSocketsPerUser, iceServersFor, listener, nanoTime, PushHooks.OFF);
+    }
+
+    public Switchboard(Outbox outbox, Timers timers, Duration ringTimeout, int maxSocketsPerUser,
+                       Function<String, List<IceServer>> iceServersFor, CallListener listener,
+                       LongSupplier nanoTime, PushHooks push) {
+        this.push = push;
         this.outbox = outbox;
         this.timers = timers;
         this.ringTimeout = ringTimeout;
@@ -72,7 +94,7 @@ public final class Switchboard implements CallSessions {
 
     /** Registers an authenticated socket; false when the user already holds too many. */
     @Override
-    public boolean connect(UUID socket, String userId) {
+    public boolean connect(UUID socket, String userId, SocketDetails details) {
         lock.lock();
         try {
             Set<UUID> sockets = socketsByUser.computeIfAbsent(userId, u -> new LinkedHashSet<>());
@@ -81,6 +103,7 @@ public final class Switchboard implements CallSessions {
             }
             sockets.add(socket);
             userBySocket.put(socket, userId);
+            detailsBySocket.put(socket, details);
             return true;
         } finally {
             lock.unlock();
@@ -101,6 +124,7 @@ public final class Switchboard implements CallSessions {
             if (userId == null) {
                 return;
             }
+            detailsBySocket.remove(socket);
             Set<UUID> sockets = socketsByUser.get(userId);
             sockets.remove(socket);
             if (sockets.isEmpty()) {
@@ -111,13 +135,14 @@ public final class Switchboard implements CallSessions {
                 return;
             }
             if (call.isCaller(socket)) {
-                end(call, CallEnded.DISCONNECTED);
+                end(call, CallEnded.DISCONNECTED, call.callerId);
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
                         new CallEnded(call.callerId, CallEnded.DISCONNECTED));
             } else if (call.isCalleeSocket(socket)) {
                 call.ringing.remove(socket);
-                if (call.state == Call.State.CONNECTED || call.ringing.isEmpty()) {
-                    end(call, CallEnded.DISCONNECTED);
+                // a waking call goes on waiting: the phone that dropped may come back, another may wake
+                if (call.state == Call.State.CONNECTED || (call.ringing.isEmpty() && !call.waking)) {
+                    end(call, CallEnded.DISCONNECTED, call.calleeId);
                     out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
                             new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
                 }
@@ -127,7 +152,8 @@ public final class Switchboard implements CallSessions {
 
     /**
      * Rings every socket of {@code calleeId}. Busy callee: the caller gets {@code callRejected busy}
-     * and the request fails with BUSY.
+     * and the request fails with BUSY. A callee with no socket: USER_OFFLINE, or with push on, a
+     * waking call announced by {@link CallEvent.Incoming} that waits for the callee's devices.
      *
      * @return the new call's id
      */
@@ -142,23 +168,32 @@ public final class Switchboard implements CallSessions {
                 throw new SignalingException(BUSY, "You are already in a call");
             }
             Set<UUID> calleeSockets = socketsByUser.get(calleeId);
-            if (calleeSockets == null) {
+            boolean waking = calleeSockets == null;
+            if (waking && !push.wakes()) {
                 throw new SignalingException(USER_OFFLINE, "User is offline");
             }
             if (callByUser.containsKey(calleeId)) {
                 out.add(new Delivery(socket, Events.CALL_REJECTED, new CallRejected(calleeId, CallRejected.BUSY)));
                 listener.ended(CallRejected.BUSY);
+                CallLog.busy(callerId, calleeId);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
-            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong());
-            call.ringing.addAll(calleeSockets);
+            Call call = new Call(UUID.randomUUID().toString(), callerId, socket, calleeId, type, nanoTime.getAsLong(),
+                    push.clock().instant(), waking, offer);
             calls.put(call.id, call);
             callByUser.put(callerId, call);
             callByUser.put(calleeId, call);
+            if (waking) {
+                call.ringTimer = timers.schedule(push.wakeWait(), () -> ringTimeout(call.id));
+                events.add(new CallEvent.Incoming(call.id, callerId, calleeId, type, call.placedAt.plus(push.wakeWait())));
+                CallLog.waking(call.id, callerId, calleeId, type, push.wakeWait());
+                return call.id;
+            }
+            call.ringing.addAll(calleeSockets);
             call.ringTimer = timers.schedule(ringTimeout, () -> ringTimeout(call.id));
             sendAll(out, call.ringing, Events.INCOMING_CALL, new IncomingCall(callerId, offer,
                     type.wireName(), call.id, iceServersFor.apply(calleeId)));
-            log.debug("call {} {} -> {} ringing on {} socket(s)", call.id, callerId, calleeId, call.ringing.size());
+            CallLog.placed(call.id, callerId, calleeId, type, call.ringing.size());
             return call.id;
         });
     }
@@ -174,9 +209,15 @@ public final class Switchboard implements CallSessions {
             call.ringing.clear();
             call.state = Call.State.CONNECTED;
             call.calleeSocket = socket;
+            call.connectedAtNanos = nanoTime.getAsLong();
+            call.answeredAt = push.clock().instant();
+            if (call.waking) {
+                events.add(new CallEvent.Cancelled(call.id, callerId, call.calleeId, "answered"));
+            }
             out.add(new Delivery(call.callerSocket, Events.CALL_ACCEPTED, answer));
-            listener.connected(Duration.ofNanos(nanoTime.getAsLong() - call.placedAtNanos));
-            log.debug("call {} connected", call.id);
+            Duration setup = Duration.ofNanos(call.connectedAtNanos - call.placedAtNanos);
+            listener.connected(setup);
+            CallLog.answered(call.id, setup);
             return call.id;
         });
     }
@@ -196,12 +237,12 @@ public final class Switchboard implements CallSessions {
             String userId = authenticated(socket);
             Call call = callWith(userId, peerId, socket);
             if (call.isCaller(socket)) {
-                end(call, CallEnded.HANGUP);
+                end(call, CallEnded.HANGUP, userId);
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP));
             } else if (call.state == Call.State.RINGING) {
                 decline(call, socket, out);
             } else {
-                end(call, CallEnded.HANGUP);
+                end(call, CallEnded.HANGUP, userId);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(userId, CallEnded.HANGUP)));
             }
         });
@@ -226,12 +267,70 @@ public final class Switchboard implements CallSessions {
     public void endAll() {
         act(out -> {
             for (Call call : List.copyOf(calls.values())) {
-                end(call, CallEnded.DISCONNECTED);
+                end(call, CallEnded.DISCONNECTED, null);
                 out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
                         new CallEnded(call.calleeId, CallEnded.DISCONNECTED)));
                 sendAll(out, call.calleeSockets(), Events.CALL_ENDED,
                         new CallEnded(call.callerId, CallEnded.DISCONNECTED));
             }
+        });
+    }
+
+    @Override
+    public LiveCalls calls(int limit) {
+        List<LiveCall> listed = new ArrayList<>(Math.min(limit, 1024));
+        lock.lock();
+        try {
+            for (Call call : calls.values()) {
+                if (listed.size() == limit) {
+                    break;
+                }
+                listed.add(liveCall(call));
+            }
+            listed.sort(Comparator.comparing(LiveCall::since));
+            return new LiveCalls(listed, calls.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean endByOperator(String callId) {
+        return decide(out -> {
+            Call call = calls.get(callId);
+            if (call == null) {
+                return false;
+            }
+            List<UUID> callee = call.calleeSockets();
+            end(call, CallEnded.ENDED_BY_OPERATOR, null);
+            out.add(new Delivery(call.callerSocket, Events.CALL_ENDED,
+                    new CallEnded(call.calleeId, CallEnded.ENDED_BY_OPERATOR)));
+            sendAll(out, callee, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.ENDED_BY_OPERATOR));
+            return true;
+        });
+    }
+
+    @Override
+    public UserSessions user(String userId) {
+        lock.lock();
+        try {
+            List<ConnectedSocket> sockets = new ArrayList<>();
+            for (UUID socket : socketsByUser.getOrDefault(userId, Set.of())) {
+                sockets.add(new ConnectedSocket(socket, null, detailsBySocket.get(socket)));
+            }
+            Call call = callByUser.get(userId);
+            return new UserSessions(userId, sockets, Optional.ofNullable(call).map(Switchboard::liveCall));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int disconnectUser(String userId) {
+        return decide(out -> {
+            Set<UUID> sockets = socketsByUser.getOrDefault(userId, Set.of());
+            sockets.forEach(socket -> out.add(Delivery.disconnect(socket)));
+            return sockets.size();
         });
     }
 
@@ -265,13 +364,59 @@ public final class Switchboard implements CallSessions {
         }
     }
 
+    /**
+     * Rings a socket that connected while a waking call waits for its user: called once the
+     * socket has had its {@code iceServers}, so {@code incomingCall} comes right after them.
+     */
+    @Override
+    public void ringIfWaking(UUID socket) {
+        act(out -> {
+            String userId = userBySocket.get(socket);
+            Call call = userId == null ? null : callByUser.get(userId);
+            if (call == null || !call.waking || call.state != Call.State.RINGING || !call.calleeId.equals(userId)
+                    || !call.ringing.add(socket)) {
+                return;
+            }
+            out.add(new Delivery(socket, Events.INCOMING_CALL, new IncomingCall(call.callerId, call.wakingOffer,
+                    call.type.wireName(), call.id, iceServersFor.apply(userId))));
+            log.debug("call {} ringing on a woken device of {}", call.id, userId);
+        });
+    }
+
+    @Override
+    public boolean isWaking(String callId) {
+        lock.lock();
+        try {
+            Call call = calls.get(callId);
+            return call != null && call.waking;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The app's backend knows no device to wake for a waking call's callee (it answered the
+     * announcement 404 or 410): unless a device has connected meanwhile, the call ends and the
+     * caller gets the {@code error} a call to an offline user gets.
+     */
+    public void calleeUnreachable(String callId) {
+        act(out -> {
+            Call call = calls.get(callId);
+            if (call == null || call.state != Call.State.RINGING || !call.ringing.isEmpty()) {
+                return;
+            }
+            end(call, OFFLINE, null);
+            out.add(new Delivery(call.callerSocket, Events.ERROR, new ErrorMessage("User is offline", USER_OFFLINE)));
+        });
+    }
+
     private void ringTimeout(String callId) {
         act(out -> {
             Call call = calls.get(callId);
             if (call == null || call.state != Call.State.RINGING) {
                 return;
             }
-            end(call, CallEnded.NO_ANSWER);
+            end(call, CallEnded.NO_ANSWER, null);
             out.add(new Delivery(call.callerSocket, Events.CALL_ENDED, new CallEnded(call.calleeId, CallEnded.NO_ANSWER)));
             sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.NO_ANSWER));
         });
@@ -280,11 +425,17 @@ public final class Switchboard implements CallSessions {
     /** One decision: taken under the lock, its events sent once the lock is released. */
     private <T> T decide(Function<List<Delivery>, T> decision) {
         List<Delivery> out = new ArrayList<>(4);
+        CallEventSink.Receipt kept = CallEventSink.Receipt.DONE;
         lock.lock();
         try {
             return decision.apply(out);
         } finally {
+            if (!events.isEmpty()) {
+                kept = push.sink().publish(List.copyOf(events));
+                events.clear();
+            }
             lock.unlock();
+            kept.await();
             outbox.send(out);
         }
     }
@@ -297,7 +448,7 @@ public final class Switchboard implements CallSessions {
     }
 
     private void decline(Call call, UUID socket, List<Delivery> out) {
-        end(call, CallRejected.DECLINED);
+        end(call, CallRejected.DECLINED, call.calleeId);
         call.ringing.remove(socket);
         out.add(new Delivery(call.callerSocket, Events.CALL_REJECTED, new CallRejected(call.calleeId, CallRejected.DECLINED)));
         sendAll(out, call.ringing, Events.CALL_ENDED, new CallEnded(call.callerId, CallEnded.ANSWERED_ELSEWHERE));
@@ -323,13 +474,28 @@ public final class Switchboard implements CallSessions {
         return call;
     }
 
-    private void end(Call call, String reason) {
+    private static LiveCall liveCall(Call call) {
+        String state = call.state == Call.State.RINGING ? "ringing" : "connected";
+        return new LiveCall(call.id, call.callerId, call.calleeId, call.type.wireName(), state, call.placedAt, null);
+    }
+
+    /** @param endedBy the user whose act or disconnect ended the call; null when the server ended it */
+    private void end(Call call, String reason, String endedBy) {
         calls.remove(call.id);
         callByUser.remove(call.callerId);
         callByUser.remove(call.calleeId);
         call.ringTimer.cancel();
         listener.ended(reason);
-        log.debug("call {} ended: {}", call.id, reason);
+        long now = nanoTime.getAsLong();
+        boolean answered = call.state == Call.State.CONNECTED;
+        CallLog.ended(call.id, call.callerId, call.calleeId, reason,
+                Duration.ofNanos((answered ? call.connectedAtNanos : now) - call.placedAtNanos),
+                answered ? Optional.of(Duration.ofNanos(now - call.connectedAtNanos)) : Optional.empty());
+        if (call.waking && call.state == Call.State.RINGING && !reason.equals(OFFLINE)) {
+            events.add(new CallEvent.Cancelled(call.id, call.callerId, call.calleeId, reason));
+        }
+        events.add(new CallEvent.Ended(call.id, call.callerId, call.calleeId, call.type, call.placedAt,
+                call.answeredAt, push.clock().instant(), reason, endedBy));
     }
 
     private String authenticated(UUID socket) {

@@ -44,6 +44,10 @@ final class CallSessionScript {
     record Addressed(String node, UUID socket, String event, String from, String reason) {
     }
 
+    /** A call the script ended; times in epoch milliseconds, {@code connectedAt} 0 when never answered. */
+    record EndedCall(String callId, String callerId, String calleeId, String reason, long placedAt, long connectedAt) {
+    }
+
     /**
      * What a transition decided.
      *
@@ -52,8 +56,10 @@ final class CallSessionScript {
      * @param ended  reasons of the calls it ended
      * @param sends  events for sockets, in order
      * @param extra  a second result: list or string, by operation
+     * @param endedCalls the calls it ended, for the log
      */
-    record Outcome(String status, String value, List<String> ended, List<Addressed> sends, Object extra) {
+    record Outcome(String status, String value, List<String> ended, List<Addressed> sends, Object extra,
+                   List<EndedCall> endedCalls) {
 
         boolean ok() {
             return "ok".equals(status);
@@ -67,8 +73,18 @@ final class CallSessionScript {
                 sends.add(new Addressed((String) flat.get(i), UUID.fromString((String) flat.get(i + 1)),
                         (String) flat.get(i + 2), (String) flat.get(i + 3), (String) flat.get(i + 4)));
             }
+            List<Object> calls = (List<Object>) reply.get(5);
+            List<EndedCall> endedCalls = new ArrayList<>(calls.size() / 6);
+            for (int i = 0; i < calls.size(); i += 6) {
+                endedCalls.add(new EndedCall((String) calls.get(i), (String) calls.get(i + 1), (String) calls.get(i + 2),
+                        (String) calls.get(i + 3), millis(calls.get(i + 4)), millis(calls.get(i + 5))));
+            }
             return new Outcome((String) reply.get(0), (String) reply.get(1), (List<String>) (List<?>) reply.get(2),
-                    sends, reply.get(4));
+                    sends, reply.get(4), endedCalls);
+        }
+
+        private static long millis(Object text) {
+            return ((String) text).isEmpty() ? 0 : Long.parseLong((String) text);
         }
     }
 

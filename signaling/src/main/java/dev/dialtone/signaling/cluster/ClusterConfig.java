@@ -2,6 +2,7 @@ package dev.dialtone.signaling.cluster;
 
 import com.typesafe.config.Config;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 
 /**
@@ -16,6 +17,11 @@ import java.time.Duration;
 public record ClusterConfig(String redisUrl, Duration nodeTtl, Duration heartbeatInterval, String keyPrefix) {
 
     public ClusterConfig {
+        if (!redisUrl.isBlank() && !isRedisUrl(redisUrl)) {
+            // The value is not repeated: it may hold the Redis password.
+            throw new IllegalArgumentException("dialtone.cluster.redis-url (env DIALTONE_REDIS_URL) is not a Redis URL;"
+                    + " give redis://[:password@]host:port[/db] or rediss://... for TLS, or leave it empty for one node");
+        }
         if (!redisUrl.isBlank() && heartbeatInterval.compareTo(nodeTtl) >= 0) {
             throw new IllegalArgumentException("dialtone.cluster.heartbeat-interval (" + heartbeatInterval
                     + ") must be shorter than dialtone.cluster.node-ttl (" + nodeTtl + ")");
@@ -26,6 +32,17 @@ public record ClusterConfig(String redisUrl, Duration nodeTtl, Duration heartbea
         Config c = config.getConfig("dialtone.cluster");
         return new ClusterConfig(c.getString("redis-url").trim(), c.getDuration("node-ttl"),
                 c.getDuration("heartbeat-interval"), c.getString("key-prefix"));
+    }
+
+    private static boolean isRedisUrl(String url) {
+        try {
+            URI uri = new URI(url);
+            String path = uri.getPath() == null ? "" : uri.getPath();
+            return ("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null
+                    && (path.isEmpty() || path.equals("/") || path.matches("/\\d{1,5}"));
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     /** Whether the nodes share their state through Redis. */

@@ -4,13 +4,21 @@ import static dev.dialtone.signaling.protocol.ErrorCode.BUSY;
 import static dev.dialtone.signaling.protocol.ErrorCode.NOT_IN_CALL;
 import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 
+import dev.dialtone.common.StartupException;
 import dev.dialtone.signaling.call.CallListener;
+import dev.dialtone.signaling.call.CallLog;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.call.CallType;
+import dev.dialtone.signaling.call.ConnectedSocket;
 import dev.dialtone.signaling.call.Delivery;
+import dev.dialtone.signaling.call.LiveCall;
+import dev.dialtone.signaling.call.LiveCalls;
 import dev.dialtone.signaling.call.Outbox;
+import dev.dialtone.signaling.call.SocketDetails;
 import dev.dialtone.signaling.call.Timers;
+import dev.dialtone.signaling.call.UserSessions;
 import dev.dialtone.signaling.cluster.CallSessionScript.Addressed;
+import dev.dialtone.signaling.cluster.CallSessionScript.EndedCall;
 import dev.dialtone.signaling.cluster.CallSessionScript.Outcome;
 import dev.dialtone.signaling.protocol.CallEnded;
 import dev.dialtone.signaling.protocol.CallRejected;
@@ -22,11 +30,15 @@ import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -58,6 +70,9 @@ public final class RedisCallSessions implements CallSessions {
     private final String node = UUID.randomUUID().toString();
     /** This node's authenticated sockets; every inbound packet asks who its socket is. */
     private final Map<UUID, String> userBySocket = new ConcurrentHashMap<>();
+    /** What this node's sockets were registered with, to register them again after a lapse. */
+    private final Map<UUID, String> detailsBySocket = new ConcurrentHashMap<>();
+    private final SocketDetailsJson detailsJson = new SocketDetailsJson();
     private final RedissonClient redis;
     private final CallSessionScript script;
     private final NodeMail mail;
@@ -81,7 +96,16 @@ public final class RedisCallSessions implements CallSessions {
         this.maxSocketsPerUser = maxSocketsPerUser;
         this.iceServersFor = iceServersFor;
         this.listener = listener;
-        this.redis = Redisson.create(redissonConfig(config));
+        try {
+            this.redis = Redisson.create(redissonConfig(config));
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new StartupException("dialtone.cluster.redis-url: cannot use Redis at " + config.redisAddress() + " ("
+                    + root.getMessage() + "); start it or correct the URL (env DIALTONE_REDIS_URL)");
+        }
         try {
             this.script = new CallSessionScript(redis, config.keyPrefix());
             this.mail = new NodeMail(redis, config.keyPrefix(), node, outbox);
@@ -98,11 +122,13 @@ public final class RedisCallSessions implements CallSessions {
     }
 
     @Override
-    public boolean connect(UUID socket, String userId) {
-        if (!script.run("connect", userId, socket, node, maxSocketsPerUser).ok()) {
+    public boolean connect(UUID socket, String userId, SocketDetails details) {
+        String json = detailsJson.write(details);
+        if (!script.run("connect", userId, socket, node, maxSocketsPerUser, json).ok()) {
             return false;
         }
         userBySocket.put(socket, userId);
+        detailsBySocket.put(socket, json);
         return true;
     }
 
@@ -117,6 +143,7 @@ public final class RedisCallSessions implements CallSessions {
         if (userId == null) {
             return;
         }
+        detailsBySocket.remove(socket);
         try {
             send(script.run("disconnect", node, socket, userId), null);
         } catch (RuntimeException e) {
@@ -142,6 +169,7 @@ public final class RedisCallSessions implements CallSessions {
                 mail.send(node, List.of(new Delivery(socket, Events.CALL_REJECTED,
                         new CallRejected(calleeId, CallRejected.BUSY))));
                 outcome.ended().forEach(listener::ended);
+                CallLog.busy(callerId, calleeId);
                 throw SignalingException.answeredByEvent(BUSY, "User is busy");
             }
             default -> throw unexpected(outcome);
@@ -150,17 +178,19 @@ public final class RedisCallSessions implements CallSessions {
         // and at most ring-timeout's worth of these wait at a time.
         timers.schedule(ringTimeout, () -> send(script.run("ring-timeout", callId), null));
         send(outcome, new IncomingCall(callerId, offer, type.wireName(), callId, iceServersFor.apply(calleeId)));
-        log.debug("call {} {} -> {} ringing on {} socket(s)", callId, callerId, calleeId, outcome.sends().size());
+        CallLog.placed(callId, callerId, calleeId, type, outcome.sends().size());
         return callId;
     }
 
     @Override
     public String answer(UUID socket, String callerId, Object answer) {
-        Outcome outcome = inCall(script.run("answer", authenticated(socket), socket, callerId), callerId);
+        Outcome outcome = inCall(script.run("answer", authenticated(socket), socket, callerId,
+                System.currentTimeMillis()), callerId);
         send(outcome, answer);
         long placedAt = Long.parseLong((String) outcome.extra());
-        listener.connected(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt)));
-        log.debug("call {} connected", outcome.value());
+        Duration setup = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt));
+        listener.connected(setup);
+        CallLog.answered(outcome.value(), setup);
         return outcome.value();
     }
 
@@ -201,6 +231,61 @@ public final class RedisCallSessions implements CallSessions {
             online.put(userIds.get(i), "1".equals(flags.get(i)));
         }
         return online;
+    }
+
+    @Override
+    public LiveCalls calls(int limit) {
+        Outcome outcome = script.run("calls", limit);
+        List<LiveCall> calls = liveCalls((List<?>) outcome.extra());
+        calls.sort(Comparator.comparing(LiveCall::since));
+        return new LiveCalls(calls, Integer.parseInt(outcome.value()));
+    }
+
+    @Override
+    public boolean endByOperator(String callId) {
+        Outcome outcome = script.run("end-by-operator", callId);
+        if ("NOT_FOUND".equals(outcome.status())) {
+            return false;
+        }
+        if (!outcome.ok()) {
+            throw unexpected(outcome);
+        }
+        send(outcome, null);
+        return true;
+    }
+
+    @Override
+    public UserSessions user(String userId) {
+        List<?> found = (List<?>) script.run("user", userId).extra();
+        return new UserSessions(userId, sockets(found), liveCalls((List<?>) found.get(2)).stream().findFirst());
+    }
+
+    @Override
+    public int disconnectUser(String userId) {
+        List<ConnectedSocket> sockets = sockets((List<?>) script.run("user", userId).extra());
+        Map<String, List<Delivery>> byNode = new LinkedHashMap<>();
+        for (ConnectedSocket socket : sockets) {
+            byNode.computeIfAbsent(socket.node(), n -> new ArrayList<>()).add(Delivery.disconnect(socket.id()));
+        }
+        byNode.forEach(mail::send);
+        return sockets.size();
+    }
+
+    /** The sockets in what call-sessions.lua's {@code user} found: socket → node, socket → details. */
+    private List<ConnectedSocket> sockets(List<?> found) {
+        List<?> flatSockets = (List<?>) found.get(0);
+        List<?> flatInfo = (List<?>) found.get(1);
+        Map<String, String> info = new HashMap<>();
+        for (int i = 0; i < flatInfo.size(); i += 2) {
+            info.put((String) flatInfo.get(i), (String) flatInfo.get(i + 1));
+        }
+        List<ConnectedSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < flatSockets.size(); i += 2) {
+            String socket = (String) flatSockets.get(i);
+            sockets.add(new ConnectedSocket(UUID.fromString(socket), (String) flatSockets.get(i + 1),
+                    detailsJson.read(info.get(socket))));
+        }
+        return sockets;
     }
 
     /** Sockets and users of this node; calls of the whole cluster. */
@@ -256,13 +341,15 @@ public final class RedisCallSessions implements CallSessions {
         if ("lapsed".equals(outcome.status()) && !userBySocket.isEmpty()) {
             log.warn("cluster node {}: heartbeat had lapsed; registering its {} socket(s) again", node,
                     userBySocket.size());
-            userBySocket.forEach((socket, user) -> script.run("connect", user, socket, node, Integer.MAX_VALUE));
+            userBySocket.forEach((socket, user) -> script.run("connect", user, socket, node, Integer.MAX_VALUE,
+                    detailsBySocket.getOrDefault(socket, "")));
         }
     }
 
     /** Sends what a transition decided; {@code payload} is the event built from the request, if any. */
     private void send(Outcome outcome, Object payload) {
         outcome.ended().forEach(listener::ended);
+        outcome.endedCalls().forEach(RedisCallSessions::log);
         Map<String, List<Delivery>> byNode = new LinkedHashMap<>();
         for (Addressed a : outcome.sends()) {
             byNode.computeIfAbsent(a.node(), n -> new ArrayList<>())
@@ -271,12 +358,33 @@ public final class RedisCallSessions implements CallSessions {
         byNode.forEach(mail::send);
     }
 
+    /** Durations from the nodes' clocks: placed and answered on the nodes of the parties, ended here. */
+    private static void log(EndedCall call) {
+        long now = System.currentTimeMillis();
+        long answered = call.connectedAt() > 0 ? call.connectedAt() : now;
+        CallLog.ended(call.callId(), call.callerId(), call.calleeId(), call.reason(),
+                Duration.ofMillis(Math.max(0, answered - call.placedAt())),
+                call.connectedAt() > 0 ? Optional.of(Duration.ofMillis(Math.max(0, now - call.connectedAt())))
+                        : Optional.empty());
+    }
+
     private static Object payloadOf(Addressed a, Object payload) {
         return switch (a.event()) {
             case Events.CALL_ENDED -> new CallEnded(a.from(), a.reason());
             case Events.CALL_REJECTED -> new CallRejected(a.from(), a.reason());
             default -> payload;
         };
+    }
+
+    /** Calls as call-sessions.lua describes them, seven fields each. */
+    private static List<LiveCall> liveCalls(List<?> flat) {
+        List<LiveCall> calls = new ArrayList<>(flat.size() / 7);
+        for (int i = 0; i + 6 < flat.size(); i += 7) {
+            calls.add(new LiveCall((String) flat.get(i), (String) flat.get(i + 1), (String) flat.get(i + 2),
+                    (String) flat.get(i + 3), (String) flat.get(i + 4),
+                    Instant.ofEpochMilli(Long.parseLong((String) flat.get(i + 5))), (String) flat.get(i + 6)));
+        }
+        return calls;
     }
 
     private static Outcome inCall(Outcome outcome, String peerId) {

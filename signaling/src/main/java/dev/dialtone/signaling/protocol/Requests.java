@@ -104,13 +104,17 @@ public final class Requests {
         return id;
     }
 
-    /** Offer, answer or candidate: an object (or an SDP string), passed on untouched. */
+    /**
+     * Offer, answer or candidate: an object (or an SDP string), passed on untouched. Objects
+     * usually arrive as the client's bytes ({@link RawJson}), measured by their length.
+     */
     private static Object signal(Map<?, ?> payload, String field, int maxBytes) {
         Object value = payload.get(field);
-        if (!(value instanceof Map) && !(value instanceof String)) {
+        if (!(value instanceof RawJson) && !(value instanceof Map) && !(value instanceof String)) {
             throw invalid(field + " must be an object");
         }
-        if (JsonSize.exceeds(value, maxBytes)) {
+        boolean tooLarge = value instanceof RawJson raw ? raw.size() > maxBytes : JsonSize.exceeds(value, maxBytes);
+        if (tooLarge) {
             throw new SignalingException(ErrorCode.PAYLOAD_TOO_LARGE,
                     field + " is larger than the limit of " + maxBytes + " bytes");
         }

@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code 5}), each poll of that session is completed with a NOOP.
  */
 @Sharable
-public final class UpgradeUnblocker extends ChannelInboundHandlerAdapter {
+final class UpgradeUnblocker extends ChannelInboundHandlerAdapter {
 
     private static final String PROBE = "2probe";
     private static final String UPGRADE = "5";

@@ -3,11 +3,16 @@ package dev.dialtone.signaling.transport;
 import com.corundumstudio.socketio.protocol.JacksonJsonSupport;
 import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
 
 /**
- * netty-socketio's JSON support, but writing {@code null} members instead of dropping them:
- * offers, answers and candidates are relayed as the client sent them ({@code sdpMid: null} is
- * meaningful to RTCPeerConnection), and the seed's server keeps them too.
+ * netty-socketio's JSON support with two changes for a server that forwards what clients send:
+ * {@code null} members are written instead of dropped ({@code sdpMid: null} is meaningful to
+ * RTCPeerConnection, and the seed's server keeps them too), and offers, answers and candidates
+ * are passed through as the client's bytes ({@link OpaqueMembers}).
  */
 public final class VerbatimJsonSupport extends JacksonJsonSupport {
 
@@ -15,5 +20,18 @@ public final class VerbatimJsonSupport extends JacksonJsonSupport {
     protected void init(ObjectMapper objectMapper) {
         super.init(objectMapper);
         objectMapper.setSerializationInclusion(Include.ALWAYS);
+        objectMapper.registerModule(new SimpleModule("opaque-members").addDeserializer(Object.class, new OpaqueMembers()));
+    }
+
+    @Override
+    public <T> T readValue(String namespaceName, ByteBufInputStream src, Class<T> valueType) throws IOException {
+        // One copy of the packet, so that the members cut out of it are slices of one array.
+        byte[] packet = src.readAllBytes();
+        OpaqueMembers.source.set(packet);
+        try {
+            return super.readValue(namespaceName, new ByteBufInputStream(Unpooled.wrappedBuffer(packet)), valueType);
+        } finally {
+            OpaqueMembers.source.remove();
+        }
     }
 }

@@ -8,28 +8,36 @@ import dev.dialtone.signaling.protocol.IceServerList;
 import java.time.Clock;
 import java.util.List;
 
-/** Mints the {@code iceServers} a user gets: the configured URLs with fresh TURN REST credentials. */
+/** Mints the {@code iceServers} a user gets: the advertised URLs with fresh TURN REST credentials. */
 public final class IceServerMint {
 
     private final TurnConfig turn;
+    private final IceUrls urls;
     private final TurnRestSecret secret;
     private final Clock clock;
 
     public IceServerMint(TurnConfig turn, Clock clock) {
+        this(turn, IceUrls.fixed(turn.urls()), clock);
+    }
+
+    public IceServerMint(TurnConfig turn, IceUrls urls, Clock clock) {
         this.turn = turn;
+        this.urls = urls;
         this.secret = new TurnRestSecret(turn.secret());
         this.clock = clock;
     }
 
-    public IceServerList forUser(String userId) {
-        return new IceServerList(serversFor(userId), turn.credentialTtl().toSeconds());
+    /** @param host the host the user's client reached the server by (used when the URLs are per client) */
+    public IceServerList forUser(String userId, String host) {
+        return new IceServerList(serversFor(userId, host), turn.credentialTtl().toSeconds());
     }
 
-    public List<IceServer> serversFor(String userId) {
-        if (turn.urls().isEmpty()) {
+    public List<IceServer> serversFor(String userId, String host) {
+        List<String> list = urls.forHost(host);
+        if (list.isEmpty()) {
             return List.of();
         }
         TurnCredentials c = secret.mint(userId, turn.credentialTtl(), clock);
-        return List.of(new IceServer(turn.urls(), c.username(), c.credential()));
+        return List.of(new IceServer(list, c.username(), c.credential()));
     }
 }

@@ -3,15 +3,18 @@
 -- node dies. The rules are those of call/Switchboard.java (the one-node implementation).
 --
 -- KEYS[1]: key prefix. ARGV[1]: the operation, then its arguments.
--- Reply: {status, value, {ended reasons...}, {node, socket, event, from, reason, ...}, extra}:
--- the caller (RedisCallSessions) builds each event's payload and routes it to the socket's node.
+-- Reply: {status, value, {ended reasons...}, {node, socket, event, from, reason, ...}, extra,
+-- {ended call id, caller, callee, reason, placedAt, connectedAt, ...}}: the caller
+-- (RedisCallSessions) builds each event's payload and routes it to the socket's node, and logs
+-- the calls that ended.
 --
 -- Keys, under the prefix:
 --   u:<user>:sockets       hash socket -> node      presence (gone when the user has no socket)
+--   u:<user>:socket-info   hash socket -> JSON      what the admin API shows of each socket
 --   u:<user>:call          call id                  the one call a user is in
 --   call:<id>              hash                     caller, callerSocket, callerNode, callee,
 --                                                   state (ringing|connected), calleeSocket,
---                                                   calleeNode, placedAt (epoch ms)
+--                                                   calleeNode, placedAt, connectedAt (epoch ms), type
 --   call:<id>:ringing      hash socket -> node      callee sockets still ringing
 --   calls                  set of call ids          live calls, for metrics
 --   ringing-calls          set of call ids          live calls not answered yet, for metrics
@@ -23,6 +26,7 @@ local P = KEYS[1]
 local op = ARGV[1]
 
 local function sockets_key(user) return P .. 'u:' .. user .. ':sockets' end
+local function info_key(user) return P .. 'u:' .. user .. ':socket-info' end
 local function call_of_key(user) return P .. 'u:' .. user .. ':call' end
 local function call_key(id) return P .. 'call:' .. id end
 local function ringing_key(id) return P .. 'call:' .. id .. ':ringing' end
@@ -31,6 +35,7 @@ local function node_sockets_key(node) return P .. 'node:' .. node .. ':sockets' 
 
 local out = {}
 local ended = {}
+local ended_calls = {}
 
 local function send(node, socket, event, from, reason)
   local n = #out
@@ -42,7 +47,7 @@ local function send(node, socket, event, from, reason)
 end
 
 local function reply(status, value, extra)
-  return {status, value or '', ended, out, extra or ''}
+  return {status, value or '', ended, out, extra or '', ended_calls}
 end
 
 local function load(id)
@@ -91,6 +96,13 @@ local function end_call(c, reason)
   redis.call('srem', P .. 'calls', c.id)
   redis.call('srem', P .. 'ringing-calls', c.id)
   ended[#ended + 1] = reason
+  local n = #ended_calls
+  ended_calls[n + 1] = c.id
+  ended_calls[n + 2] = c.caller
+  ended_calls[n + 3] = c.callee
+  ended_calls[n + 4] = reason
+  ended_calls[n + 5] = c.placedAt or ''
+  ended_calls[n + 6] = c.connectedAt or ''
 end
 
 -- The live call between user and peer in which socket takes part, or nil.
@@ -147,9 +159,18 @@ end
 
 local function disconnect(node, socket, user, tell_self)
   redis.call('hdel', node_sockets_key(node), socket)
+  redis.call('hdel', info_key(user), socket)
   if redis.call('hdel', sockets_key(user), socket) == 1 then
     drop_from_call(node, user, socket, tell_self)
   end
+end
+
+-- A call as the admin API lists it: id, caller, callee, type, state, placedAt, callerNode.
+local function describe(c, into)
+  for _, v in ipairs({c.id, c.caller, c.callee, c.type, c.state, c.placedAt, c.callerNode}) do
+    into[#into + 1] = v
+  end
+  return into
 end
 
 -- Every socket of node is gone: the node is leaving (tell_self) or its heartbeat ran out.
@@ -166,6 +187,7 @@ if op == 'connect' then
   if redis.call('hlen', sockets_key(user)) >= max then return reply('FULL') end
   redis.call('hset', sockets_key(user), socket, node)
   redis.call('hset', node_sockets_key(node), socket, user)
+  if ARGV[6] and ARGV[6] ~= '' then redis.call('hset', info_key(user), socket, ARGV[6]) end
   return reply('ok')
 
 elseif op == 'disconnect' then
@@ -193,14 +215,15 @@ elseif op == 'place' then
   return reply('ok', id)
 
 elseif op == 'answer' then
-  local callee, socket, caller = ARGV[2], ARGV[3], ARGV[4]
+  local callee, socket, caller, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
   local c = ringing_call_from(callee, socket, caller)
   if not c then return reply('NOT_IN_CALL') end
   local node = redis.call('hget', ringing_key(c.id), socket)
   redis.call('hdel', ringing_key(c.id), socket)
   send_ringing(c, 'callEnded', caller, 'answered-elsewhere')
   redis.call('del', ringing_key(c.id))
-  redis.call('hset', call_key(c.id), 'state', 'connected', 'calleeSocket', socket, 'calleeNode', node)
+  redis.call('hset', call_key(c.id), 'state', 'connected', 'calleeSocket', socket, 'calleeNode', node,
+    'connectedAt', now)
   redis.call('srem', P .. 'ringing-calls', c.id)
   send_caller(c, 'callAccepted', callee)
   return reply('ok', c.id, c.placedAt)
@@ -246,6 +269,30 @@ elseif op == 'ring-timeout' then
     end_call(c, 'no-answer')
   end
   return reply('ok')
+
+elseif op == 'end-by-operator' then
+  local c = load(ARGV[2])
+  if not c then return reply('NOT_FOUND') end
+  send_caller(c, 'callEnded', c.callee, 'ended-by-operator')
+  send_callee(c, 'callEnded', c.caller, 'ended-by-operator')
+  end_call(c, 'ended-by-operator')
+  return reply('ok')
+
+elseif op == 'calls' then
+  -- At most ARGV[2] live calls (any of them), flattened as describe() lists them; value: how many in all.
+  local listed = {}
+  for _, id in ipairs(redis.call('srandmember', P .. 'calls', tonumber(ARGV[2]))) do
+    local c = load(id)
+    if c then describe(c, listed) end
+  end
+  return reply('ok', tostring(redis.call('scard', P .. 'calls')), listed)
+
+elseif op == 'user' then
+  -- {sockets: socket, node, ...}, {socket, info JSON, ...}, the call as describe() lists it or {}
+  local user = ARGV[2]
+  local c = call_of(user)
+  return reply('ok', '', {redis.call('hgetall', sockets_key(user)), redis.call('hgetall', info_key(user)),
+    c and describe(c, {}) or {}})
 
 elseif op == 'online' then
   local online = {}

@@ -6,25 +6,31 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dialtone.signaling.protocol.CallEnded;
-import dev.dialtone.signaling.protocol.CallRejected;
 import dev.dialtone.signaling.protocol.ErrorCode;
 import dev.dialtone.signaling.protocol.IceServer;
-import dev.dialtone.signaling.protocol.IncomingCall;
-import dev.dialtone.signaling.protocol.RelayedCandidate;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+/**
+ * What only the in-memory switchboard does: setup times from its clock, ring timers cancelled,
+ * calls and sockets listed in order. The rules every implementation shares are in
+ * {@link CallSessionsContract}.
+ */
 class SwitchboardTest {
 
     private static final Map<String, String> OFFER = Map.of("type", "offer", "sdp", "v=0");
     private static final Map<String, String> ANSWER = Map.of("type", "answer", "sdp", "v=0");
+    private static final SocketDetails DETAILS = new SocketDetails("websocket", "127.0.0.1:40000",
+            Instant.parse("2026-01-01T00:00:00Z"));
 
     private final List<Delivery> sent = new ArrayList<>();
     private final List<String> ended = new ArrayList<>();
@@ -52,25 +58,14 @@ class SwitchboardTest {
                         ended.add(reason);
                     }
                 }, () -> clock);
-        assertTrue(board.connect(alice, "alice"));
-        assertTrue(board.connect(bobPhone, "bob"));
-        assertTrue(board.connect(bobLaptop, "bob"));
-        assertTrue(board.connect(carol, "carol"));
+        assertTrue(board.connect(alice, "alice", DETAILS));
+        assertTrue(board.connect(bobPhone, "bob", DETAILS));
+        assertTrue(board.connect(bobLaptop, "bob", DETAILS));
+        assertTrue(board.connect(carol, "carol", DETAILS));
     }
 
     @Test
-    void everyDeviceOfTheCalleeRingsWithCredentialsForTheCallee() {
-        String callId = board.placeCall(alice, "bob", CallType.VIDEO, OFFER);
-
-        assertEquals(List.of(bobPhone, bobLaptop), sockets(sent));
-        IncomingCall incoming = (IncomingCall) sent.get(0).payload();
-        assertEquals(new IncomingCall("alice", OFFER, "video", callId,
-                List.of(new IceServer(List.of("turn:x"), "1:bob", "pw"))), incoming);
-        assertEquals(Duration.ofSeconds(45), timers.lastDelay);
-    }
-
-    @Test
-    void firstAnswerWinsAndTheOtherDevicesStopRinging() {
+    void callSetupIsTimedFromPlacingToAnsweringAndTheRingTimerIsCancelled() {
         String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
         sent.clear();
         clock += 1_500_000_000L;
@@ -86,209 +81,7 @@ class SwitchboardTest {
     }
 
     @Test
-    void hangupReachesOnlyTheAnsweringDeviceAndFreesBothUsers() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.answer(bobPhone, "alice", ANSWER);
-        sent.clear();
-
-        board.end(alice, "bob");
-
-        assertEquals(List.of(new Delivery(bobPhone, "callEnded", new CallEnded("alice", "hangup"))), sent);
-        assertEquals(List.of("hangup"), ended);
-        assertNothingLeft();
-        board.placeCall(carol, "bob", CallType.VOICE, OFFER);
-    }
-
-    @Test
-    void calleeHangsUpAConnectedCall() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.answer(bobPhone, "alice", ANSWER);
-        sent.clear();
-
-        board.end(bobPhone, "alice");
-
-        assertEquals(List.of(new Delivery(alice, "callEnded", new CallEnded("bob", "hangup"))), sent);
-        assertNothingLeft();
-    }
-
-    @Test
-    void callerCancelsWhileRinging() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-
-        board.end(alice, "bob");
-
-        assertEquals(List.of(bobPhone, bobLaptop), sockets(sent));
-        assertTrue(sent.stream().allMatch(d -> d.payload().equals(new CallEnded("alice", "hangup"))));
-        assertNothingLeft();
-    }
-
-    @Test
-    void rejectDeclinesToTheCallerAndSilencesTheOtherDevices() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-
-        board.reject(bobPhone, "alice");
-
-        assertEquals(List.of(
-                new Delivery(alice, "callRejected", new CallRejected("bob", "declined")),
-                new Delivery(bobLaptop, "callEnded", new CallEnded("alice", "answered-elsewhere"))), sent);
-        assertNothingLeft();
-    }
-
-    @Test
-    void endCallFromARingingDeviceIsAReject() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-
-        board.end(bobLaptop, "alice");
-
-        assertEquals(new Delivery(alice, "callRejected", new CallRejected("bob", "declined")), sent.get(0));
-        assertNothingLeft();
-    }
-
-    @Test
-    void busyCalleeIsRejectedAsBusyWithoutRinging() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-
-        assertCode(ErrorCode.BUSY, () -> board.placeCall(carol, "bob", CallType.VOICE, OFFER));
-
-        assertEquals(List.of(new Delivery(carol, "callRejected", new CallRejected("bob", "busy"))), sent);
-        assertEquals(List.of("busy"), ended);
-    }
-
-    @Test
-    void aCallerAlreadyInACallIsBusy() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-
-        assertCode(ErrorCode.BUSY, () -> board.placeCall(alice, "carol", CallType.VOICE, OFFER));
-        assertTrue(sent.isEmpty());
-    }
-
-    @Test
-    void offlineAndSelfCallsAreRefused() {
-        SignalingException offline = assertThrows(SignalingException.class,
-                () -> board.placeCall(alice, "dave", CallType.VOICE, OFFER));
-        assertEquals(ErrorCode.USER_OFFLINE, offline.code());
-        assertEquals("User is offline", offline.getMessage());
-        assertCode(ErrorCode.INVALID_PAYLOAD, () -> board.placeCall(alice, "alice", CallType.VOICE, OFFER));
-        assertNothingLeft();
-    }
-
-    @Test
-    void ringTimeoutEndsTheCallForBothSidesAsNoAnswer() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-
-        timers.fireAll();
-
-        assertEquals(List.of(
-                new Delivery(alice, "callEnded", new CallEnded("bob", "no-answer")),
-                new Delivery(bobPhone, "callEnded", new CallEnded("alice", "no-answer")),
-                new Delivery(bobLaptop, "callEnded", new CallEnded("alice", "no-answer"))), sent);
-        assertEquals(List.of("no-answer"), ended);
-        assertNothingLeft();
-    }
-
-    @Test
-    void aTimeoutThatFiresAfterTheAnswerChangesNothing() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.answer(bobPhone, "alice", ANSWER);
-        sent.clear();
-
-        timers.fireAll();
-
-        assertTrue(sent.isEmpty());
-        assertEquals(1, board.stats().calls());
-    }
-
-    @Test
-    void callerDisconnectingEndsTheCallForTheCallee() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.answer(bobPhone, "alice", ANSWER);
-        sent.clear();
-
-        board.disconnect(alice);
-
-        assertEquals(List.of(new Delivery(bobPhone, "callEnded", new CallEnded("alice", "disconnected"))), sent);
-        assertNothingLeft();
-        assertEquals(Map.of("alice", false, "bob", true), board.online(List.of("alice", "bob")));
-    }
-
-    @Test
-    void ringingCallEndsOnlyWhenTheLastRingingDeviceIsGone() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-
-        board.disconnect(bobPhone);
-        assertTrue(sent.isEmpty());
-        board.disconnect(bobLaptop);
-
-        assertEquals(List.of(new Delivery(alice, "callEnded", new CallEnded("bob", "disconnected"))), sent);
-        assertNothingLeft();
-    }
-
-    @Test
-    void aDeviceOutsideTheCallDisconnectingChangesNothing() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        board.answer(bobPhone, "alice", ANSWER);
-        sent.clear();
-
-        board.disconnect(bobLaptop);
-
-        assertTrue(sent.isEmpty());
-        assertEquals(1, board.stats().calls());
-    }
-
-    @Test
-    void candidatesFlowOnlyBetweenTheParties() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-        board.relayCandidate(alice, "bob", "candidate:1");
-        assertEquals(List.of(bobPhone, bobLaptop), sockets(sent));
-        assertEquals(new RelayedCandidate("alice", "candidate:1"), sent.get(0).payload());
-
-        board.answer(bobPhone, "alice", ANSWER);
-        sent.clear();
-        board.relayCandidate(bobPhone, "alice", "candidate:2");
-        assertEquals(List.of(new Delivery(alice, "iceCandidate", new RelayedCandidate("bob", "candidate:2"))), sent);
-
-        assertCode(ErrorCode.NOT_IN_CALL, () -> board.relayCandidate(carol, "bob", "candidate:3"));
-        assertCode(ErrorCode.NOT_IN_CALL, () -> board.relayCandidate(bobLaptop, "alice", "candidate:4"));
-        assertCode(ErrorCode.NOT_IN_CALL, () -> board.relayCandidate(alice, "carol", "candidate:5"));
-        assertCode(ErrorCode.NOT_IN_CALL, () -> board.end(carol, "alice"));
-    }
-
-    @Test
-    void shuttingDownEndsEveryCallForBothParties() {
-        board.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        sent.clear();
-
-        board.endAll();
-
-        assertEquals(List.of(
-                new Delivery(alice, "callEnded", new CallEnded("bob", "disconnected")),
-                new Delivery(bobPhone, "callEnded", new CallEnded("alice", "disconnected")),
-                new Delivery(bobLaptop, "callEnded", new CallEnded("alice", "disconnected"))), sent);
-        assertNothingLeft();
-    }
-
-    @Test
-    void tooManySocketsForOneUserAreRefused() {
-        assertTrue(board.connect(UUID.randomUUID(), "bob"));
-        assertTrue(board.connect(UUID.randomUUID(), "bob"));
-        assertFalse(board.connect(UUID.randomUUID(), "bob"));
-    }
-
-    @Test
-    void unknownSocketsAreUnauthorized() {
-        assertCode(ErrorCode.UNAUTHORIZED, () -> board.placeCall(UUID.randomUUID(), "bob", CallType.VOICE, OFFER));
-    }
-
-    @Test
-    void manyCallsLeaveNothingBehind() {
+    void manyCallsLeaveNoRingTimerBehind() {
         for (int i = 0; i < 1000; i++) {
             board.placeCall(alice, "bob", CallType.VOICE, OFFER);
             switch (i % 4) {
@@ -305,6 +98,55 @@ class SwitchboardTest {
         assertEquals(0, timers.pending());
     }
 
+    @Test
+    void anOperatorEndingARingingCallCancelsItsRingTimer() {
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+        sent.clear();
+
+        assertTrue(board.endByOperator(callId));
+
+        assertEquals(List.of(alice, bobPhone, bobLaptop), sockets(sent));
+        assertTrue(timers.allCancelled());
+        assertNothingLeft();
+    }
+
+    @Test
+    void liveCallsAreListedOldestFirstUpToTheLimit() throws InterruptedException {
+        Instant before = Instant.now();
+        String first = board.placeCall(alice, "bob", CallType.VIDEO, OFFER);
+        board.answer(bobPhone, "alice", ANSWER);
+        Thread.sleep(5); // a later wall-clock time for the second call
+        UUID dave = UUID.randomUUID();
+        board.connect(dave, "dave", DETAILS);
+        String second = board.placeCall(carol, "dave", CallType.VOICE, OFFER);
+
+        LiveCalls all = board.calls(10);
+        assertEquals(2, all.total());
+        assertFalse(all.truncated());
+        assertEquals(List.of(first, second), all.calls().stream().map(LiveCall::id).toList());
+        LiveCall call = all.calls().get(0);
+        assertEquals(List.of("alice", "bob", "video", "connected"), List.of(call.from(), call.to(), call.type(), call.state()));
+        assertEquals("ringing", all.calls().get(1).state());
+        assertTrue(!call.since().isBefore(before) && call.since().isBefore(all.calls().get(1).since()));
+        assertTrue(!all.calls().get(1).since().isAfter(Instant.now()));
+
+        LiveCalls one = board.calls(1);
+        assertEquals(1, one.calls().size());
+        assertEquals(2, one.total());
+        assertTrue(one.truncated());
+    }
+
+    @Test
+    void aUserShowsEverySocketAndTheCall() {
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+
+        UserSessions bob = board.user("bob");
+        assertEquals(List.of(new ConnectedSocket(bobPhone, null, DETAILS), new ConnectedSocket(bobLaptop, null, DETAILS)),
+                bob.sockets());
+        assertEquals(Optional.of(callId), bob.call().map(LiveCall::id));
+        assertEquals(new UserSessions("nobody", List.of(), Optional.empty()), board.user("nobody"));
+    }
+
     private void assertNothingLeft() {
         Switchboard.Stats stats = board.stats();
         assertEquals(0, stats.calls());
@@ -318,33 +160,5 @@ class SwitchboardTest {
     private static void assertCode(ErrorCode code, Executable action) {
         SignalingException e = assertThrows(SignalingException.class, action);
         assertEquals(code, e.code());
-    }
-
-    /** Timers that fire only when the test says so. */
-    private static final class ManualTimers implements Timers {
-        private final List<Runnable> tasks = new ArrayList<>();
-        Duration lastDelay;
-
-        @Override
-        public Cancellable schedule(Duration delay, Runnable task) {
-            lastDelay = delay;
-            tasks.add(task);
-            return () -> tasks.remove(task);
-        }
-
-        void fireAll() {
-            for (Runnable task : List.copyOf(tasks)) {
-                tasks.remove(task);
-                task.run();
-            }
-        }
-
-        boolean allCancelled() {
-            return tasks.isEmpty();
-        }
-
-        int pending() {
-            return tasks.size();
-        }
     }
 }

@@ -2,16 +2,15 @@ package dev.dialtone.signaling.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dialtone.signaling.call.CallListener;
+import dev.dialtone.signaling.call.TestNode;
 import dev.dialtone.signaling.call.CallType;
+import dev.dialtone.signaling.call.ConnectedSocket;
 import dev.dialtone.signaling.call.Delivery;
-import dev.dialtone.signaling.call.Outbox;
-import dev.dialtone.signaling.call.Timers;
+import dev.dialtone.signaling.call.LiveCall;
+import dev.dialtone.signaling.call.LiveCalls;
 import dev.dialtone.signaling.protocol.ErrorCode;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.SignalingException;
@@ -19,12 +18,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.Test;
 /** Two nodes' {@link RedisCallSessions} on one real redis-server: what each node's sockets get. */
 class RedisCallSessionsTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, String> OFFER = Map.of("type", "offer", "sdp", "v=0");
     private static final Map<String, String> ANSWER = Map.of("type", "answer", "sdp", "v=0");
     private static final Duration TTL = Duration.ofMillis(1000);
@@ -43,8 +41,10 @@ class RedisCallSessionsTest {
 
     private static RedisServer redis;
 
-    private final Node nodeA = new Node();
-    private final Node nodeB = new Node();
+    // a fresh prefix per test: nothing left from another test can answer for this one
+    private final String prefix = "test-" + UUID.randomUUID() + ":";
+    private TestNode nodeA;
+    private TestNode nodeB;
 
     @BeforeAll
     static void startRedis() throws Exception {
@@ -58,10 +58,8 @@ class RedisCallSessionsTest {
 
     @BeforeEach
     void startNodes() {
-        // a fresh prefix per test: nothing left from another test can answer for this one
-        String prefix = "test-" + UUID.randomUUID() + ":";
-        nodeA.start(prefix);
-        nodeB.start(prefix);
+        nodeA = node();
+        nodeB = node();
     }
 
     @AfterEach
@@ -70,57 +68,13 @@ class RedisCallSessionsTest {
         nodeB.sessions.close();
     }
 
-    @Test
-    void aCallerOnOneNodeReachesTheCalleesDevicesOnBoth() throws Exception {
-        UUID alice = nodeA.connect("alice");
-        UUID bobPhone = nodeB.connect("bob");
-        UUID bobLaptop = nodeA.connect("bob");
-
-        String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VIDEO, OFFER);
-
-        JsonNode incoming = nodeB.next(bobPhone, "incomingCall");
-        assertEquals(JSON.valueToTree(Map.of("from", "alice", "signalData", OFFER, "callType", "video",
-                "callId", callId, "iceServers", List.of(Map.of("urls", List.of("turn:x"),
-                        "username", "1:bob", "credential", "pw")))), incoming);
-        assertEquals(incoming, nodeA.next(bobLaptop, "incomingCall"));
-
-        assertEquals(callId, nodeB.sessions.answer(bobPhone, "alice", ANSWER));
-        assertEquals(JSON.valueToTree(ANSWER), nodeA.next(alice, "callAccepted"));
-        assertEquals(ended("alice", "answered-elsewhere"), nodeA.next(bobLaptop, "callEnded"));
-
-        nodeA.sessions.relayCandidate(alice, "bob", Map.of("candidate", "c1"));
-        assertEquals(JSON.valueToTree(Map.of("from", "alice", "candidate", Map.of("candidate", "c1"))),
-                nodeB.next(bobPhone, "iceCandidate"));
-        nodeB.sessions.end(bobPhone, "alice");
-        assertEquals(ended("bob", "hangup"), nodeA.next(alice, "callEnded"));
-        assertEquals(List.of("hangup"), nodeB.endedReasons(), "counted where the call was ended");
-        assertEquals(0, nodeA.sessions.stats().calls());
-    }
-
-    @Test
-    void presenceIsTheSameFromEveryNode() throws Exception {
-        UUID bob = nodeB.connect("bob");
-        assertEquals(Map.of("bob", true, "carol", false), nodeA.sessions.online(List.of("bob", "carol")));
-        nodeB.sessions.disconnect(bob);
-        assertEquals(Map.of("bob", false), nodeA.sessions.online(List.of("bob")));
-    }
-
-    @Test
-    void theSocketLimitCountsTheUsersSocketsOnEveryNode() {
-        for (int i = 0; i < 2; i++) {
-            nodeA.connect("bob");
-            nodeB.connect("bob");
-        }
-        assertFalse(nodeA.sessions.connect(UUID.randomUUID(), "bob"), "4 sockets already, on two nodes");
-    }
-
     /** Busy is decided in Redis, atomically: of many simultaneous callers one rings, the others hear busy. */
     @Test
     void simultaneousCallersOnTwoNodesRingTheCalleeOnce() throws Exception {
         nodeB.connect("bob");
         List<Callable<Boolean>> calls = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            Node node = i % 2 == 0 ? nodeA : nodeB;
+            TestNode node = i % 2 == 0 ? nodeA : nodeB;
             UUID caller = node.connect("caller-" + i);
             calls.add(() -> {
                 try {
@@ -199,102 +153,59 @@ class RedisCallSessionsTest {
     }
 
     @Test
-    void ringTimeoutEndsTheCallOnBothNodes() throws Exception {
+    void anOperatorOnAThirdNodeListsAndEndsACallBetweenTwoOthers() throws Exception {
+        TestNode admin = node();
+        try {
+            UUID alice = nodeA.connect("alice");
+            UUID bob = nodeB.connect("bob");
+            String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VIDEO, OFFER);
+            nodeB.sessions.answer(bob, "alice", ANSWER);
+
+            LiveCalls calls = admin.sessions.calls(10);
+            assertEquals(1, calls.total());
+            LiveCall call = calls.calls().get(0);
+            assertEquals(List.of(callId, "alice", "bob", "video", "connected"),
+                    List.of(call.id(), call.from(), call.to(), call.type(), call.state()));
+            assertEquals(nodeA.sessions.user("alice").sockets().get(0).node(), call.node());
+
+            assertTrue(admin.sessions.endByOperator(callId));
+            assertEquals(ended("bob", "ended-by-operator"), nodeA.next(alice, "callEnded"));
+            assertEquals(ended("alice", "ended-by-operator"), nodeB.next(bob, "callEnded"));
+            assertEquals(List.of("ended-by-operator"), admin.endedReasons());
+            assertFalse(admin.sessions.endByOperator(callId));
+            assertEquals(0, admin.sessions.calls(10).total());
+        } finally {
+            admin.sessions.close();
+        }
+    }
+
+    @Test
+    void aUsersSocketsOnEveryNodeAreShownAndClosedByTheirOwnNode() throws Exception {
         UUID alice = nodeA.connect("alice");
-        UUID bob = nodeB.connect("bob");
-        nodeA.sessions.placeCall(alice, "bob", CallType.VOICE, OFFER);
-        nodeB.next(bob, "incomingCall");
+        UUID bobOnA = nodeA.connect("bob");
+        UUID bobOnB = nodeB.connect("bob");
+        String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VOICE, OFFER);
 
-        nodeA.timers.fire();
+        var bob = nodeA.sessions.user("bob");
+        assertEquals(Set.of(bobOnA, bobOnB), Set.copyOf(bob.sockets().stream().map(ConnectedSocket::id).toList()));
+        assertTrue(bob.sockets().stream().allMatch(s -> TestNode.details().equals(s.details())));
+        assertEquals(2, Set.copyOf(bob.sockets().stream().map(ConnectedSocket::node).toList()).size());
+        assertEquals(callId, bob.call().orElseThrow().id());
+        assertEquals("ringing", bob.call().orElseThrow().state());
 
-        assertEquals(ended("bob", "no-answer"), nodeA.next(alice, "callEnded"));
-        assertEquals(ended("alice", "no-answer"), nodeB.next(bob, "callEnded"));
-        SignalingException late = assertThrows(SignalingException.class,
-                () -> nodeB.sessions.answer(bob, "alice", ANSWER));
-        assertEquals(ErrorCode.NOT_IN_CALL, late.code());
+        assertEquals(2, nodeB.sessions.disconnectUser("bob"));
+        assertTrue(nodeA.next(bobOnA, Delivery.DISCONNECT).isNull());
+        assertTrue(nodeB.next(bobOnB, Delivery.DISCONNECT).isNull());
+        assertTrue(nodeA.sessions.user("nobody").sockets().isEmpty());
+    }
+
+    private TestNode node() {
+        return new TestNode(w -> new RedisCallSessions(new ClusterConfig(redis.url(), TTL, HEARTBEAT, prefix),
+                w.outbox(), w.timers(), Duration.ofSeconds(45), 4,
+                user -> List.of(new IceServer(List.of("turn:x"), "1:" + user, "pw")), w.listener()), Duration.ZERO);
     }
 
     private static JsonNode ended(String from, String reason) {
-        return JSON.valueToTree(Map.of("from", from, "reason", reason));
-    }
-
-    /** One node: its sessions, what its sockets were sent, its ring timers. */
-    private static final class Node implements Outbox, CallListener {
-
-        private final LinkedBlockingQueue<Delivery> sent = new LinkedBlockingQueue<>();
-        private final List<Delivery> unread = new ArrayList<>();
-        private final List<String> ended = new ArrayList<>();
-        private final ManualTimers timers = new ManualTimers();
-        private RedisCallSessions sessions;
-
-        void start(String prefix) {
-            sessions = new RedisCallSessions(new ClusterConfig(redis.url(), TTL, HEARTBEAT, prefix), this, timers,
-                    Duration.ofSeconds(45), 4, user -> List.of(new IceServer(List.of("turn:x"), "1:" + user, "pw")),
-                    this);
-        }
-
-        UUID connect(String user) {
-            UUID socket = UUID.randomUUID();
-            assertTrue(sessions.connect(socket, user));
-            return socket;
-        }
-
-        JsonNode next(UUID socket, String event) throws InterruptedException {
-            return next(socket, event, Duration.ofSeconds(3));
-        }
-
-        /** The next {@code event} for {@code socket}, as the client would read it (bounded wait). */
-        JsonNode next(UUID socket, String event, Duration within) throws InterruptedException {
-            long deadline = System.nanoTime() + within.toNanos();
-            for (;;) {
-                for (Delivery d : unread) {
-                    if (d.socket().equals(socket) && d.event().equals(event)) {
-                        unread.remove(d);
-                        return JSON.valueToTree(d.payload());
-                    }
-                }
-                Delivery d = sent.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (d == null) {
-                    throw new AssertionError("no " + event + " for " + socket + " within " + within
-                            + "; unread: " + unread);
-                }
-                unread.add(d);
-            }
-        }
-
-        synchronized List<String> endedReasons() {
-            return List.copyOf(ended);
-        }
-
-        @Override
-        public void send(List<Delivery> deliveries) {
-            sent.addAll(deliveries);
-        }
-
-        @Override
-        public void connected(Duration setup) {
-        }
-
-        @Override
-        public synchronized void ended(String reason) {
-            ended.add(reason);
-        }
-    }
-
-    /** Ring timers that run when the test says so. */
-    private static final class ManualTimers implements Timers {
-
-        private final List<Runnable> due = new ArrayList<>();
-
-        @Override
-        public synchronized Cancellable schedule(Duration delay, Runnable task) {
-            due.add(task);
-            return () -> { };
-        }
-
-        synchronized void fire() {
-            due.forEach(Runnable::run);
-            due.clear();
-        }
+        return TestNode.json(Map.of("from", from, "reason", reason));
     }
 }

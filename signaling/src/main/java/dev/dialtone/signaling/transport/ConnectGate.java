@@ -1,4 +1,4 @@
-package dev.dialtone.signaling.auth;
+package dev.dialtone.signaling.transport;
 
 import com.corundumstudio.socketio.messages.PacketsMessage;
 import io.netty.buffer.ByteBuf;
@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * Sockets that are already admitted pass straight through.
  */
 @Sharable
-public final class ConnectGate extends ChannelInboundHandlerAdapter {
+final class ConnectGate extends ChannelInboundHandlerAdapter {
 
     private static final String SEPARATOR = "\u001e";
     private static final String BARE_CONNECT = "40";
@@ -38,7 +38,7 @@ public final class ConnectGate extends ChannelInboundHandlerAdapter {
      * @param admitted       whether a socket has been authenticated already
      * @param onAcknowledged called after each batch of packets of a socket not admitted before it
      */
-    public ConnectGate(Predicate<UUID> admitted, Consumer<UUID> onAcknowledged) {
+    ConnectGate(Predicate<UUID> admitted, Consumer<UUID> onAcknowledged) {
         this.admitted = admitted;
         this.onAcknowledged = onAcknowledged;
     }

@@ -8,28 +8,27 @@ import java.util.Date;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Signs client tokens for the test-call page, with the same secret and claim the signaling
- * service checks. For development only: anyone who can reach it becomes any user.
+ * Signs client tokens with the same secret and claim the signaling service checks: for the
+ * test-call page's {@code /dev/token} (development only: anyone who can reach it becomes any
+ * user) and for the {@code token} command.
  */
-final class DevTokenIssuer {
-
-    private static final Duration LIFETIME = Duration.ofHours(1);
+public final class ClientTokenIssuer {
 
     private final SecretKeySpec key;
     private final String userClaim;
     private final Clock clock;
 
-    DevTokenIssuer(String jwtSecret, String userClaim, Clock clock) {
+    public ClientTokenIssuer(String jwtSecret, String userClaim, Clock clock) {
         this.key = new SecretKeySpec(jwtSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
         this.userClaim = userClaim;
         this.clock = clock;
     }
 
-    String tokenFor(String userId) {
+    public String tokenFor(String userId, Duration lifetime) {
         return Jwts.builder()
                 .claim(userClaim, userId)
                 .issuedAt(Date.from(clock.instant()))
-                .expiration(Date.from(clock.instant().plus(LIFETIME)))
+                .expiration(Date.from(clock.instant().plus(lifetime)))
                 .signWith(key, Jwts.SIG.HS256)
                 .compact();
     }

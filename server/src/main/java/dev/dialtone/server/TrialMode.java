@@ -1,0 +1,54 @@
+package dev.dialtone.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.dialtone.common.Secrets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Local trial: with no secret configured, the server runs for this machine only so that two
+ * browser tabs can call each other at once. Everything listens on 127.0.0.1, the test-call page
+ * gets development tokens, and the relay relays from 127.0.0.1 and lets loopback peers in (which
+ * production must never do: it would open the operator's own network). Random secrets serve this
+ * run. Setting either secret is production mode, where none of this applies.
+ */
+final class TrialMode {
+
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private TrialMode() {
+    }
+
+    /** True when neither the JWT secret nor the TURN secret is configured. */
+    static boolean applies(Config config) {
+        return blank(config, "dialtone.auth.jwt-secret") && blank(config, "dialtone.turn.secret");
+    }
+
+    /** {@code config} with the trial settings on top: they win over the file and -D. */
+    static Config apply(Config config) {
+        Map<String, Object> trial = Map.of(
+                "dialtone.auth.jwt-secret", Secrets.random(),
+                "dialtone.turn.secret", Secrets.random(),
+                "dialtone.signaling.host", LOOPBACK,
+                "dialtone.http.host", LOOPBACK,
+                "dialtone.http.dev-tokens", true,
+                "dialtone.relay.listen-addresses", List.of(LOOPBACK),
+                "dialtone.relay.relay-address", LOOPBACK,
+                "dialtone.relay.external-ip", "",
+                "dialtone.relay.allow-loopback-peers", true,
+                "dialtone.turn.public-host", LOOPBACK);
+        return ConfigFactory.parseMap(trial, "trial mode (no secrets configured)").withFallback(config);
+    }
+
+    /** The one line that tells a new user what to open. */
+    static String invitation(Config config) {
+        return "TRIAL MODE (no secrets configured): open http://" + LOOPBACK + ":" + config.getInt("dialtone.http.port")
+                + "/ in two tabs and call from one to the other. Only this machine can connect, and anyone on it"
+                + " can sign in as anyone; set DIALTONE_JWT_SECRET and DIALTONE_TURN_SECRET for production";
+    }
+
+    private static boolean blank(Config config, String path) {
+        return !config.hasPath(path) || config.getString(path).isBlank();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.dialtone.signaling.transport;
+
+import com.corundumstudio.socketio.AckRequest;
+import com.corundumstudio.socketio.Configuration;
+import com.corundumstudio.socketio.SocketIOChannelInitializer;
+import com.corundumstudio.socketio.SocketIOClient;
+import com.corundumstudio.socketio.SocketIONamespace;
+import com.corundumstudio.socketio.SocketIOServer;
+import com.corundumstudio.socketio.protocol.PacketEncoder;
+import io.netty.channel.ChannelPipeline;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one seam between Dialtone and netty-socketio 2.0.14's transport: every patch for a gap of
+ * the library is installed, fed and forgotten here, so that the call logic sends an event or an
+ * ack in one call and never knows about polling, Engine.IO versions or a session's side state.
+ * Each patch names the upstream issue it works around; delete it when the library closes that.
+ * <ul>
+ *   <li>{@link ConnectGate}: a CONNECT without auth data skips the auth listener (netty-socketio
+ *       issue 1067), and nothing runs once a CONNECT is acknowledged;</li>
+ *   <li>events of sockets that never authenticated are dispatched all the same: {@link #on} runs a
+ *       listener for authenticated sockets only (issue 1067 again: the listener that should have
+ *       refused them never ran);</li>
+ *   <li>{@link PollingFlush}: a packet sent while a poll is being bound stays queued until the
+ *       next ping (netty-socketio issues 130 and 599);</li>
+ *   <li>{@link UpgradeUnblocker}: one NOOP during the polling → websocket upgrade leaves a second
+ *       poll waiting for the ping interval (no upstream issue; python-engineio pull request 76
+ *       describes the same fix);</li>
+ *   <li>{@link ConnectionClose}: polling responses say keep-alive, then close (no upstream issue
+ *       found; engine.io issue 20 is the requirement);</li>
+ *   <li>{@link PendingPolls}: a poll waiting when its session ends is never answered
+ *       (netty-socketio issue 674; engine.io issue 275 is the fix Node made);</li>
+ *   <li>{@link EngineIoVersionGate}: EIO=3 clients are connected without the auth listener
+ *       (issue 1067), other versions served with the wrong framing;</li>
+ *   <li>{@link Eio3PayloadLengths} and {@link Eio3PollingEncoder}: EIO=3 polling payloads counted
+ *       in bytes or code points instead of UTF-16 units (netty-socketio issues 754 and 566).</li>
+ * </ul>
+ */
+public final class EngineIo {
+
+    private static final Logger log = LoggerFactory.getLogger(EngineIo.class);
+
+    /** What one event does for a socket whose user is known. */
+    @FunctionalInterface
+    public interface AuthenticatedListener {
+        void onEvent(SocketIOClient client, String userId, Object payload, AckRequest ack);
+    }
+
+    private final Function<UUID, String> userOf;
+    private final ConnectGate connectGate;
+    private final UpgradeUnblocker upgrades = new UpgradeUnblocker();
+    private final PendingPolls polls;
+    private final PollingFlush flush;
+    private final ConnectionClose connectionClose = new ConnectionClose();
+    private final EngineIoVersionGate versions;
+    private final Eio3PayloadLengths eio3Lengths = new Eio3PayloadLengths();
+    private final Eio3PollingEncoder eio3Encoder;
+
+    /**
+     * @param socketIo      the server's configuration (ping interval and timeout, path, JSON)
+     * @param allowEio3     whether Engine.IO v3 (Socket.IO v2) clients are served
+     * @param timers        where delayed flushes run
+     * @param userOf        the user a socket authenticated as, or null
+     * @param onAcknowledged runs for a socket not yet authenticated after each batch of its packets:
+     *                      once its CONNECT is acknowledged, it may be greeted
+     */
+    public EngineIo(Configuration socketIo, boolean allowEio3, ScheduledExecutorService timers,
+                    Function<UUID, String> userOf, Consumer<UUID> onAcknowledged) {
+        this.userOf = userOf;
+        this.connectGate = new ConnectGate(s -> userOf.apply(s) != null, onAcknowledged);
+        this.polls = new PendingPolls(Duration.ofMillis(socketIo.getPingInterval() + socketIo.getPingTimeout()));
+        this.flush = new PollingFlush(timers, polls);
+        this.versions = new EngineIoVersionGate(socketIo.getContext() + "/", allowEio3);
+        this.eio3Encoder = new Eio3PollingEncoder(new PacketEncoder(socketIo, socketIo.getJsonSupport()));
+    }
+
+    /** Puts the patches into the pipeline of every connection {@code server} accepts. */
+    public void install(SocketIOServer server) {
+        server.setPipelineFactory(new SocketIOChannelInitializer() {
+            @Override
+            protected void addSocketioHandlers(ChannelPipeline pipeline) {
+                super.addSocketioHandlers(pipeline);
+                pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectionClose", connectionClose);
+                pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
+                pipeline.addBefore(PACKET_HANDLER, "dialtonePendingPolls", polls);
+                pipeline.addBefore(PACKET_HANDLER, "dialtoneEio3PayloadLengths", eio3Lengths);
+                pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", connectGate);
+                pipeline.addBefore(AUTHORIZE_HANDLER, "dialtoneEngineIoVersionGate", versions);
+                pipeline.addLast("dialtoneEio3PollingEncoder", eio3Encoder);
+            }
+        });
+    }
+
+    /**
+     * Registers {@code listener} for {@code event}, run only for sockets that authenticated. An
+     * event from any other socket is answered by {@code refuse} and the socket disconnected.
+     */
+    public void on(SocketIONamespace namespace, String event, AuthenticatedListener listener,
+                   BiConsumer<SocketIOClient, AckRequest> refuse) {
+        namespace.addEventListener(event, Object.class, (client, payload, ack) -> {
+            String user = userOf.apply(client.getSessionId());
+            if (user == null) {
+                log.info("event {} from unauthenticated socket {} ({}): dropping the socket",
+                        event, client.getSessionId(), client.getRemoteAddress());
+                refuse.accept(client, ack);
+                client.disconnect();
+                return;
+            }
+            listener.onEvent(client, user, payload, ack);
+        });
+    }
+
+    /** Sends an event to {@code client}, on its way within moments whatever its transport. */
+    public void send(SocketIOClient client, String event, Object payload) {
+        client.sendEvent(event, payload);
+        flush.after(client);
+    }
+
+    /** Answers {@code ack} of {@code client}, on its way within moments whatever its transport. */
+    public void ack(SocketIOClient client, AckRequest ack, Object body) {
+        ack.sendAckData(body);
+        flush.after(client);
+    }
+
+    /** Forgets an ended session: its upgrade, and its pending poll, which is answered. */
+    public void forget(UUID session) {
+        upgrades.forget(session);
+        polls.sessionEnded(session);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.dialtone.signaling.turn;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The URLs {@code iceServers} name: the same for every client (configured, or the relay's public
+ * address), or built for each client from the host it reached the server by ({@link ReachedHost})
+ * when nobody said which public address the relay has.
+ */
+public final class IceUrls {
+
+    private final List<String> fixed;
+    private final Function<String, List<String>> atHost;
+
+    private IceUrls(List<String> fixed, Function<String, List<String>> atHost) {
+        this.fixed = fixed;
+        this.atHost = atHost;
+    }
+
+    public static IceUrls fixed(List<String> urls) {
+        return new IceUrls(List.copyOf(urls), null);
+    }
+
+    /** {@code atHost} gets a host name, an IPv4 literal or a bracketed IPv6 literal. */
+    public static IceUrls atReachedHost(Function<String, List<String>> atHost) {
+        return new IceUrls(null, Objects.requireNonNull(atHost));
+    }
+
+    public boolean perClient() {
+        return atHost != null;
+    }
+
+    public List<String> forHost(String host) {
+        return perClient() ? List.copyOf(atHost.apply(host)) : fixed;
+    }
+
+    @Override
+    public String toString() {
+        return perClient() ? "the host each client reached the server by, e.g. " + atHost.apply("<host>") : fixed.toString();
+    }
+}
