@@ -231,6 +231,14 @@ awk -v end="$((SECONDS - t))" '
 context=$(grep -m1 'Sending build context' "$RUN/build.log" || true)
 [ -z "$context" ] || say "${context#*Sending }"
 
+# The AOT cache made at build time is one this image's JVM accepts for this jar: with
+# -XX:AOTMode=on a cache it cannot use stops the JVM instead of being skipped with a warning.
+"$DOCKER" run --rm --network none --entrypoint java "$IMAGE" -XX:AOTCache=/opt/dialtone/dialtone.aot \
+  -XX:AOTMode=on -Ddialtone.auth.jwt-secret=aot-check-secret-of-at-least-32-bytes \
+  -jar /opt/dialtone/dialtone.jar token aot-check >/dev/null \
+  || die "the image's AOT cache is not usable by its JVM"
+say "the image's JVM uses its AOT cache ($("$DOCKER" run --rm --network none --entrypoint du "$IMAGE" -h /opt/dialtone/dialtone.aot | cut -f1))"
+
 # ------------------------------------------------------------------ the container
 # Run as an operator would, with the settings moved through JDK_JAVA_OPTIONS: another HTTP port
 # (the HEALTHCHECK must follow it) and TURN URLs with `?` in them (no shell may glob them).

@@ -46,7 +46,8 @@ trap 'kill "$PID" 2>/dev/null || true' EXIT
 
 for _ in $(seq 1 300); do
   kill -0 "$PID" 2>/dev/null || { echo "train.sh: the server exited during start; log: $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
-  curl -fsS "http://127.0.0.1:$HTTP/readyz" >/dev/null 2>&1 && break
+  node -e "require('http').get('http://127.0.0.1:$HTTP/readyz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))" \
+    2>/dev/null && break
   sleep 0.2
 done
 
