@@ -5,11 +5,13 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const crypto = require('node:crypto');
 const {
-  startNode, scenario, once, noEvent, ack, offer, answer, sleep, Scope, TEST_TIMEOUT,
+  startNode, scenario, scenarioOnNodes, once, noEvent, ack, offer, answer, sleep, Scope, TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, hangup, assertIncoming } = require('../flows');
 const { startReceiver, pushProps, newDataDir } = require('../webhooks');
+const { startRedis } = require('../redis');
 
 const WAIT_MS = 4000;
 const GONE = 'gone-'; // the receiver answers 410 to a call.incoming for users named so
@@ -179,6 +181,102 @@ t('call.ended for a call between two online users, with who ended it', async (h)
     'no call.incoming / call.cancelled for a call that woke nobody');
 });
 
+// ---------------------------------------------------------------- two nodes on one redis-server
+
+// Each node has its outbox (data-dir) and sends to the same receiver: a call's call.incoming comes
+// from the caller's node, the rest from the node that ended or answered it (docs/cluster.md).
+let redis;
+let nodeA;
+let nodeB;
+before(async () => {
+  redis = await startRedis();
+  const props = {
+    'dialtone.cluster.redis-url': redis.url,
+    'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
+    'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
+  };
+  const onePush = () => pushProps(receiver, { wait: `${WAIT_MS}ms`, events: ['call.incoming', 'call.cancelled', 'call.ended'] });
+  [nodeA, nodeB] = await Promise.all([
+    startNode({ props: { ...props, ...onePush() } }),
+    startNode({ props: { ...props, ...onePush() } }),
+  ]);
+});
+after(async () => {
+  await Promise.all([nodeA, nodeB].filter(Boolean).map((n) => n.stop()));
+  if (redis) await redis.stop();
+});
+const onTwoNodes = (name, fn) => test(`cluster: ${name}`, { timeout: TEST_TIMEOUT },
+  scenarioOnNodes(() => [nodeA, nodeB], async (onA, onB) => {
+    await fn(onA, onB);
+    receiver.assertAllVerified();
+  }));
+
+onTwoNodes('caller on node A, the woken callee connects to node B: incomingCall right after iceServers, answers; a device on A stops ringing', async (onA, onB) => {
+  const alice = await onA.connect(onA.id('alice'));
+  const bobId = onA.id('bob');
+  const { callId, signalData } = await callWaking(alice, bobId, { callType: 'video' });
+
+  const phone = await connectRecording(onB, bobId, 'websocket');
+  assertIncoming(await once(phone.socket, 'incomingCall'), { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
+  assert.deepEqual(phone.order.slice(0, 2), ['iceServers', 'incomingCall'], 'incomingCall comes right after iceServers');
+  const laptop = await connectRecording(onA, bobId, 'websocket');
+  assertIncoming(await once(laptop.socket, 'incomingCall'), { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
+
+  const ans = answer();
+  assert.deepEqual(await ack(phone.socket, 'answerCall', { to: alice.userId, signalData: ans }), { ok: true, callId });
+  assert.deepEqual(await once(alice, 'callAccepted'), ans);
+  assert.deepEqual(await once(laptop.socket, 'callEnded'), { from: alice.userId, reason: 'answered-elsewhere' });
+  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled answered');
+  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'answered' });
+
+  await hangup(phone.socket, alice);
+  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
+  assert.deepEqual([ended.data.reason, ended.data.endedBy, ended.data.callType], ['hangup', bobId, 'video']);
+  assert.notEqual(ended.data.answeredAt, null);
+  await sleep(300);
+  const types = receiver.all((hk) => hk.data.callId === callId).map((hk) => hk.type);
+  assert.deepEqual(types, ['call.incoming', 'call.cancelled', 'call.ended'], 'one webhook of each, from whichever node');
+});
+
+onTwoNodes('the wait runs out across nodes: caller on A and the device woken on B get callEnded no-answer, the backend call.cancelled no-answer', async (onA, onB) => {
+  const alice = await onA.connect(onA.id('alice'));
+  const bobId = onA.id('bob');
+  const t0 = Date.now();
+  const { callId } = await callWaking(alice, bobId);
+  const bob = await onB.connect(bobId);
+  await once(bob, 'incomingCall');
+  assert.deepEqual(await once(alice, 'callEnded', WAIT_MS + 3000), { from: bobId, reason: 'no-answer' });
+  assert.ok(Date.now() - t0 >= WAIT_MS - 200, 'not before the push wait');
+  assert.deepEqual(await once(bob, 'callEnded'), { from: alice.userId, reason: 'no-answer' });
+  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled no-answer');
+  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'no-answer' });
+  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
+  assert.deepEqual([ended.data.reason, ended.data.endedBy, ended.data.answeredAt], ['no-answer', null, null]);
+  // nothing left over on either node: bob, on B, can call alice, on A, at once
+  const r = await ring(bob, alice.userId, [alice]);
+  await accept(bob, alice, r.callId);
+  await hangup(alice, bob);
+});
+
+onTwoNodes('410 to call.incoming: the caller on B gets error "User is offline" at once; a caller on A hanging up cancels with hangup', async (onA, onB) => {
+  const carol = await onB.connect(onB.id('carol'));
+  const goneId = onB.id(`${GONE}bob`);
+  const t0 = Date.now();
+  const gone = await callWaking(carol, goneId);
+  assert.deepEqual(await once(carol, 'error'), { message: 'User is offline', code: 'USER_OFFLINE' });
+  assert.ok(Date.now() - t0 < WAIT_MS - 1000, 'at once, not at the end of the wait');
+  assert.equal((await receiver.wait(forCall('call.ended', gone.callId), 5000, 'call.ended offline')).data.reason, 'offline');
+
+  const alice = await onA.connect(onA.id('alice'));
+  const daveId = onA.id('dave');
+  const { callId } = await callWaking(alice, daveId);
+  assert.deepEqual(await ack(alice, 'endCall', { to: daveId }), { ok: true });
+  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled hangup');
+  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: daveId, reason: 'hangup' });
+  const dave = await onB.connect(daveId);
+  await noEvent(dave, 'incomingCall', 500);
+});
+
 // ---------------------------------------------------------------- delivery that loses nothing
 
 function get(port, path) {
@@ -277,10 +375,8 @@ test('receiver down → server SIGKILLed → restarted → receiver up: every we
 
 // ---------------------------------------------------------------- configuration refused at start
 
-test('push with a cluster, or with a malformed secret, is refused at start with a clear message', { timeout: 60000 }, async () => {
+test('push with a malformed secret is refused at start with a clear message', { timeout: 60000 }, async () => {
   const props = pushProps(receiver);
-  await assert.rejects(startNode({ props: { ...props, 'dialtone.cluster.redis-url': 'redis://127.0.0.1:1' } }),
-    (err) => /dialtone\.push\.webhook-url cannot be used with dialtone\.cluster\.redis-url/.test(err.message));
   const bad = 'not-a-whsec-secret-0123456789';
   await assert.rejects(startNode({ props: { ...props, 'dialtone.push.secret': bad } }), (err) => {
     assert.match(err.message, /dialtone\.push\.secret must start with whsec_/);
