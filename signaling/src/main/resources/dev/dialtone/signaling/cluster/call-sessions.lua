@@ -265,6 +265,7 @@ elseif op == 'answer' then
   redis.call('del', ringing_key(c.id))
   redis.call('hset', call_key(c.id), 'state', 'connected', 'calleeSocket', socket, 'calleeNode', node,
     'connectedAt', now)
+  redis.call('hdel', call_key(c.id), 'offer') -- a waking call's offer: no device is left to ring
   redis.call('srem', P .. 'ringing-calls', c.id)
   send_caller(c, 'callAccepted', callee)
   return reply('ok', c.id, {c.placedAt, c.waking or ''})
