@@ -69,38 +69,68 @@ async function callWaking(caller, calleeId, { signalData = offer(), callType = '
   return { callId: resp.callId, signalData, incoming };
 }
 
+/**
+ * Alice, on callerScope's node, calls bob, who has no device; bob's phone then connects to
+ * phoneScope's node and his laptop to laptopScope's over `transport`: both ring right after
+ * iceServers, the phone answers, alice hangs up. The backend hears call.incoming, call.cancelled
+ * answered and call.ended, in that order.
+ */
+async function wokenCalleeAnswers(callerScope, phoneScope, laptopScope, transport) {
+  const alice = await callerScope.connect(callerScope.id('alice'));
+  const bobId = callerScope.id('bob');
+  const { callId, signalData } = await callWaking(alice, bobId, { callType: 'video' });
+
+  const phone = await connectRecording(phoneScope, bobId, transport);
+  const inc = await once(phone.socket, 'incomingCall');
+  assertIncoming(inc, { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
+  assert.deepEqual(phone.order.slice(0, 2), ['iceServers', 'incomingCall'], 'incomingCall comes right after iceServers');
+  const laptop = await connectRecording(laptopScope, bobId, transport);
+  assertIncoming(await once(laptop.socket, 'incomingCall'), { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
+
+  const ans = answer();
+  assert.deepEqual(await ack(phone.socket, 'answerCall', { to: alice.userId, signalData: ans }), { ok: true, callId });
+  assert.deepEqual(await once(alice, 'callAccepted'), ans);
+  assert.deepEqual(await once(laptop.socket, 'callEnded'), { from: alice.userId, reason: 'answered-elsewhere' });
+  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled answered');
+  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'answered' });
+
+  await hangup(alice, phone.socket);
+  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
+  assert.deepEqual(Object.keys(ended.data).sort(),
+    ['answeredAt', 'callId', 'callType', 'endedAt', 'endedBy', 'from', 'reason', 'startedAt', 'to']);
+  assert.equal(ended.data.reason, 'hangup');
+  assert.equal(ended.data.endedBy, alice.userId);
+  assert.equal(ended.data.callType, 'video');
+  const [started, answered, endedAt] = ['startedAt', 'answeredAt', 'endedAt'].map((k) => Date.parse(ended.data[k]));
+  assert.ok(started <= answered && answered <= endedAt, `startedAt <= answeredAt <= endedAt: ${JSON.stringify(ended.data)}`);
+  const order = receiver.all((hk) => hk.data.callId === callId).map((hk) => hk.type);
+  assert.deepEqual(order, ['call.incoming', 'call.cancelled', 'call.ended'], 'a call\'s webhooks arrive in order');
+}
+
+/**
+ * Alice (callerScope) calls bob, who has no device; a device of bob's wakes on calleeScope's node
+ * and rings until the wait runs out: both get callEnded no-answer, the backend call.cancelled no-answer.
+ */
+async function waitRunsOut(callerScope, calleeScope) {
+  const alice = await callerScope.connect(callerScope.id('alice'));
+  const bobId = callerScope.id('bob');
+  const t0 = Date.now();
+  const { callId } = await callWaking(alice, bobId);
+  const bob = await calleeScope.connect(bobId);
+  await once(bob, 'incomingCall');
+  assert.deepEqual(await once(alice, 'callEnded', WAIT_MS + 3000), { from: bobId, reason: 'no-answer' });
+  assert.ok(Date.now() - t0 >= WAIT_MS - 200, 'not before the push wait');
+  assert.deepEqual(await once(bob, 'callEnded'), { from: alice.userId, reason: 'no-answer' });
+  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled no-answer');
+  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'no-answer' });
+  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
+  assert.deepEqual([ended.data.reason, ended.data.endedBy, ended.data.answeredAt], ['no-answer', null, null]);
+  return { alice, bob };
+}
+
 for (const transport of ['websocket', 'polling']) {
-  t(`${transport}: the callee's devices connect after the wake-up, get incomingCall right after iceServers, first answer wins`, async (h) => {
-    const alice = await h.connect(h.id('alice'));
-    const bobId = h.id('bob');
-    const { callId, signalData } = await callWaking(alice, bobId, { callType: 'video' });
-
-    const phone = await connectRecording(h, bobId, transport);
-    const inc = await once(phone.socket, 'incomingCall');
-    assertIncoming(inc, { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
-    assert.deepEqual(phone.order.slice(0, 2), ['iceServers', 'incomingCall'], 'incomingCall comes right after iceServers');
-    const laptop = await connectRecording(h, bobId, transport);
-    assertIncoming(await once(laptop.socket, 'incomingCall'), { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
-
-    const ans = answer();
-    assert.deepEqual(await ack(phone.socket, 'answerCall', { to: alice.userId, signalData: ans }), { ok: true, callId });
-    assert.deepEqual(await once(alice, 'callAccepted'), ans);
-    assert.deepEqual(await once(laptop.socket, 'callEnded'), { from: alice.userId, reason: 'answered-elsewhere' });
-    const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled answered');
-    assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'answered' });
-
-    await hangup(alice, phone.socket);
-    const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
-    assert.deepEqual(Object.keys(ended.data).sort(),
-      ['answeredAt', 'callId', 'callType', 'endedAt', 'endedBy', 'from', 'reason', 'startedAt', 'to']);
-    assert.equal(ended.data.reason, 'hangup');
-    assert.equal(ended.data.endedBy, alice.userId);
-    assert.equal(ended.data.callType, 'video');
-    const [started, answered, endedAt] = ['startedAt', 'answeredAt', 'endedAt'].map((k) => Date.parse(ended.data[k]));
-    assert.ok(started <= answered && answered <= endedAt, `startedAt <= answeredAt <= endedAt: ${JSON.stringify(ended.data)}`);
-    const order = receiver.all((hk) => hk.data.callId === callId).map((hk) => hk.type);
-    assert.deepEqual(order, ['call.incoming', 'call.cancelled', 'call.ended'], 'a call\'s webhooks arrive in order');
-  });
+  t(`${transport}: the callee's devices connect after the wake-up, get incomingCall right after iceServers, first answer wins`,
+    (h) => wokenCalleeAnswers(h, h, h, transport));
 }
 
 t('caller hangs up while waiting: call.cancelled hangup; a device connecting later gets no incomingCall', async (h) => {
@@ -122,21 +152,8 @@ t('caller hangs up while waiting: call.cancelled hangup; a device connecting lat
   await hangup(bob, alice);
 });
 
-t('the wait runs out: caller and a device still ringing get callEnded no-answer, the backend call.cancelled no-answer', async (h) => {
-  const alice = await h.connect(h.id('alice'));
-  const bobId = h.id('bob');
-  const t0 = Date.now();
-  const { callId } = await callWaking(alice, bobId);
-  const bob = await h.connect(bobId);
-  await once(bob, 'incomingCall');
-  assert.deepEqual(await once(alice, 'callEnded', WAIT_MS + 3000), { from: bobId, reason: 'no-answer' });
-  assert.ok(Date.now() - t0 >= WAIT_MS - 200, 'not before the push wait');
-  assert.deepEqual(await once(bob, 'callEnded'), { from: alice.userId, reason: 'no-answer' });
-  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled no-answer');
-  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'no-answer' });
-  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
-  assert.deepEqual([ended.data.reason, ended.data.endedBy, ended.data.answeredAt], ['no-answer', null, null]);
-});
+t('the wait runs out: caller and a device still ringing get callEnded no-answer, the backend call.cancelled no-answer',
+  (h) => waitRunsOut(h, h));
 
 t('the backend answers call.incoming 410: the caller gets error "User is offline" at once, no call.cancelled', async (h) => {
   const alice = await h.connect(h.id('alice'));
@@ -211,47 +228,13 @@ const onTwoNodes = (name, fn) => test(`cluster: ${name}`, { timeout: TEST_TIMEOU
     receiver.assertAllVerified();
   }));
 
-onTwoNodes('caller on node A, the woken callee connects to node B: incomingCall right after iceServers, answers; a device on A stops ringing', async (onA, onB) => {
-  const alice = await onA.connect(onA.id('alice'));
-  const bobId = onA.id('bob');
-  const { callId, signalData } = await callWaking(alice, bobId, { callType: 'video' });
-
-  const phone = await connectRecording(onB, bobId, 'websocket');
-  assertIncoming(await once(phone.socket, 'incomingCall'), { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
-  assert.deepEqual(phone.order.slice(0, 2), ['iceServers', 'incomingCall'], 'incomingCall comes right after iceServers');
-  const laptop = await connectRecording(onA, bobId, 'websocket');
-  assertIncoming(await once(laptop.socket, 'incomingCall'), { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
-
-  const ans = answer();
-  assert.deepEqual(await ack(phone.socket, 'answerCall', { to: alice.userId, signalData: ans }), { ok: true, callId });
-  assert.deepEqual(await once(alice, 'callAccepted'), ans);
-  assert.deepEqual(await once(laptop.socket, 'callEnded'), { from: alice.userId, reason: 'answered-elsewhere' });
-  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled answered');
-  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'answered' });
-
-  await hangup(phone.socket, alice);
-  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
-  assert.deepEqual([ended.data.reason, ended.data.endedBy, ended.data.callType], ['hangup', bobId, 'video']);
-  assert.notEqual(ended.data.answeredAt, null);
-  await sleep(300);
-  const types = receiver.all((hk) => hk.data.callId === callId).map((hk) => hk.type);
-  assert.deepEqual(types, ['call.incoming', 'call.cancelled', 'call.ended'], 'one webhook of each, from whichever node');
-});
+for (const transport of ['websocket', 'polling']) {
+  onTwoNodes(`${transport}: caller on node A, the woken callee's phone connects to node B and answers; its laptop on A stops ringing`,
+    (onA, onB) => wokenCalleeAnswers(onA, onB, onA, transport));
+}
 
 onTwoNodes('the wait runs out across nodes: caller on A and the device woken on B get callEnded no-answer, the backend call.cancelled no-answer', async (onA, onB) => {
-  const alice = await onA.connect(onA.id('alice'));
-  const bobId = onA.id('bob');
-  const t0 = Date.now();
-  const { callId } = await callWaking(alice, bobId);
-  const bob = await onB.connect(bobId);
-  await once(bob, 'incomingCall');
-  assert.deepEqual(await once(alice, 'callEnded', WAIT_MS + 3000), { from: bobId, reason: 'no-answer' });
-  assert.ok(Date.now() - t0 >= WAIT_MS - 200, 'not before the push wait');
-  assert.deepEqual(await once(bob, 'callEnded'), { from: alice.userId, reason: 'no-answer' });
-  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled no-answer');
-  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'no-answer' });
-  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
-  assert.deepEqual([ended.data.reason, ended.data.endedBy, ended.data.answeredAt], ['no-answer', null, null]);
+  const { alice, bob } = await waitRunsOut(onA, onB);
   // nothing left over on either node: bob, on B, can call alice, on A, at once
   const r = await ring(bob, alice.userId, [alice]);
   await accept(bob, alice, r.callId);

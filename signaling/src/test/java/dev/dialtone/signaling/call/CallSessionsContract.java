@@ -427,8 +427,7 @@ public abstract class CallSessionsContract {
     @Tag(PUSH)
     void aWokenDeviceThatDropsLeavesTheCallWaitingForAnother() throws Exception {
         place(alice, "dave", CallType.VOICE);
-        UUID davePhone = wake(b, "dave");
-        next(davePhone, "incomingCall");
+        UUID davePhone = wakeRinging(b, "dave");
 
         sessions(davePhone).disconnect(davePhone);
         assertNothingFor(alice);
@@ -466,8 +465,7 @@ public abstract class CallSessionsContract {
     @Tag(PUSH)
     void theWaitRunningOutEndsTheCallAsNoAnswer() throws Exception {
         String callId = place(alice, "dave", CallType.VOICE);
-        UUID davePhone = wake(b, "dave");
-        next(davePhone, "incomingCall");
+        UUID davePhone = wakeRinging(b, "dave");
         callEvents();
 
         fireRingTimers();
@@ -524,8 +522,7 @@ public abstract class CallSessionsContract {
     @Tag(PUSH)
     void aDeviceAlreadyRingingOutlivesTheBackendsNo() throws Exception {
         String callId = place(alice, "dave", CallType.VOICE);
-        UUID davePhone = wake(b, "dave");
-        next(davePhone, "incomingCall");
+        UUID davePhone = wakeRinging(b, "dave");
 
         a.sessions.calleeUnreachable(callId);
 
@@ -586,6 +583,13 @@ public abstract class CallSessionsContract {
     private UUID wake(TestNode node, String user) {
         UUID socket = connect(node, user);
         node.sessions.ringIfWaking(socket);
+        return socket;
+    }
+
+    /** A device of {@code user} wakes on {@code node} and rings for the call waiting for {@code user}. */
+    private UUID wakeRinging(TestNode node, String user) throws InterruptedException {
+        UUID socket = wake(node, user);
+        next(socket, "incomingCall");
         return socket;
     }
 
