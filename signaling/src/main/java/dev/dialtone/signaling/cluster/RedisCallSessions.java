@@ -226,7 +226,14 @@ public final class RedisCallSessions implements CallSessions {
         if (!push.wakes() || userId == null) {
             return;
         }
-        Outcome outcome = script.run("ring-if-waking", userId, socket, node);
+        Outcome outcome;
+        try {
+            outcome = script.run("ring-if-waking", userId, socket, node);
+        } catch (RuntimeException e) {
+            // the device stays connected; it rings with the next call, this one ends at its wait
+            log.warn("socket {} of user={}: no waking call looked up ({})", socket, userId, e.toString());
+            return;
+        }
         if (!outcome.ok()) {
             return;
         }
