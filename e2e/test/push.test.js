@@ -5,11 +5,13 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const crypto = require('node:crypto');
 const {
-  startNode, scenario, once, noEvent, ack, offer, answer, sleep, Scope, TEST_TIMEOUT,
+  startNode, scenario, scenarioOnNodes, once, noEvent, ack, offer, answer, sleep, Scope, TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, hangup, assertIncoming } = require('../flows');
 const { startReceiver, pushProps, newDataDir } = require('../webhooks');
+const { startRedis } = require('../redis');
 
 const WAIT_MS = 4000;
 const GONE = 'gone-'; // the receiver answers 410 to a call.incoming for users named so
@@ -67,38 +69,68 @@ async function callWaking(caller, calleeId, { signalData = offer(), callType = '
   return { callId: resp.callId, signalData, incoming };
 }
 
+/**
+ * Alice, on callerScope's node, calls bob, who has no device; bob's phone then connects to
+ * phoneScope's node and his laptop to laptopScope's over `transport`: both ring right after
+ * iceServers, the phone answers, alice hangs up. The backend hears call.incoming, call.cancelled
+ * answered and call.ended, in that order.
+ */
+async function wokenCalleeAnswers(callerScope, phoneScope, laptopScope, transport) {
+  const alice = await callerScope.connect(callerScope.id('alice'));
+  const bobId = callerScope.id('bob');
+  const { callId, signalData } = await callWaking(alice, bobId, { callType: 'video' });
+
+  const phone = await connectRecording(phoneScope, bobId, transport);
+  const inc = await once(phone.socket, 'incomingCall');
+  assertIncoming(inc, { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
+  assert.deepEqual(phone.order.slice(0, 2), ['iceServers', 'incomingCall'], 'incomingCall comes right after iceServers');
+  const laptop = await connectRecording(laptopScope, bobId, transport);
+  assertIncoming(await once(laptop.socket, 'incomingCall'), { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
+
+  const ans = answer();
+  assert.deepEqual(await ack(phone.socket, 'answerCall', { to: alice.userId, signalData: ans }), { ok: true, callId });
+  assert.deepEqual(await once(alice, 'callAccepted'), ans);
+  assert.deepEqual(await once(laptop.socket, 'callEnded'), { from: alice.userId, reason: 'answered-elsewhere' });
+  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled answered');
+  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'answered' });
+
+  await hangup(alice, phone.socket);
+  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
+  assert.deepEqual(Object.keys(ended.data).sort(),
+    ['answeredAt', 'callId', 'callType', 'endedAt', 'endedBy', 'from', 'reason', 'startedAt', 'to']);
+  assert.equal(ended.data.reason, 'hangup');
+  assert.equal(ended.data.endedBy, alice.userId);
+  assert.equal(ended.data.callType, 'video');
+  const [started, answered, endedAt] = ['startedAt', 'answeredAt', 'endedAt'].map((k) => Date.parse(ended.data[k]));
+  assert.ok(started <= answered && answered <= endedAt, `startedAt <= answeredAt <= endedAt: ${JSON.stringify(ended.data)}`);
+  const order = receiver.all((hk) => hk.data.callId === callId).map((hk) => hk.type);
+  assert.deepEqual(order, ['call.incoming', 'call.cancelled', 'call.ended'], 'a call\'s webhooks arrive in order');
+}
+
+/**
+ * Alice (callerScope) calls bob, who has no device; a device of bob's wakes on calleeScope's node
+ * and rings until the wait runs out: both get callEnded no-answer, the backend call.cancelled no-answer.
+ */
+async function waitRunsOut(callerScope, calleeScope) {
+  const alice = await callerScope.connect(callerScope.id('alice'));
+  const bobId = callerScope.id('bob');
+  const t0 = Date.now();
+  const { callId } = await callWaking(alice, bobId);
+  const bob = await calleeScope.connect(bobId);
+  await once(bob, 'incomingCall');
+  assert.deepEqual(await once(alice, 'callEnded', WAIT_MS + 3000), { from: bobId, reason: 'no-answer' });
+  assert.ok(Date.now() - t0 >= WAIT_MS - 200, 'not before the push wait');
+  assert.deepEqual(await once(bob, 'callEnded'), { from: alice.userId, reason: 'no-answer' });
+  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled no-answer');
+  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'no-answer' });
+  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
+  assert.deepEqual([ended.data.reason, ended.data.endedBy, ended.data.answeredAt], ['no-answer', null, null]);
+  return { alice, bob };
+}
+
 for (const transport of ['websocket', 'polling']) {
-  t(`${transport}: the callee's devices connect after the wake-up, get incomingCall right after iceServers, first answer wins`, async (h) => {
-    const alice = await h.connect(h.id('alice'));
-    const bobId = h.id('bob');
-    const { callId, signalData } = await callWaking(alice, bobId, { callType: 'video' });
-
-    const phone = await connectRecording(h, bobId, transport);
-    const inc = await once(phone.socket, 'incomingCall');
-    assertIncoming(inc, { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
-    assert.deepEqual(phone.order.slice(0, 2), ['iceServers', 'incomingCall'], 'incomingCall comes right after iceServers');
-    const laptop = await connectRecording(h, bobId, transport);
-    assertIncoming(await once(laptop.socket, 'incomingCall'), { from: alice.userId, signalData, callType: 'video', callId, calleeId: bobId });
-
-    const ans = answer();
-    assert.deepEqual(await ack(phone.socket, 'answerCall', { to: alice.userId, signalData: ans }), { ok: true, callId });
-    assert.deepEqual(await once(alice, 'callAccepted'), ans);
-    assert.deepEqual(await once(laptop.socket, 'callEnded'), { from: alice.userId, reason: 'answered-elsewhere' });
-    const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled answered');
-    assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'answered' });
-
-    await hangup(alice, phone.socket);
-    const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
-    assert.deepEqual(Object.keys(ended.data).sort(),
-      ['answeredAt', 'callId', 'callType', 'endedAt', 'endedBy', 'from', 'reason', 'startedAt', 'to']);
-    assert.equal(ended.data.reason, 'hangup');
-    assert.equal(ended.data.endedBy, alice.userId);
-    assert.equal(ended.data.callType, 'video');
-    const [started, answered, endedAt] = ['startedAt', 'answeredAt', 'endedAt'].map((k) => Date.parse(ended.data[k]));
-    assert.ok(started <= answered && answered <= endedAt, `startedAt <= answeredAt <= endedAt: ${JSON.stringify(ended.data)}`);
-    const order = receiver.all((hk) => hk.data.callId === callId).map((hk) => hk.type);
-    assert.deepEqual(order, ['call.incoming', 'call.cancelled', 'call.ended'], 'a call\'s webhooks arrive in order');
-  });
+  t(`${transport}: the callee's devices connect after the wake-up, get incomingCall right after iceServers, first answer wins`,
+    (h) => wokenCalleeAnswers(h, h, h, transport));
 }
 
 t('caller hangs up while waiting: call.cancelled hangup; a device connecting later gets no incomingCall', async (h) => {
@@ -120,21 +152,8 @@ t('caller hangs up while waiting: call.cancelled hangup; a device connecting lat
   await hangup(bob, alice);
 });
 
-t('the wait runs out: caller and a device still ringing get callEnded no-answer, the backend call.cancelled no-answer', async (h) => {
-  const alice = await h.connect(h.id('alice'));
-  const bobId = h.id('bob');
-  const t0 = Date.now();
-  const { callId } = await callWaking(alice, bobId);
-  const bob = await h.connect(bobId);
-  await once(bob, 'incomingCall');
-  assert.deepEqual(await once(alice, 'callEnded', WAIT_MS + 3000), { from: bobId, reason: 'no-answer' });
-  assert.ok(Date.now() - t0 >= WAIT_MS - 200, 'not before the push wait');
-  assert.deepEqual(await once(bob, 'callEnded'), { from: alice.userId, reason: 'no-answer' });
-  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled no-answer');
-  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: bobId, reason: 'no-answer' });
-  const ended = await receiver.wait(forCall('call.ended', callId), 5000, 'call.ended');
-  assert.deepEqual([ended.data.reason, ended.data.endedBy, ended.data.answeredAt], ['no-answer', null, null]);
-});
+t('the wait runs out: caller and a device still ringing get callEnded no-answer, the backend call.cancelled no-answer',
+  (h) => waitRunsOut(h, h));
 
 t('the backend answers call.incoming 410: the caller gets error "User is offline" at once, no call.cancelled', async (h) => {
   const alice = await h.connect(h.id('alice'));
@@ -177,6 +196,68 @@ t('call.ended for a call between two online users, with who ended it', async (h)
   assert.notEqual(ended.data.answeredAt, null);
   assert.deepEqual(receiver.all((hk) => hk.data.callId === r.callId && hk.type !== 'call.ended'), [],
     'no call.incoming / call.cancelled for a call that woke nobody');
+});
+
+// ---------------------------------------------------------------- two nodes on one redis-server
+
+// Each node has its outbox (data-dir) and sends to the same receiver: a call's call.incoming comes
+// from the caller's node, the rest from the node that ended or answered it (docs/cluster.md).
+let redis;
+let nodeA;
+let nodeB;
+before(async () => {
+  redis = await startRedis();
+  const props = {
+    'dialtone.cluster.redis-url': redis.url,
+    'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
+    'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
+  };
+  const onePush = () => pushProps(receiver, { wait: `${WAIT_MS}ms`, events: ['call.incoming', 'call.cancelled', 'call.ended'] });
+  [nodeA, nodeB] = await Promise.all([
+    startNode({ props: { ...props, ...onePush() } }),
+    startNode({ props: { ...props, ...onePush() } }),
+  ]);
+});
+after(async () => {
+  await Promise.all([nodeA, nodeB].filter(Boolean).map((n) => n.stop()));
+  if (redis) await redis.stop();
+});
+const onTwoNodes = (name, fn) => test(`cluster: ${name}`, { timeout: TEST_TIMEOUT },
+  scenarioOnNodes(() => [nodeA, nodeB], async (onA, onB) => {
+    await fn(onA, onB);
+    receiver.assertAllVerified();
+  }));
+
+for (const transport of ['websocket', 'polling']) {
+  onTwoNodes(`${transport}: caller on node A, the woken callee's phone connects to node B and answers; its laptop on A stops ringing`,
+    (onA, onB) => wokenCalleeAnswers(onA, onB, onA, transport));
+}
+
+onTwoNodes('the wait runs out across nodes: caller on A and the device woken on B get callEnded no-answer, the backend call.cancelled no-answer', async (onA, onB) => {
+  const { alice, bob } = await waitRunsOut(onA, onB);
+  // nothing left over on either node: bob, on B, can call alice, on A, at once
+  const r = await ring(bob, alice.userId, [alice]);
+  await accept(bob, alice, r.callId);
+  await hangup(alice, bob);
+});
+
+onTwoNodes('410 to call.incoming: the caller on B gets error "User is offline" at once; a caller on A hanging up cancels with hangup', async (onA, onB) => {
+  const carol = await onB.connect(onB.id('carol'));
+  const goneId = onB.id(`${GONE}bob`);
+  const t0 = Date.now();
+  const gone = await callWaking(carol, goneId);
+  assert.deepEqual(await once(carol, 'error'), { message: 'User is offline', code: 'USER_OFFLINE' });
+  assert.ok(Date.now() - t0 < WAIT_MS - 1000, 'at once, not at the end of the wait');
+  assert.equal((await receiver.wait(forCall('call.ended', gone.callId), 5000, 'call.ended offline')).data.reason, 'offline');
+
+  const alice = await onA.connect(onA.id('alice'));
+  const daveId = onA.id('dave');
+  const { callId } = await callWaking(alice, daveId);
+  assert.deepEqual(await ack(alice, 'endCall', { to: daveId }), { ok: true });
+  const cancelled = await receiver.wait(forCall('call.cancelled', callId), 5000, 'call.cancelled hangup');
+  assert.deepEqual(cancelled.data, { callId, from: alice.userId, to: daveId, reason: 'hangup' });
+  const dave = await onB.connect(daveId);
+  await noEvent(dave, 'incomingCall', 500);
 });
 
 // ---------------------------------------------------------------- delivery that loses nothing
@@ -277,10 +358,8 @@ test('receiver down → server SIGKILLed → restarted → receiver up: every we
 
 // ---------------------------------------------------------------- configuration refused at start
 
-test('push with a cluster, or with a malformed secret, is refused at start with a clear message', { timeout: 60000 }, async () => {
+test('push with a malformed secret is refused at start with a clear message', { timeout: 60000 }, async () => {
   const props = pushProps(receiver);
-  await assert.rejects(startNode({ props: { ...props, 'dialtone.cluster.redis-url': 'redis://127.0.0.1:1' } }),
-    (err) => /dialtone\.push\.webhook-url cannot be used with dialtone\.cluster\.redis-url/.test(err.message));
   const bad = 'not-a-whsec-secret-0123456789';
   await assert.rejects(startNode({ props: { ...props, 'dialtone.push.secret': bad } }), (err) => {
     assert.match(err.message, /dialtone\.push\.secret must start with whsec_/);

@@ -27,11 +27,6 @@ public record SignalingConfig(String host, int port, Duration ringTimeout, Durat
 
     public SignalingConfig {
         SettingChecks.port("dialtone.signaling.port", port);
-        if (cluster.enabled() && push.enabled()) {
-            // RedisCallSessions has no waking call yet: refuse rather than drop wake-ups silently
-            throw new IllegalArgumentException("dialtone.push.webhook-url cannot be used with dialtone.cluster.redis-url"
-                    + " yet: waking calls work on a single node only (docs/signaling-protocol.md)");
-        }
     }
 
     /** Bounds on what one client may send. */

@@ -111,18 +111,17 @@ public final class SignalingServer implements AutoCloseable {
         this.server = new SocketIOServer(socketIo);
         this.metrics = new SignalingMetrics(registry);
         this.webhooks = config.push().enabled() ? new CallWebhooks(config.push(), registry, Clock.systemUTC()) : null;
+        PushHooks push = webhooks == null ? PushHooks.OFF
+                : new PushHooks(config.push().waitForWake(), webhooks, Clock.systemUTC());
         if (config.cluster().enabled()) {
             this.sessions = new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
-                    config.limits().maxSocketsPerUser(), iceServersFor, metrics);
+                    config.limits().maxSocketsPerUser(), iceServersFor, metrics, push);
         } else {
-            PushHooks push = webhooks == null ? PushHooks.OFF
-                    : new PushHooks(config.push().waitForWake(), webhooks, Clock.systemUTC());
-            Switchboard board = new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
+            this.sessions = new Switchboard(this::deliver, this::schedule, config.ringTimeout(),
                     config.limits().maxSocketsPerUser(), iceServersFor, metrics, System::nanoTime, push);
-            if (webhooks != null) {
-                webhooks.start(board::calleeUnreachable);
-            }
-            this.sessions = board;
+        }
+        if (webhooks != null) {
+            webhooks.start(sessions::calleeUnreachable);
         }
         metrics.observe(registry, () -> server.getAllClients().size(), sessions::stats);
 

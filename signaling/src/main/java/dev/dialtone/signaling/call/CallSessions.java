@@ -37,6 +37,14 @@ public interface CallSessions extends AutoCloseable {
     default void ringIfWaking(UUID socket) {
     }
 
+    /**
+     * The app's backend knows no device to wake for waking call {@code callId}'s callee (it answered
+     * the announcement 404 or 410): unless a device rings meanwhile, the call ends and the caller gets
+     * the {@code error} a call to an offline user gets. Nothing by default.
+     */
+    default void calleeUnreachable(String callId) {
+    }
+
     /** The first callee socket to answer wins; returns the call's id. */
     String answer(UUID socket, String callerId, Object answer);
 

@@ -52,7 +52,7 @@ public final class Switchboard implements CallSessions {
 
     private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
     /** End reason of a waking call whose callee the app's backend cannot wake. */
-    static final String OFFLINE = "offline";
+    public static final String OFFLINE = "offline";
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Written under the lock, read without it: every inbound packet asks who its socket is. */
@@ -399,6 +399,7 @@ public final class Switchboard implements CallSessions {
      * announcement 404 or 410): unless a device has connected meanwhile, the call ends and the
      * caller gets the {@code error} a call to an offline user gets.
      */
+    @Override
     public void calleeUnreachable(String callId) {
         act(out -> {
             Call call = calls.get(callId);

@@ -44,8 +44,12 @@ final class CallSessionScript {
     record Addressed(String node, UUID socket, String event, String from, String reason) {
     }
 
-    /** A call the script ended; times in epoch milliseconds, {@code connectedAt} 0 when never answered. */
-    record EndedCall(String callId, String callerId, String calleeId, String reason, long placedAt, long connectedAt) {
+    /**
+     * A call the script ended; times in epoch milliseconds, {@code connectedAt} 0 when never answered;
+     * {@code endedBy} the user whose act or disconnect ended it, null when the server did.
+     */
+    record EndedCall(String callId, String callerId, String calleeId, String reason, long placedAt, long connectedAt,
+                     String type, boolean waking, String endedBy) {
     }
 
     /**
@@ -74,10 +78,12 @@ final class CallSessionScript {
                         (String) flat.get(i + 2), (String) flat.get(i + 3), (String) flat.get(i + 4)));
             }
             List<Object> calls = (List<Object>) reply.get(5);
-            List<EndedCall> endedCalls = new ArrayList<>(calls.size() / 6);
-            for (int i = 0; i < calls.size(); i += 6) {
+            List<EndedCall> endedCalls = new ArrayList<>(calls.size() / 9);
+            for (int i = 0; i < calls.size(); i += 9) {
+                String endedBy = (String) calls.get(i + 8);
                 endedCalls.add(new EndedCall((String) calls.get(i), (String) calls.get(i + 1), (String) calls.get(i + 2),
-                        (String) calls.get(i + 3), millis(calls.get(i + 4)), millis(calls.get(i + 5))));
+                        (String) calls.get(i + 3), millis(calls.get(i + 4)), millis(calls.get(i + 5)),
+                        (String) calls.get(i + 6), "1".equals(calls.get(i + 7)), endedBy.isEmpty() ? null : endedBy));
             }
             return new Outcome((String) reply.get(0), (String) reply.get(1), (List<String>) (List<?>) reply.get(2),
                     sends, reply.get(4), endedCalls);

@@ -4,7 +4,11 @@ import static dev.dialtone.signaling.protocol.ErrorCode.BUSY;
 import static dev.dialtone.signaling.protocol.ErrorCode.NOT_IN_CALL;
 import static dev.dialtone.signaling.protocol.ErrorCode.USER_OFFLINE;
 
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dialtone.common.StartupException;
+import dev.dialtone.signaling.call.CallEvent;
 import dev.dialtone.signaling.call.CallListener;
 import dev.dialtone.signaling.call.CallLog;
 import dev.dialtone.signaling.call.CallSessions;
@@ -14,7 +18,9 @@ import dev.dialtone.signaling.call.Delivery;
 import dev.dialtone.signaling.call.LiveCall;
 import dev.dialtone.signaling.call.LiveCalls;
 import dev.dialtone.signaling.call.Outbox;
+import dev.dialtone.signaling.call.PushHooks;
 import dev.dialtone.signaling.call.SocketDetails;
+import dev.dialtone.signaling.call.Switchboard;
 import dev.dialtone.signaling.call.Timers;
 import dev.dialtone.signaling.call.UserSessions;
 import dev.dialtone.signaling.cluster.CallSessionScript.Addressed;
@@ -23,6 +29,7 @@ import dev.dialtone.signaling.cluster.CallSessionScript.Outcome;
 import dev.dialtone.signaling.protocol.CallEnded;
 import dev.dialtone.signaling.protocol.CallRejected;
 import dev.dialtone.signaling.protocol.ErrorCode;
+import dev.dialtone.signaling.protocol.ErrorMessage;
 import dev.dialtone.signaling.protocol.Events;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.IncomingCall;
@@ -39,6 +46,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -60,6 +68,11 @@ import org.slf4j.LoggerFactory;
  * <p>This node's liveness: a heartbeat refreshes its key's TTL every
  * {@code heartbeat-interval}; at the same pace it clears every node whose key ran out, so a
  * killed node's users go offline and their calls end within {@link ClusterConfig#cleanupBound()}.
+ *
+ * <p>With {@link PushHooks} on, a call to a user with no socket on any node is a waking call: kept
+ * in Redis with the caller's offer, it rings each device of the callee that connects to any node
+ * within the push wait. The node that runs a transition reports its {@link CallEvent}s to its own
+ * sink (webhook outbox) and waits until they are kept before anyone hears of the transition.
  */
 public final class RedisCallSessions implements CallSessions {
 
@@ -81,6 +94,11 @@ public final class RedisCallSessions implements CallSessions {
     private final int maxSocketsPerUser;
     private final Function<String, List<IceServer>> iceServersFor;
     private final CallListener listener;
+    private final PushHooks push;
+    /** Waking calls placed by this node and still waiting, as far as it knows: asked by {@link #isWaking}. */
+    private final Set<String> wakingHere = ConcurrentHashMap.newKeySet();
+    /** Offers of waking calls kept verbatim, null members included, as {@link NodeMail} relays payloads. */
+    private final ObjectMapper offers = new ObjectMapper().setSerializationInclusion(Include.ALWAYS);
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cluster-heartbeat");
         t.setDaemon(true);
@@ -90,6 +108,13 @@ public final class RedisCallSessions implements CallSessions {
     public RedisCallSessions(ClusterConfig config, Outbox outbox, Timers timers, Duration ringTimeout,
                              int maxSocketsPerUser, Function<String, List<IceServer>> iceServersFor,
                              CallListener listener) {
+        this(config, outbox, timers, ringTimeout, maxSocketsPerUser, iceServersFor, listener, PushHooks.OFF);
+    }
+
+    public RedisCallSessions(ClusterConfig config, Outbox outbox, Timers timers, Duration ringTimeout,
+                             int maxSocketsPerUser, Function<String, List<IceServer>> iceServersFor,
+                             CallListener listener, PushHooks push) {
+        this.push = push;
         this.config = config;
         this.timers = timers;
         this.ringTimeout = ringTimeout;
@@ -159,8 +184,9 @@ public final class RedisCallSessions implements CallSessions {
             throw new SignalingException(ErrorCode.INVALID_PAYLOAD, "You cannot call yourself");
         }
         String callId = UUID.randomUUID().toString();
-        Outcome outcome = script.run("place", callerId, socket, node, calleeId, callId, type.wireName(),
-                System.currentTimeMillis());
+        long now = push.clock().millis();
+        Outcome outcome = script.run("place", callerId, socket, node, calleeId, callId, type.wireName(), now,
+                push.wakes() ? now + push.wakeWait().toMillis() : "", push.wakes() ? offerJson(offer) : "");
         switch (outcome.status()) {
             case "ok" -> { }
             case "BUSY" -> throw new SignalingException(BUSY, "You are already in a call");
@@ -174,6 +200,17 @@ public final class RedisCallSessions implements CallSessions {
             }
             default -> throw unexpected(outcome);
         }
+        if ("waking".equals(outcome.extra())) {
+            wakingHere.add(callId);
+            timers.schedule(push.wakeWait(), () -> {
+                wakingHere.remove(callId);
+                send(script.run("ring-timeout", callId), null);
+            });
+            Instant expiresAt = Instant.ofEpochMilli(now).plus(push.wakeWait());
+            send(outcome, null, List.of(new CallEvent.Incoming(callId, callerId, calleeId, type, expiresAt)));
+            CallLog.waking(callId, callerId, calleeId, type, push.wakeWait());
+            return callId;
+        }
         // Never cancelled: once the call is answered or ended (on any node) the script does nothing,
         // and at most ring-timeout's worth of these wait at a time.
         timers.schedule(ringTimeout, () -> send(script.run("ring-timeout", callId), null));
@@ -182,13 +219,51 @@ public final class RedisCallSessions implements CallSessions {
         return callId;
     }
 
+    /** Rings a socket that just connected (and had its iceServers) if a waking call waits for its user. */
+    @Override
+    public void ringIfWaking(UUID socket) {
+        String userId = userBySocket.get(socket);
+        if (!push.wakes() || userId == null) {
+            return;
+        }
+        Outcome outcome;
+        try {
+            outcome = script.run("ring-if-waking", userId, socket, node);
+        } catch (RuntimeException e) {
+            // the device stays connected; it rings with the next call, this one ends at its wait
+            log.warn("socket {} of user={}: no waking call looked up ({})", socket, userId, e.toString());
+            return;
+        }
+        if (!outcome.ok()) {
+            return;
+        }
+        List<?> call = (List<?>) outcome.extra();
+        send(outcome, new IncomingCall((String) call.get(0), offer((String) call.get(1)), (String) call.get(2),
+                outcome.value(), iceServersFor.apply(userId)));
+        log.debug("call {} ringing on a woken device of {}", outcome.value(), userId);
+    }
+
+    /** Asked by the node that placed the call, right after: it alone remembers which calls of its own wait. */
+    @Override
+    public boolean isWaking(String callId) {
+        return wakingHere.contains(callId) && "1".equals(script.run("is-waking", callId).value());
+    }
+
+    @Override
+    public void calleeUnreachable(String callId) {
+        send(script.run("callee-unreachable", callId), null);
+    }
+
     @Override
     public String answer(UUID socket, String callerId, Object answer) {
-        Outcome outcome = inCall(script.run("answer", authenticated(socket), socket, callerId,
-                System.currentTimeMillis()), callerId);
-        send(outcome, answer);
-        long placedAt = Long.parseLong((String) outcome.extra());
-        Duration setup = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - placedAt));
+        String calleeId = authenticated(socket);
+        long now = push.clock().millis();
+        Outcome outcome = inCall(script.run("answer", calleeId, socket, callerId, now), callerId);
+        List<?> call = (List<?>) outcome.extra();
+        send(outcome, answer, "1".equals(call.get(1))
+                ? List.of(new CallEvent.Cancelled(outcome.value(), callerId, calleeId, "answered")) : List.of());
+        long placedAt = Long.parseLong((String) call.get(0));
+        Duration setup = Duration.ofMillis(Math.max(0, now - placedAt));
         listener.connected(setup);
         CallLog.answered(outcome.value(), setup);
         return outcome.value();
@@ -348,8 +423,21 @@ public final class RedisCallSessions implements CallSessions {
 
     /** Sends what a transition decided; {@code payload} is the event built from the request, if any. */
     private void send(Outcome outcome, Object payload) {
+        send(outcome, payload, List.of());
+    }
+
+    /**
+     * Sends what a transition decided once its call events ({@code decided}, then those of the calls
+     * it ended) are kept by the sink: the app's backend never misses a call someone heard of.
+     */
+    private void send(Outcome outcome, Object payload, List<CallEvent> decided) {
         outcome.ended().forEach(listener::ended);
         outcome.endedCalls().forEach(RedisCallSessions::log);
+        List<CallEvent> events = new ArrayList<>(decided);
+        outcome.endedCalls().forEach(call -> reportEnd(call, events));
+        if (!events.isEmpty()) {
+            push.sink().publish(events).await();
+        }
         Map<String, List<Delivery>> byNode = new LinkedHashMap<>();
         for (Addressed a : outcome.sends()) {
             byNode.computeIfAbsent(a.node(), n -> new ArrayList<>())
@@ -368,8 +456,37 @@ public final class RedisCallSessions implements CallSessions {
                         : Optional.empty());
     }
 
+    /** What the app's backend hears of a call's end: the cancel of a waking call never answered, and history. */
+    private void reportEnd(EndedCall call, List<CallEvent> into) {
+        if (call.waking() && call.connectedAt() == 0 && !Switchboard.OFFLINE.equals(call.reason())) {
+            into.add(new CallEvent.Cancelled(call.callId(), call.callerId(), call.calleeId(), call.reason()));
+        }
+        into.add(new CallEvent.Ended(call.callId(), call.callerId(), call.calleeId(),
+                CallType.fromWire(call.type()).orElse(CallType.VOICE), Instant.ofEpochMilli(call.placedAt()),
+                call.connectedAt() > 0 ? Instant.ofEpochMilli(call.connectedAt()) : null, push.clock().instant(),
+                call.reason(), call.endedBy()));
+    }
+
+    private String offerJson(Object offer) {
+        try {
+            return offers.writeValueAsString(offer);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("offer not serializable", e);
+        }
+    }
+
+    private Object offer(String json) {
+        try {
+            return offers.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("waking call's offer unreadable in Redis", e);
+        }
+    }
+
     private static Object payloadOf(Addressed a, Object payload) {
         return switch (a.event()) {
+            // only a waking call whose callee the app's backend cannot wake ends with an error
+            case Events.ERROR -> new ErrorMessage("User is offline", USER_OFFLINE);
             case Events.CALL_ENDED -> new CallEnded(a.from(), a.reason());
             case Events.CALL_REJECTED -> new CallRejected(a.from(), a.reason());
             default -> payload;

@@ -4,9 +4,9 @@
 --
 -- KEYS[1]: key prefix. ARGV[1]: the operation, then its arguments.
 -- Reply: {status, value, {ended reasons...}, {node, socket, event, from, reason, ...}, extra,
--- {ended call id, caller, callee, reason, placedAt, connectedAt, ...}}: the caller
+-- {ended call id, caller, callee, reason, placedAt, connectedAt, type, waking, endedBy, ...}}: the caller
 -- (RedisCallSessions) builds each event's payload and routes it to the socket's node, and logs
--- the calls that ended.
+-- the calls that ended and reports them to the app's backend (dialtone.push).
 --
 -- Keys, under the prefix:
 --   u:<user>:sockets       hash socket -> node      presence (gone when the user has no socket)
@@ -14,7 +14,9 @@
 --   u:<user>:call          call id                  the one call a user is in
 --   call:<id>              hash                     caller, callerSocket, callerNode, callee,
 --                                                   state (ringing|connected), calleeSocket,
---                                                   calleeNode, placedAt, connectedAt (epoch ms), type
+--                                                   calleeNode, placedAt, connectedAt (epoch ms), type;
+--                                                   a waking call (dialtone.push) also waking = 1,
+--                                                   offer (the caller's, JSON), expiresAt (epoch ms)
 --   call:<id>:ringing      hash socket -> node      callee sockets still ringing
 --   calls                  set of call ids          live calls, for metrics
 --   ringing-calls          set of call ids          live calls not answered yet, for metrics
@@ -91,7 +93,8 @@ local function send_caller(c, event, from, reason)
   send(c.callerNode, c.callerSocket, event, from, reason)
 end
 
-local function end_call(c, reason)
+-- ended_by: the user whose act or disconnect ended the call; nil when the server ended it.
+local function end_call(c, reason, ended_by)
   redis.call('del', call_key(c.id), ringing_key(c.id), call_of_key(c.caller), call_of_key(c.callee))
   redis.call('srem', P .. 'calls', c.id)
   redis.call('srem', P .. 'ringing-calls', c.id)
@@ -103,6 +106,9 @@ local function end_call(c, reason)
   ended_calls[n + 4] = reason
   ended_calls[n + 5] = c.placedAt or ''
   ended_calls[n + 6] = c.connectedAt or ''
+  ended_calls[n + 7] = c.type
+  ended_calls[n + 8] = c.waking or ''
+  ended_calls[n + 9] = ended_by or ''
 end
 
 -- The live call between user and peer in which socket takes part, or nil.
@@ -129,7 +135,7 @@ local function decline(c, socket)
   redis.call('hdel', ringing_key(c.id), socket)
   send_caller(c, 'callRejected', c.callee, 'declined')
   send_ringing(c, 'callEnded', c.caller, 'answered-elsewhere')
-  end_call(c, 'declined')
+  end_call(c, 'declined', c.callee)
 end
 
 -- A socket is gone (its presence already removed): end its call if it was the last one there.
@@ -142,8 +148,9 @@ local function drop_from_call(node, user, socket, tell_self)
     send_callee(c, 'callEnded', c.caller, 'disconnected')
     ends = true
   elseif c.state == 'ringing' then
+    -- a waking call goes on waiting: the phone that dropped may come back, another may wake
     if redis.call('hdel', ringing_key(c.id), socket) == 1
-        and redis.call('hlen', ringing_key(c.id)) == 0 then
+        and redis.call('hlen', ringing_key(c.id)) == 0 and c.waking ~= '1' then
       send_caller(c, 'callEnded', c.callee, 'disconnected')
       ends = true
     end
@@ -153,7 +160,7 @@ local function drop_from_call(node, user, socket, tell_self)
   end
   if ends then
     if tell_self then send(node, socket, 'callEnded', c.caller == user and c.callee or c.caller, 'disconnected') end
-    end_call(c, 'disconnected')
+    end_call(c, 'disconnected', user)
   end
 end
 
@@ -195,24 +202,58 @@ elseif op == 'disconnect' then
   return reply('ok')
 
 elseif op == 'place' then
-  local caller, socket, node, callee, id, callType, now =
-    ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+  -- expiresAt: '' without push (a callee with no socket is offline); with push, when a waking
+  -- call gives up waiting for the callee's devices, which will ring with offer.
+  local caller, socket, node, callee, id, callType, now, expiresAt, offer =
+    ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
   if redis.call('exists', call_of_key(caller)) == 1 then return reply('BUSY') end
   local ringing = redis.call('hgetall', sockets_key(callee))
-  if #ringing == 0 then return reply('USER_OFFLINE') end
+  local waking = #ringing == 0
+  if waking and expiresAt == '' then return reply('USER_OFFLINE') end
   if redis.call('exists', call_of_key(callee)) == 1 then
     ended[1] = 'busy'
     return reply('CALLEE_BUSY')
   end
   redis.call('hset', call_key(id), 'caller', caller, 'callerSocket', socket, 'callerNode', node,
     'callee', callee, 'state', 'ringing', 'type', callType, 'placedAt', now)
-  redis.call('hset', ringing_key(id), unpack(ringing))
+  if waking then
+    redis.call('hset', call_key(id), 'waking', '1', 'offer', offer, 'expiresAt', expiresAt)
+  else
+    redis.call('hset', ringing_key(id), unpack(ringing))
+  end
   redis.call('set', call_of_key(caller), id)
   redis.call('set', call_of_key(callee), id)
   redis.call('sadd', P .. 'calls', id)
   redis.call('sadd', P .. 'ringing-calls', id)
   for i = 1, #ringing, 2 do send(ringing[i + 1], ringing[i], 'incomingCall', caller) end
-  return reply('ok', id)
+  return reply('ok', id, waking and 'waking' or '')
+
+elseif op == 'ring-if-waking' then
+  -- A socket of user just connected (and has its iceServers): it rings if a waking call waits
+  -- for user, once. Extra: {caller, offer, type} for its incomingCall.
+  local user, socket, node = ARGV[2], ARGV[3], ARGV[4]
+  local c = call_of(user)
+  if not c or c.waking ~= '1' or c.state ~= 'ringing' or c.callee ~= user
+      or redis.call('hget', sockets_key(user), socket) ~= node
+      or redis.call('hsetnx', ringing_key(c.id), socket, node) == 0 then
+    return reply('NONE')
+  end
+  send(node, socket, 'incomingCall', c.caller)
+  return reply('ok', c.id, {c.caller, c.offer, c.type})
+
+elseif op == 'is-waking' then
+  local c = load(ARGV[2])
+  return reply('ok', c and c.waking or '')
+
+elseif op == 'callee-unreachable' then
+  -- The app's backend knows no device to wake (404/410 to call.incoming): unless a device rang
+  -- meanwhile, the waking call ends and its caller gets the error of a call to an offline user.
+  local c = load(ARGV[2])
+  if c and c.waking == '1' and c.state == 'ringing' and redis.call('hlen', ringing_key(c.id)) == 0 then
+    send_caller(c, 'error', c.callee, 'offline')
+    end_call(c, 'offline')
+  end
+  return reply('ok')
 
 elseif op == 'answer' then
   local callee, socket, caller, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -224,9 +265,10 @@ elseif op == 'answer' then
   redis.call('del', ringing_key(c.id))
   redis.call('hset', call_key(c.id), 'state', 'connected', 'calleeSocket', socket, 'calleeNode', node,
     'connectedAt', now)
+  redis.call('hdel', call_key(c.id), 'offer') -- a waking call's offer: no device is left to ring
   redis.call('srem', P .. 'ringing-calls', c.id)
   send_caller(c, 'callAccepted', callee)
-  return reply('ok', c.id, c.placedAt)
+  return reply('ok', c.id, {c.placedAt, c.waking or ''})
 
 elseif op == 'reject' then
   local callee, socket, caller = ARGV[2], ARGV[3], ARGV[4]
@@ -241,12 +283,12 @@ elseif op == 'end' then
   if not c then return reply('NOT_IN_CALL') end
   if c.callerSocket == socket then
     send_callee(c, 'callEnded', user, 'hangup')
-    end_call(c, 'hangup')
+    end_call(c, 'hangup', user)
   elseif c.state == 'ringing' then
     decline(c, socket)
   else
     send_caller(c, 'callEnded', user, 'hangup')
-    end_call(c, 'hangup')
+    end_call(c, 'hangup', user)
   end
   return reply('ok')
 

@@ -1,5 +1,6 @@
 package dev.dialtone.signaling.call;
 
+import static dev.dialtone.signaling.call.TestNode.NOW;
 import static dev.dialtone.signaling.call.TestNode.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dialtone.signaling.protocol.ErrorCode;
+import dev.dialtone.signaling.protocol.ErrorMessage;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.SignalingException;
 import java.time.Duration;
@@ -21,7 +23,9 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -29,13 +33,17 @@ import org.junit.jupiter.api.function.Executable;
  * {@link CallSessions}: {@code SwitchboardContractTest} (one node, in memory) and
  * {@code RedisCallSessionsContractTest} (two nodes sharing a real redis-server, the users spread
  * over both so that every rule is also a rule across nodes). What is asserted is what the
- * clients read: the events their sockets get and the codes their requests are refused with.
+ * clients read: the events their sockets get and the codes their requests are refused with; and,
+ * for the tests tagged {@value #PUSH} (nodes built with push on), what the app's backend hears.
  */
 public abstract class CallSessionsContract {
 
     protected static final Map<String, String> OFFER = Map.of("type", "offer", "sdp", "v=0");
     protected static final Map<String, String> ANSWER = Map.of("type", "answer", "sdp", "v=0");
     protected static final Duration RING_TIMEOUT = Duration.ofSeconds(45);
+    /** Tests with this tag run on nodes with push on (dialtone.push), waiting this long for a device to wake. */
+    protected static final String PUSH = "push";
+    protected static final Duration WAKE_WAIT = Duration.ofSeconds(30);
     protected static final int MAX_SOCKETS_PER_USER = 4;
     /** Every callee gets TURN credentials of its own. */
     protected static final Function<String, List<IceServer>> ICE_SERVERS =
@@ -49,13 +57,17 @@ public abstract class CallSessionsContract {
     private UUID bobLaptop;
     private UUID carol;
 
-    /** Node 0 and node 1 of the implementation: the same one where there is only one. */
-    protected abstract TestNode node(int index);
+    /**
+     * Node 0 and node 1 of the implementation, the same one where there is only one; built at the
+     * first call with push on when {@code wakeWait} is not null.
+     */
+    protected abstract TestNode node(int index, Duration wakeWait);
 
     @BeforeEach
-    void connectEveryone() {
-        a = node(0);
-        b = node(1);
+    void connectEveryone(TestInfo test) {
+        Duration wakeWait = test.getTags().contains(PUSH) ? WAKE_WAIT : null;
+        a = node(0, wakeWait);
+        b = node(1, wakeWait);
         alice = connect(a, "alice");
         bobPhone = connect(b, "bob");
         bobLaptop = connect(a, "bob");
@@ -379,12 +391,213 @@ public abstract class CallSessionsContract {
         assertEquals(0, b.sessions.disconnectUser("nobody"));
     }
 
+    // ------------------------------------------------------------------ waking calls (dialtone.push)
+
+    @Test
+    @Tag(PUSH)
+    void aCallToAUserWithNoSocketIsAnnouncedAndWaits() throws Exception {
+        String callId = place(alice, "dave", CallType.VIDEO);
+
+        assertTrue(sessions(alice).isWaking(callId));
+        assertEquals(List.of(new CallEvent.Incoming(callId, "alice", "dave", CallType.VIDEO, NOW.plus(WAKE_WAIT))),
+                callEvents());
+        assertEquals(WAKE_WAIT, a.timers.lastDelay(), "the wait runs where the call was placed");
+        assertNothingFor(alice, bobPhone, bobLaptop, carol);
+        assertFalse(sessions(carol).isWaking(ring(carol, "bob")), "a callee with a socket rings at once");
+    }
+
+    @Test
+    @Tag(PUSH)
+    void everyDeviceThatWakesOnAnyNodeRingsOnceWithTheCallersOffer() throws Exception {
+        String callId = place(alice, "dave", CallType.VOICE);
+        UUID davePhone = wake(b, "dave");
+        sessions(davePhone).ringIfWaking(davePhone);
+        UUID daveTablet = wake(a, "dave");
+
+        JsonNode expected = json(Map.of("from", "alice", "signalData", OFFER, "callType", "voice", "callId", callId,
+                "iceServers", List.of(Map.of("urls", List.of("turn:x"), "username", "1:dave", "credential", "pw"))));
+        assertEquals(expected, next(davePhone, "incomingCall"));
+        assertEquals(expected, next(daveTablet, "incomingCall"));
+        assertNothingFor(alice, davePhone, daveTablet);
+        assertEquals(List.of(new CallEvent.Incoming(callId, "alice", "dave", CallType.VOICE, NOW.plus(WAKE_WAIT))),
+                callEvents(), "announced once; a device ringing is no news for the backend");
+    }
+
+    @Test
+    @Tag(PUSH)
+    void aWokenDeviceThatDropsLeavesTheCallWaitingForAnother() throws Exception {
+        place(alice, "dave", CallType.VOICE);
+        UUID davePhone = wakeRinging(b, "dave");
+
+        sessions(davePhone).disconnect(davePhone);
+        assertNothingFor(alice);
+        UUID daveTablet = wake(a, "dave");
+
+        next(daveTablet, "incomingCall");
+        assertEquals(1, b.sessions.stats().ringing());
+    }
+
+    @Test
+    @Tag(PUSH)
+    void answeringWithdrawsTheAnnouncementAndTheEndIsReportedWithWhoEndedIt() throws Exception {
+        String callId = place(alice, "dave", CallType.VOICE);
+        UUID davePhone = wake(b, "dave");
+        UUID daveTablet = wake(a, "dave");
+        next(davePhone, "incomingCall");
+        next(daveTablet, "incomingCall");
+        callEvents();
+
+        sessions(davePhone).answer(davePhone, "alice", ANSWER);
+
+        assertEquals(json(ANSWER), next(alice, "callAccepted"));
+        assertEquals(ended("alice", "answered-elsewhere"), next(daveTablet, "callEnded"));
+        assertEquals(List.of(new CallEvent.Cancelled(callId, "alice", "dave", "answered")), callEvents());
+
+        sessions(davePhone).end(davePhone, "alice");
+
+        assertEquals(ended("dave", "hangup"), next(alice, "callEnded"));
+        assertEquals(List.of(new CallEvent.Ended(callId, "alice", "dave", CallType.VOICE, NOW, NOW, NOW, "hangup",
+                "dave")), callEvents());
+        assertNothingLeft();
+    }
+
+    @Test
+    @Tag(PUSH)
+    void theWaitRunningOutEndsTheCallAsNoAnswer() throws Exception {
+        String callId = place(alice, "dave", CallType.VOICE);
+        UUID davePhone = wakeRinging(b, "dave");
+        callEvents();
+
+        fireRingTimers();
+
+        assertEquals(ended("dave", "no-answer"), next(alice, "callEnded"));
+        assertEquals(ended("alice", "no-answer"), next(davePhone, "callEnded"));
+        assertEquals(List.of(new CallEvent.Cancelled(callId, "alice", "dave", "no-answer"),
+                new CallEvent.Ended(callId, "alice", "dave", CallType.VOICE, NOW, null, NOW, "no-answer", null)),
+                callEvents());
+        assertEquals(List.of("no-answer"), endedReasons());
+        assertNothingLeft();
+    }
+
+    @Test
+    @Tag(PUSH)
+    void theCallerHangingUpOrLeavingCancelsWithItsReason() throws Exception {
+        String first = place(alice, "dave", CallType.VOICE);
+        callEvents();
+        sessions(alice).end(alice, "dave");
+
+        assertEquals(List.of(new CallEvent.Cancelled(first, "alice", "dave", "hangup"),
+                new CallEvent.Ended(first, "alice", "dave", CallType.VOICE, NOW, null, NOW, "hangup", "alice")),
+                callEvents());
+
+        String second = place(alice, "dave", CallType.VIDEO);
+        callEvents();
+        sessions(alice).disconnect(alice);
+
+        assertEquals(List.of(new CallEvent.Cancelled(second, "alice", "dave", "disconnected"),
+                new CallEvent.Ended(second, "alice", "dave", CallType.VIDEO, NOW, null, NOW, "disconnected", "alice")),
+                callEvents());
+        assertNothingLeft();
+    }
+
+    @Test
+    @Tag(PUSH)
+    void aCalleeTheBackendCannotWakeIsOfflineForTheCallerWhicheverNodeHeardIt() throws Exception {
+        String callId = place(alice, "dave", CallType.VOICE);
+        callEvents();
+
+        b.sessions.calleeUnreachable(callId);
+
+        assertEquals(json(new ErrorMessage("User is offline", ErrorCode.USER_OFFLINE)), next(alice, "error"));
+        assertEquals(List.of(new CallEvent.Ended(callId, "alice", "dave", CallType.VOICE, NOW, null, NOW, "offline",
+                null)), callEvents(), "no call.cancelled: nothing was announced to a device");
+        assertEquals(List.of("offline"), endedReasons());
+        assertFalse(sessions(alice).isWaking(callId));
+        assertNothingLeft();
+        UUID davePhone = wake(a, "dave");
+        assertNothingFor(davePhone);
+    }
+
+    @Test
+    @Tag(PUSH)
+    void aDeviceAlreadyRingingOutlivesTheBackendsNo() throws Exception {
+        String callId = place(alice, "dave", CallType.VOICE);
+        UUID davePhone = wakeRinging(b, "dave");
+
+        a.sessions.calleeUnreachable(callId);
+
+        assertNothingFor(alice, davePhone);
+        assertTrue(sessions(alice).isWaking(callId));
+        assertEquals(1, a.sessions.stats().calls());
+    }
+
+    @Test
+    @Tag(PUSH)
+    void aCallThatRangAtOnceDoesNotRingDevicesConnectingLater() throws Exception {
+        String callId = ring(alice, "bob");
+
+        UUID bobTablet = wake(b, "bob");
+
+        assertFalse(sessions(alice).isWaking(callId));
+        assertNothingFor(bobTablet);
+    }
+
+    @Test
+    @Tag(PUSH)
+    void aCalleeWaitingForItsDevicesIsBusyForOtherCallers() throws Exception {
+        place(alice, "dave", CallType.VOICE);
+
+        assertCode(ErrorCode.BUSY, () -> place(carol, "dave", CallType.VOICE));
+
+        assertEquals(json(Map.of("from", "dave", "reason", "busy")), next(carol, "callRejected"));
+        UUID davePhone = wake(b, "dave");
+        assertEquals("alice", next(davePhone, "incomingCall").get("from").asText());
+    }
+
+    @Test
+    @Tag(PUSH)
+    void everyCallEndIsReportedForHistory() throws Exception {
+        String answered = connectedCall(alice, "bob", bobPhone);
+        assertEquals(List.of(), callEvents(), "a call that rang at once is announced to no one");
+        sessions(bobPhone).end(bobPhone, "alice");
+        next(alice, "callEnded");
+        assertEquals(List.of(new CallEvent.Ended(answered, "alice", "bob", CallType.VOICE, NOW, NOW, NOW, "hangup",
+                "bob")), callEvents());
+
+        String declined = ring(carol, "bob");
+        sessions(bobLaptop).reject(bobLaptop, "carol");
+        next(carol, "callRejected");
+        assertEquals(List.of(new CallEvent.Ended(declined, "carol", "bob", CallType.VOICE, NOW, null, NOW, "declined",
+                "bob")), callEvents());
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private UUID connect(TestNode node, String user) {
         UUID socket = node.connect(user);
         nodeOf.put(socket, node);
         return socket;
+    }
+
+    /** A device of {@code user} connects to {@code node} (after its push) and has had its iceServers. */
+    private UUID wake(TestNode node, String user) {
+        UUID socket = connect(node, user);
+        node.sessions.ringIfWaking(socket);
+        return socket;
+    }
+
+    /** A device of {@code user} wakes on {@code node} and rings for the call waiting for {@code user}. */
+    private UUID wakeRinging(TestNode node, String user) throws InterruptedException {
+        UUID socket = wake(node, user);
+        next(socket, "incomingCall");
+        return socket;
+    }
+
+    /** The call events every node reported since the last look, node by node. */
+    private List<CallEvent> callEvents() {
+        List<CallEvent> all = new ArrayList<>();
+        nodes().forEach(node -> all.addAll(node.takeEvents()));
+        return all;
     }
 
     private CallSessions sessions(UUID socket) {

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -15,15 +17,17 @@ import java.util.function.Function;
 
 /**
  * One signaling node under test: its {@link CallSessions}, what its sockets were sent (read as
- * the client reads it: JSON), the call ends it counted, and ring timers that run when the test
- * says so.
+ * the client reads it: JSON), the call ends it counted, the call events it reported to the app's
+ * backend (on a clock stopped at {@link #NOW}), and ring timers that run when the test says so.
  */
 public final class TestNode implements Outbox, CallListener {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The time on every node's clock, so that the times call events carry are known. */
+    public static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
 
     /** What a node needs from the test to build its sessions. */
-    public record Wiring(Outbox outbox, Timers timers, CallListener listener) {
+    public record Wiring(Outbox outbox, Timers timers, CallListener listener, PushHooks push) {
     }
 
     public final ManualTimers timers = new ManualTimers();
@@ -33,10 +37,17 @@ public final class TestNode implements Outbox, CallListener {
     private final LinkedBlockingQueue<Delivery> sent = new LinkedBlockingQueue<>();
     private final List<Delivery> unread = new ArrayList<>();
     private final List<String> ended = new ArrayList<>();
+    private final List<CallEvent> events = new ArrayList<>();
 
     public TestNode(Function<Wiring, CallSessions> sessions, Duration quiet) {
+        this(sessions, quiet, null);
+    }
+
+    /** @param wakeWait how long a call to a user with no socket waits for one (push on); null: push off */
+    public TestNode(Function<Wiring, CallSessions> sessions, Duration quiet, Duration wakeWait) {
         this.quiet = quiet;
-        this.sessions = sessions.apply(new Wiring(this, timers, this));
+        this.sessions = sessions.apply(new Wiring(this, timers, this,
+                new PushHooks(wakeWait, this::report, Clock.fixed(NOW, ZoneOffset.UTC))));
     }
 
     public static JsonNode json(Object value) {
@@ -91,6 +102,18 @@ public final class TestNode implements Outbox, CallListener {
 
     public synchronized List<String> endedReasons() {
         return List.copyOf(ended);
+    }
+
+    /** The call events reported since the last call, in the order they were reported. */
+    public synchronized List<CallEvent> takeEvents() {
+        List<CallEvent> taken = List.copyOf(events);
+        events.clear();
+        return taken;
+    }
+
+    private synchronized CallEventSink.Receipt report(List<CallEvent> reported) {
+        events.addAll(reported);
+        return CallEventSink.Receipt.DONE;
     }
 
     @Override
