@@ -193,6 +193,9 @@ test('test-call page and /healthz over https on the edge port; /metrics and /adm
   const page = await get('/');
   assert.equal(page.status, 200);
   assert.match(page.body, /<html/i);
+  for (const file of page.body.match(/(?<=src=")[^"]+|(?<=href=")[^"]+\.css/g)) {
+    assert.equal((await get(`/${file}`)).status, 200, `the page's ${file}`);
+  }
   const config = JSON.parse((await get('/config.json')).body);
   assert.equal(config.signalingUrl, EDGE(), 'the page connects back through the edge port it came from');
   assert.equal((await get('/healthz')).body, 'ok\n');

@@ -29,7 +29,9 @@ final class HttpForwarding {
     /** Between requests, and within one: a websocket is pinged every 25 s, a long poll waits at most 45 s. */
     private static final int IDLE_MILLIS = 120_000;
     private static final int CONNECT_MILLIS = 5_000;
-    private static final Pattern PAGE_FILE = Pattern.compile("/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}\\.(html|js|css|json|svg|png|ico|map)");
+    /** The test-call page's files (StaticFiles): a few path segments, none starting with a dot. */
+    private static final Pattern PAGE_FILE =
+            Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){1,4}\\.(html|js|css|json|svg|png|ico|map)");
 
     private final InetSocketAddress signaling;
     private final InetSocketAddress page;
