@@ -201,19 +201,49 @@ test('test-call page and /healthz over https on the edge port; /metrics and /adm
   assert.equal((await get('/healthz')).body, 'ok\n');
   assert.equal((await get('/metrics')).status, 404);
   assert.equal((await get('/admin/calls')).status, 404);
-  // one kept-alive connection: a page request, then Socket.IO, then the page again, each to its port
+  // a client that keeps connections alive: each answer says close, and its next request, on a new
+  // connection, goes to its own port
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const a = await get('/config.json', agent);
+    assert.equal(a.headers.connection, 'close');
     const b = await get('/socket.io/?EIO=4&transport=polling', agent);
     assert.equal(b.status, 200, `Engine.IO handshake: ${b.body}`);
     assert.match(b.body, /"sid":"/);
-    assert.equal(a.socket.localPort, b.socket.localPort, 'both requests went over the same connection');
     const c = await get('/healthz', agent);
     assert.equal(c.body, 'ok\n');
   } finally {
     agent.destroy();
   }
+});
+
+/** one raw exchange over TLS: writes `text`, resolves with everything read until the server closes (bounded) */
+function rawHttps(text) {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: edgePort, ca: fs.readFileSync(cert.certFile) }, () => s.write(text));
+    let got = '';
+    s.setEncoding('utf8');
+    s.on('data', (d) => { got += d; });
+    s.once('error', reject);
+    s.once('close', () => { clearTimeout(timer); resolve(got); });
+    const timer = setTimeout(() => { s.destroy(); resolve(got); }, 5000);
+  });
+}
+
+test('requests smuggled past the edge to private paths of the HTTP port are refused', { timeout: 30000 }, async () => {
+  const metricsLeak = /dialtone_|# HELP/;
+  const chunked = await rawHttps('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(chunked, /^HTTP\/1\.1 400/);
+  assert.doesNotMatch(chunked, metricsLeak);
+  const upgrade = await rawHttps('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(upgrade, /^HTTP\/1\.1 400/);
+  assert.doesNotMatch(upgrade, metricsLeak);
+  const twoLengths = await rawHttps('POST /dev/token HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 35\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(twoLengths, /^HTTP\/1\.1 400/);
+  assert.doesNotMatch(twoLengths, metricsLeak);
+  const plain = await rawHttps('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(plain, /^HTTP\/1\.1 200/);
+  assert.doesNotMatch(plain, metricsLeak, 'a second request on the connection is never passed on unrouted');
 });
 
 // ---------------------------------------------------------------- TURN on the edge port

@@ -15,18 +15,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP of one edge connection, passed on request by request: Socket.IO ({@code /socket.io/})
- * to the signaling port, the test-call page and {@code /healthz} to the HTTP port, anything else
- * (metrics, the admin API) answered 404 here. Request heads are read (bounded) to route them and
- * to put the {@link EdgeStamp} in; bodies and responses pass through untouched. A websocket upgrade
- * or a chunked body ties the connection to its port for good. The client's Host header is kept, so
- * that the signaling service names the host the client reached in its {@code iceServers}.
+ * The HTTP of one edge connection, passed on: Socket.IO ({@code /socket.io/}) to the signaling port,
+ * the test-call page and {@code /healthz} to the HTTP port, anything else (metrics, the admin API)
+ * answered 404 here. The request head is read (bounded) to route it and to put the
+ * {@link EdgeStamp} in; its body and the response pass through untouched, and the client's Host
+ * header is kept, so that the signaling service names the host the client reached in its
+ * {@code iceServers}. One request per connection, as the ports behind answer anyway (netty-socketio
+ * closes after every long-polling response; the HTTP port is asked to with {@code Connection:
+ * close}): nothing reaches a port that the edge has not routed, and responses cannot overtake one
+ * another. A websocket upgrade (or a chunked body) ties the connection to the signaling port for
+ * good; the HTTP port gets neither.
  */
 final class HttpForwarding {
 
     private static final Logger log = LoggerFactory.getLogger(HttpForwarding.class);
     private static final int MAX_HEAD = 16 * 1024;
-    /** Between requests, and within one: a websocket is pinged every 25 s, a long poll waits at most 45 s. */
+    /** Reads from either side: a websocket is pinged every 25 s, a long poll waits at most 45 s. */
     private static final int IDLE_MILLIS = 120_000;
     private static final int CONNECT_MILLIS = 5_000;
     /** The test-call page's files (StaticFiles): a few path segments, none starting with a dot. */
@@ -58,60 +62,67 @@ final class HttpForwarding {
     }
 
     /**
-     * Serves the connection until either side closes it.
+     * Serves the connection's request; returns once the response is through (or, after an upgrade,
+     * when either side closes).
      *
      * @param head         bytes already read from {@code client}
-     * @param firstHeadRead called once the first request head is complete; false: give up (too late)
+     * @param firstHeadRead called once the request head is complete; false: give up (too late)
      */
     void serve(Socket client, byte[] head, boolean tls, BooleanSupplier firstHeadRead) throws IOException {
         client.setSoTimeout(IDLE_MILLIS);
-        Heads heads = new Heads(new SequenceInputStream(new ByteArrayInputStream(head), client.getInputStream()));
+        Head reader = new Head(new SequenceInputStream(new ByteArrayInputStream(head), client.getInputStream()));
+        Request request;
+        try {
+            request = reader.read();
+        } catch (BadRequest e) {
+            if (firstHeadRead.getAsBoolean()) {
+                counters.refused(EdgeCounters.Refusal.BAD_HTTP);
+                answer(client, e.status, e.getMessage());
+            }
+            return;
+        }
+        if (!firstHeadRead.getAsBoolean() || request == null) {
+            return;
+        }
+        InetSocketAddress target = route(request.path());
+        if (target == null) {
+            answer(client, "404 Not Found", "not found");
+            return;
+        }
+        if (request.tiesConnection() && target != signaling) {
+            counters.refused(EdgeCounters.Refusal.BAD_HTTP);
+            answer(client, "400 Bad Request", "no upgrade or chunked body here");
+            return;
+        }
         String line = stamp.line((InetSocketAddress) client.getRemoteSocketAddress(),
                 (InetSocketAddress) client.getLocalSocketAddress(), tls);
-        Backend backend = null;
-        boolean first = true;
+        try (Socket backend = new Socket()) {
+            backend.setTcpNoDelay(true);
+            backend.setSoTimeout(IDLE_MILLIS);
+            backend.connect(target, CONNECT_MILLIS);
+            OutputStream out = backend.getOutputStream();
+            out.write(request.rewritten(line, target == page));
+            if (request.tiesConnection()) {
+                Thread.ofVirtual().name("edge-upstream").start(() -> upstream(reader, out, client, backend));
+            } else {
+                reader.body(request.contentLength(), out);
+            }
+            backend.getInputStream().transferTo(client.getOutputStream());
+        }
+    }
+
+    /** After an upgrade: what the client sends, until either side closes. */
+    private static void upstream(Head reader, OutputStream out, Socket client, Socket backend) {
         try {
-            while (true) {
-                Request request;
-                try {
-                    request = heads.next();
-                } catch (BadRequest e) {
-                    if (!first || firstHeadRead.getAsBoolean()) {
-                        counters.refused(EdgeCounters.Refusal.BAD_HTTP);
-                        answer(client, e.status, e.getMessage());
-                    }
-                    return;
-                }
-                if (first && !firstHeadRead.getAsBoolean()) {
-                    return;
-                }
-                first = false;
-                if (request == null) {
-                    return;
-                }
-                InetSocketAddress target = route(request.path());
-                if (target == null) {
-                    answer(client, "404 Not Found", "not found");
-                    return;
-                }
-                if (backend == null || !backend.target.equals(target)) {
-                    if (backend != null) {
-                        backend.retire();
-                    }
-                    backend = new Backend(target, client);
-                }
-                OutputStream out = backend.socket.getOutputStream();
-                out.write(request.withStamp(line));
-                if (request.tiesConnection()) {
-                    heads.rest(out);
-                    return;
-                }
-                heads.body(request.contentLength(), out);
-            }
-        } finally {
-            if (backend != null) {
-                backend.retire();
-            }
+            reader.rest(out);
+        } catch (IOException e) {
+            log.debug("edge: client -> {} ended: {}", backend.getRemoteSocketAddress(), e.toString());
+        }
+        try {
+            backend.close();
+            client.close();
+        } catch (IOException e) {
+            log.debug("edge: closing: {}", e.toString());
         }
     }
 
@@ -123,43 +134,6 @@ final class HttpForwarding {
         out.write(head.getBytes(StandardCharsets.US_ASCII));
         out.write(text);
         out.flush();
-    }
-
-    /** A connection to the signaling or HTTP port, its responses copied to the client as they come. */
-    private static final class Backend {
-
-        final InetSocketAddress target;
-        final Socket socket = new Socket();
-        private volatile boolean retired;
-
-        Backend(InetSocketAddress target, Socket client) throws IOException {
-            this.target = target;
-            socket.setTcpNoDelay(true);
-            socket.connect(target, CONNECT_MILLIS);
-            Thread.ofVirtual().name("edge-backend-" + target.getPort()).start(() -> pump(client));
-        }
-
-        /** Copies responses until the port closes the connection; then the client's closes too. */
-        private void pump(Socket client) {
-            try (InputStream in = socket.getInputStream()) {
-                in.transferTo(client.getOutputStream());
-            } catch (IOException e) {
-                log.debug("edge: {} -> client ended: {}", target, e.toString());
-            }
-            if (!retired) {
-                try {
-                    client.close();
-                } catch (IOException e) {
-                    log.debug("edge: closing the client: {}", e.toString());
-                }
-            }
-        }
-
-        /** Done with this port: the client's next request goes elsewhere (or nowhere). */
-        void retire() throws IOException {
-            retired = true;
-            socket.close();
-        }
     }
 
     /** A request head too large or not HTTP/1.x. */
@@ -180,11 +154,18 @@ final class HttpForwarding {
      */
     private record Request(String[] lines, String path, long contentLength, boolean tiesConnection) {
 
-        /** The head with the edge's header in place of any the client sent. */
-        byte[] withStamp(String stampLine) {
+        /**
+         * The head with the edge's header in place of any the client sent, and with
+         * {@code Connection: close} in place of the client's when {@code close}.
+         */
+        byte[] rewritten(String stampLine, boolean close) {
             StringBuilder out = new StringBuilder(lines[0]).append("\r\n").append(stampLine);
+            if (close) {
+                out.append("Connection: close\r\n");
+            }
             for (int i = 1; i < lines.length; i++) {
-                if (!name(lines[i]).equalsIgnoreCase(EdgeStamp.HEADER)) {
+                String name = name(lines[i]);
+                if (!name.equalsIgnoreCase(EdgeStamp.HEADER) && !(close && name.equalsIgnoreCase("Connection"))) {
                     out.append(lines[i]).append("\r\n");
                 }
             }
@@ -204,7 +185,7 @@ final class HttpForwarding {
             }
             int query = start[1].indexOf('?');
             String path = query < 0 ? start[1] : start[1].substring(0, query);
-            long length = 0;
+            long length = -1;
             boolean ties = false;
             for (int i = 1; i < lines.length; i++) {
                 String name = name(lines[i]);
@@ -212,24 +193,27 @@ final class HttpForwarding {
                 if (name.isEmpty()) {
                     throw new BadRequest("400 Bad Request", "malformed header line");
                 } else if (name.equalsIgnoreCase("Content-Length")) {
+                    long given;
                     try {
-                        length = Long.parseLong(value);
+                        given = Long.parseLong(value);
                     } catch (NumberFormatException e) {
                         throw new BadRequest("400 Bad Request", "bad Content-Length");
                     }
-                    if (length < 0) {
+                    // two different lengths: the port behind might take the other one (request smuggling)
+                    if (given < 0 || length >= 0 && given != length) {
                         throw new BadRequest("400 Bad Request", "bad Content-Length");
                     }
+                    length = given;
                 } else if (name.equalsIgnoreCase("Transfer-Encoding") || name.equalsIgnoreCase("Upgrade")) {
                     ties = true;
                 }
             }
-            return new Request(lines, path, length, ties);
+            return new Request(lines, path, Math.max(0, length), ties);
         }
     }
 
-    /** Request heads read from a client, and the bytes between them. */
-    private static final class Heads {
+    /** A request head read from a client, and the bytes after it. */
+    private static final class Head {
 
         private final InputStream in;
         /** Grows to {@link #MAX_HEAD} only for a client that sends large heads. */
@@ -237,12 +221,12 @@ final class HttpForwarding {
         private int start;
         private int end;
 
-        Heads(InputStream in) {
+        Head(InputStream in) {
             this.in = in;
         }
 
-        /** The next request head; null when the client closed between requests. */
-        Request next() throws IOException {
+        /** The request head; null when the client closed before sending a byte of it. */
+        Request read() throws IOException {
             int scanned = start;
             while (true) {
                 for (int i = Math.max(start, scanned - 3); i + 3 < end; i++) {

@@ -164,6 +164,11 @@ public final class OpsHttpServer implements AutoCloseable {
         try (ex) {
             ex.getResponseHeaders().set("Content-Type", type);
             ex.getResponseHeaders().set("Cache-Control", "no-store");
+            // the JDK server closes after such a request without saying so; the client must know
+            // (the edge port asks for it: one request per connection)
+            if ("close".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Connection"))) {
+                ex.getResponseHeaders().set("Connection", "close");
+            }
             ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
