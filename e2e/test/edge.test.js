@@ -217,6 +217,24 @@ test('test-call page and /healthz over https on the edge port; /metrics and /adm
   }
 });
 
+test('plain HTTP on the edge port too: the page and socket.io-client without TLS', { timeout: 30000 }, scoped(async () => {
+  const plain = new Scope({ url: `http://127.0.0.1:${edgePort}`, token: (...a) => srv.token(...a) });
+  try {
+    const s = await plain.connect(plain.id('p'), { transports: ['polling', 'websocket'] });
+    assert.deepEqual(await urlsOf(s), edgeUrls(), 'a plain client of the edge port is told the edge port too');
+    const config = await new Promise((resolve, reject) => {
+      require('node:http').get({ host: '127.0.0.1', port: edgePort, path: '/config.json' }, (res) => {
+        let b = '';
+        res.on('data', (d) => { b += d; });
+        res.on('end', () => resolve(JSON.parse(b)));
+      }).on('error', reject);
+    });
+    assert.equal(config.signalingUrl, `http://127.0.0.1:${edgePort}`);
+  } finally {
+    await plain.close();
+  }
+}));
+
 /** one raw exchange over TLS: writes `text`, resolves with everything read until the server closes (bounded) */
 function rawHttps(text) {
   return new Promise((resolve, reject) => {
