@@ -79,11 +79,12 @@ public final class EdgeListener implements AutoCloseable {
         return (InetSocketAddress) server.getLocalSocketAddress();
     }
 
-    /** Connections being served now, and in their first flight now. */
+    /** Connections open now. */
     public int openConnections() {
         return open.size();
     }
 
+    /** Connections that have not yet shown what they carry. */
     public int firstFlights() {
         return firstFlights.size();
     }
