@@ -103,8 +103,17 @@ public final class EdgeListener implements AutoCloseable {
             } catch (IOException e) {
                 if (!server.isClosed()) {
                     log.warn("edge port {}: accept failed: {}", config.port(), e.toString());
+                    pause(); // out of descriptors, say: neither spin nor flood the log
                 }
             }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
