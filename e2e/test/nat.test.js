@@ -27,7 +27,7 @@ const uid = (name) => `${name}-${tag}-${++seq}`;
 let net = null;
 let dir = null;
 let cert = null;
-let full = null;      // defaults: relay with TURN over UDP, TCP and TLS, URLs derived per client
+let full = null;      // defaults: relay with TURN over UDP, TCP and TLS, URLs derived per client; edge port 443
 let stunOnly = null;  // signaling that advertises only the relay's STUN URL
 let natted = null;    // behind its own 1:1 NAT (no hairpin), external-ip set
 const browsers = {};
@@ -37,6 +37,7 @@ const pages = [];
 const FULL = `http://${SERVER}:8080`;       // page of the jar with the relay
 const STUN_ONLY = `http://${SERVER}:8081`;  // page of the jar that advertises STUN only
 const NATTED = `http://${NATTED_SERVER}:8080`; // page of the jar behind its own NAT
+const EDGE = `https://${SERVER}`;            // page of the full jar through its edge port, 443
 
 /** A throw-away CA and a certificate it signs for the server's public address; Chromium trusts its key. */
 function makeCa(into) {
@@ -96,6 +97,9 @@ before(async () => {
     startJar('full', net.ns.srv, jarProps({
       'dialtone.relay.tls-cert-file': cert.certFile,
       'dialtone.relay.tls-key-file': cert.keyFile,
+      'dialtone.edge.port': 443,
+      'dialtone.edge.cert-file': cert.certFile,
+      'dialtone.edge.key-file': cert.keyFile,
     })),
     startJar('stun-only', net.ns.srv, jarProps({
       'dialtone.signaling.port': 4003,
@@ -212,6 +216,18 @@ for (const [port, protocol] of [[3478, 'tcp'], [5349, 'tls']]) {
     sides.forEach((p, i) => { assertThroughRelay(p, stats[i], protocol); t.diagnostic(`${p.label}: ${brief(stats[i])}`); });
   }));
 }
+
+test('LANs reach only TCP 443 of the server: signaling over https/wss and TURN over TLS on one port', { timeout: 90000 }, scenario(async (t) => {
+  net.setEgress({ tcp: [443] });
+  const sides = await placeCall(EDGE, 'voice', false);
+  for (const p of sides) {
+    const { iceServers } = await iceServersEvent(p);
+    assert.deepEqual(iceServers[0].urls, [`stun:${SERVER}:443`, `turn:${SERVER}:443?transport=udp`,
+      `turns:${SERVER}:443?transport=tcp`], `${p.label}: iceServers on the edge port`);
+  }
+  const stats = await connected(sides, 'voice');
+  sides.forEach((p, i) => { assertThroughRelay(p, stats[i], 'tls'); t.diagnostic(`${p.label}: ${brief(stats[i])}`); });
+}));
 
 test('defaults (no public host set): iceServers name the address the clients reached, and they connect', { timeout: 90000 }, scenario(async (t) => {
   assert.match(full.log(), /neither dialtone\.turn\.public-host nor dialtone\.relay\.external-ip is set/);

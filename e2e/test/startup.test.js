@@ -130,6 +130,27 @@ test('a certificate file that holds no certificate is named before anything list
   }
 });
 
+test('edge port certificate files: missing or holding no certificate stop the start before anything listens', { timeout: TEST_TIMEOUT }, async () => {
+  const missing = await refused({ props: { ...(await baseProps()), 'dialtone.edge.port': await freePort(),
+    'dialtone.edge.cert-file': '/nope/fullchain.pem', 'dialtone.edge.key-file': '/nope/privkey.pem' } });
+  assert.deepEqual(missing.map((l) => l.replace(/^.*cannot start: /, '')),
+    ['dialtone.edge.cert-file = /nope/fullchain.pem: not found; give the path of a PEM file (certbot: fullchain.pem and privkey.pem)']);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialtone-e2e-pem-'));
+  const pem = path.join(dir, 'not-a-cert.pem');
+  fs.writeFileSync(pem, 'this is not PEM\n');
+  try {
+    const jar = runJar({ props: { ...(await baseProps()), 'dialtone.edge.port': await freePort(),
+      'dialtone.edge.cert-file': pem, 'dialtone.edge.key-file': pem } });
+    const { code } = await jar.exit();
+    const out = jar.output();
+    assert.equal(code, 2, out);
+    assert.ok(out.includes(`cannot start: dialtone.edge.cert-file = ${pem}, key-file = ${pem}: no certificate in ${pem};`), out);
+    assert.doesNotMatch(out, /listening/, `nothing may listen before the edge's TLS files are read\n${out}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a too-short JWT secret is reported before anything listens', { timeout: TEST_TIMEOUT }, async () => {
   const props = { ...(await baseProps()), 'dialtone.relay.enabled': 'true', 'dialtone.relay.listen-addresses.0': '127.0.0.1',
     'dialtone.relay.port': await freePort(), 'dialtone.relay.tls-port': 0, 'dialtone.auth.jwt-secret': 'too-short' };

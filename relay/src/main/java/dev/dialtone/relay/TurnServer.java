@@ -8,6 +8,7 @@ import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
 import dev.dialtone.relay.allocation.AllocationView;
 import dev.dialtone.relay.allocation.RelayPorts;
+import dev.dialtone.relay.allocation.Transport;
 import dev.dialtone.relay.auth.LongTermCredentials;
 import dev.dialtone.relay.auth.Nonces;
 import dev.dialtone.relay.policy.PeerAddressPolicy;
@@ -32,6 +33,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.Socket;
 import java.net.SocketException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -42,6 +44,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +73,9 @@ public final class TurnServer implements AutoCloseable {
     private final List<UdpListener> udpListeners = new ArrayList<>();
     private final List<StreamListener> tcpListeners = new ArrayList<>();
     private final List<StreamListener> tlsListeners = new ArrayList<>();
+    /** Connections handed over by {@link #serveStream}, closed with the relay. */
+    private final Set<StreamConnection> handedOver = ConcurrentHashMap.newKeySet();
+    private volatile Function<StreamConnection.Accepted, StreamConnection> connections;
     private ScheduledExecutorService sweeper;
     private final InetAddress relayAddress;
     private final InetAddress advertised;
@@ -94,7 +100,17 @@ public final class TurnServer implements AutoCloseable {
      *
      * @throws IOException when a port cannot be bound or the TLS certificate cannot be loaded
      */
-    public synchronized void start() throws IOException {
+    public void start() throws IOException {
+        start(new UdpPort[0]);
+    }
+
+    /**
+     * Binds every listener, and STUN/TURN over UDP on {@code moreUdp} ports too (on the same
+     * listen addresses), and starts serving.
+     *
+     * @throws IOException when a port cannot be bound or the TLS certificate cannot be loaded
+     */
+    public synchronized void start(UdpPort... moreUdp) throws IOException {
         if (sweeper != null) {
             throw new IllegalStateException("already started");
         }
@@ -113,7 +129,7 @@ public final class TurnServer implements AutoCloseable {
         ClientPackets clientPackets = new ClientPackets(allocations, requests, counters, clock,
                 new Hairpin(Set.copyOf(List.of(relayAddress, advertised)), allocations, peerPackets));
         try {
-            bind(clientPackets, peerPackets, tlsContext());
+            bind(clientPackets, peerPackets, tlsContext(), moreUdp);
         } catch (IOException e) {
             closeListeners();
             throw e;
@@ -130,26 +146,34 @@ public final class TurnServer implements AutoCloseable {
             return thread;
         });
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
-        log.info("TURN relay listening on UDP {} ({} loops), TCP {} port {}{}, relaying from {} ports {}-{},"
+        log.info("TURN relay listening on UDP {} ({} loops{}), TCP {} port {}{}, relaying from {} ports {}-{},"
                         + " advertising {}, realm {}",
                 udpListeners.stream().map(l -> l.localAddress().getAddress().getHostAddress()).distinct().toList(),
-                udpListeners.size(), config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
+                udpListeners.size(), moreUdp.length == 0 ? "" : "; UDP also on port "
+                        + List.of(moreUdp).stream().map(p -> String.valueOf(p.port())).toList(),
+                config.listenAddresses().stream().map(InetAddress::getHostAddress).toList(),
                 config.port(), config.tlsPort() > 0 ? ", TLS port " + config.tlsPort() : ", TLS off",
                 relayAddress.getHostAddress(), config.minPort(), config.maxPort(), advertised.getHostAddress(),
                 turn.realm());
     }
 
-    private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls) throws IOException {
+    private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls, UdpPort[] moreUdp)
+            throws IOException {
         Function<StreamConnection.Accepted, StreamConnection> connections =
                 accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets);
+        this.connections = connections;
         int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
-        for (InetAddress address : UdpAddresses.expand(config.listenAddresses())) {
-            // SO_REUSEPORT would let a second relay on this port join silently; the TCP listener on the
-            // same port, bound next without it, still fails the start in that case
-            for (int i = 0; i < loops; i++) {
-                InetSocketAddress udpAddress = new InetSocketAddress(address, config.port());
-                udpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", udpAddress,
-                        "the TURN relay, UDP", () -> new UdpListener(udpAddress, loops > 1, clientPackets, peerPackets)));
+        List<UdpPort> udpPorts = new ArrayList<>(List.of(new UdpPort(config.port(), "dialtone.relay.port", "the TURN relay, UDP")));
+        udpPorts.addAll(List.of(moreUdp));
+        for (UdpPort port : udpPorts) {
+            for (InetAddress address : UdpAddresses.expand(config.listenAddresses())) {
+                // SO_REUSEPORT would let a second relay on this port join silently; the TCP listener on the
+                // same port, bound next without it, still fails the start in that case
+                for (int i = 0; i < loops; i++) {
+                    InetSocketAddress udpAddress = new InetSocketAddress(address, port.port());
+                    udpListeners.add(ListenException.bind(LISTEN_ADDRESSES, port.key(), udpAddress, port.service(),
+                            () -> new UdpListener(udpAddress, loops > 1, clientPackets, peerPackets)));
+                }
             }
         }
         for (InetAddress address : config.listenAddresses()) {
@@ -162,6 +186,37 @@ public final class TurnServer implements AutoCloseable {
                         "the TURN relay, TLS", () -> new StreamListener(tlsAddress, tls, workers, connections)));
             }
         }
+    }
+
+    /**
+     * Serves one TCP or TLS connection that someone else accepted (the server's edge port, which
+     * tells protocols apart on one port) as the relay's own stream listeners would, on the calling
+     * thread, until it closes. Closing the relay closes it.
+     *
+     * @param head bytes the caller already read from {@code socket}: the start of the first STUN message
+     */
+    public void serveStream(Socket socket, byte[] head, boolean tls) {
+        Function<StreamConnection.Accepted, StreamConnection> make = connections;
+        if (make == null) {
+            throw new IllegalStateException("the relay is not started");
+        }
+        StreamConnection connection = make.apply(new StreamConnection.Accepted(socket, head,
+                tls ? Transport.TLS : Transport.TCP, (InetSocketAddress) socket.getLocalSocketAddress()));
+        handedOver.add(connection);
+        try {
+            connection.run();
+        } finally {
+            handedOver.remove(connection);
+        }
+    }
+
+    /**
+     * One more UDP port the relay serves STUN/TURN on.
+     *
+     * @param key     the setting that chose it, named when it cannot be bound
+     * @param service what wanted it, named likewise
+     */
+    public record UdpPort(int port, String key, String service) {
     }
 
     private SSLContext tlsContext() throws IOException {
@@ -263,6 +318,7 @@ public final class TurnServer implements AutoCloseable {
         List<AutoCloseable> all = new ArrayList<>(udpListeners);
         all.addAll(tcpListeners);
         all.addAll(tlsListeners);
+        all.addAll(handedOver);
         for (AutoCloseable listener : all) {
             try {
                 listener.close();

@@ -10,11 +10,17 @@ import dev.dialtone.relay.TurnServer;
 import dev.dialtone.server.http.AdminApi;
 import dev.dialtone.server.http.AdminConfig;
 import dev.dialtone.server.config.ConfigLoader;
+import dev.dialtone.server.edge.EdgeCertificate;
+import dev.dialtone.server.edge.EdgeConfig;
+import dev.dialtone.server.edge.EdgeListener;
+import dev.dialtone.server.edge.EdgeMetrics;
+import dev.dialtone.server.edge.EdgeStamp;
 import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.signaling.SignalingConfig;
 import dev.dialtone.signaling.SignalingServer;
 import dev.dialtone.signaling.call.CallSessions;
+import dev.dialtone.signaling.turn.EdgeConnections;
 import dev.dialtone.signaling.turn.IceUrls;
 import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -25,6 +31,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -119,6 +126,7 @@ public final class Main {
         private SignalingServer signaling;
         private TurnServer relay;
         private OpsHttpServer http;
+        private EdgeListener edge;
 
         static Dialtone start(Config config) throws IOException {
             Dialtone d = new Dialtone();
@@ -138,10 +146,15 @@ public final class Main {
             SignalingConfig signalingConfig;
             HttpConfig httpConfig;
             AdminConfig adminConfig;
+            EdgeConfig edgeConfig;
+            EdgeCertificate edgeCertificate = null;
+            EdgeStamp edgeStamp = new EdgeStamp();
+            String publicHost = config.getString("dialtone.turn.public-host");
             try {
                 relayConfig = RelayConfig.from(config);
                 turn = TurnConfig.from(config);
-                urls = AdvertisedTurnUrls.of(turn, relayConfig, config.getString("dialtone.turn.public-host"));
+                edgeConfig = EdgeConfig.from(config);
+                urls = AdvertisedTurnUrls.of(turn, relayConfig, publicHost, edgeConfig);
                 signalingConfig = SignalingConfig.from(config);
                 httpConfig = HttpConfig.from(config);
                 adminConfig = AdminConfig.from(config);
@@ -149,7 +162,12 @@ public final class Main {
                     relay = new TurnServer(relayConfig, turn);
                 }
                 ReachedHost reachedHost = new ReachedHost(httpConfig::trustedProxy,
-                        relay != null ? relay.advertisedAddress() : InetAddress.getLoopbackAddress());
+                        relay != null ? relay.advertisedAddress() : InetAddress.getLoopbackAddress(),
+                        edgeConfig.enabled() ? edgeStamp : EdgeConnections.NONE);
+                if (edgeConfig.enabled() && edgeConfig.tls()) {
+                    edgeCertificate = EdgeCertificate.load(edgeConfig.certFile().orElseThrow(),
+                            edgeConfig.keyFile().orElseThrow(), Clock.systemUTC());
+                }
                 // Checks the JWT secret: every mistake is reported before anything listens.
                 signaling = new SignalingServer(signalingConfig, turn, urls, reachedHost, registry);
             } catch (IllegalArgumentException | ConfigException e) {
@@ -158,12 +176,15 @@ public final class Main {
 
             // The relay first: it reads its TLS files before it binds anything.
             if (relay != null) {
-                relay.start();
+                relay.start(edgeConfig.enabled() && edgeConfig.udp()
+                        ? new TurnServer.UdpPort[] {new TurnServer.UdpPort(edgeConfig.port(), "dialtone.edge.port",
+                                "the edge port, STUN/TURN over UDP")}
+                        : new TurnServer.UdpPort[0]);
                 RelayMetrics.register(registry, relay.counters());
             } else {
                 log.info("built-in relay disabled; clients use {}", urls);
             }
-            if (urls.perClient()) {
+            if (urls.perClient() && AdvertisedTurnUrls.publicAddress(relayConfig, publicHost).isEmpty()) {
                 log.warn("neither dialtone.turn.public-host nor dialtone.relay.external-ip is set: iceServers name"
                         + " the host each client reached this server by; set dialtone.turn.public-host to the name"
                         + " clients reach the relay by (or dialtone.relay.external-ip behind a 1:1 NAT), and list"
@@ -173,7 +194,7 @@ public final class Main {
             http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
                     "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
                             signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
-                                    signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this)));
+                                    signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this), edgeStamp));
             http.start();
             InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
             ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
@@ -181,8 +202,23 @@ public final class Main {
                         signaling.start();
                         return signaling;
                     });
+            if (edgeConfig.enabled()) {
+                InetSocketAddress edgeAddress = new InetSocketAddress(edgeConfig.host(), edgeConfig.port());
+                EdgeCertificate certificate = edgeCertificate;
+                edge = ListenException.bind("dialtone.edge.host", "dialtone.edge.port", edgeAddress,
+                        "the edge port: HTTPS, wss and TURN on one port", () -> new EdgeListener(edgeConfig, certificate,
+                                edgeStamp, relay, local(signalingAddress), local(httpAddress)));
+                edge.start();
+                EdgeMetrics.register(registry, edge);
+            }
             ready.set(true);
             log.info("Dialtone started; iceServers advertise {}", urls);
+        }
+
+        /** Where the edge reaches a service listening on {@code address}: loopback for a wildcard. */
+        private static InetSocketAddress local(InetSocketAddress address) {
+            return address.getAddress().isAnyLocalAddress()
+                    ? new InetSocketAddress(InetAddress.getLoopbackAddress(), address.getPort()) : address;
         }
 
         @Override
@@ -226,6 +262,9 @@ public final class Main {
         @Override
         public void close() {
             ready.set(false);
+            if (edge != null) {
+                edge.close();
+            }
             if (signaling != null) {
                 signaling.close();
             }

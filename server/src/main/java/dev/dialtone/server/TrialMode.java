@@ -27,17 +27,18 @@ final class TrialMode {
 
     /** {@code config} with the trial settings on top: they win over the file and -D. */
     static Config apply(Config config) {
-        Map<String, Object> trial = Map.of(
-                "dialtone.auth.jwt-secret", Secrets.random(),
-                "dialtone.turn.secret", Secrets.random(),
-                "dialtone.signaling.host", LOOPBACK,
-                "dialtone.http.host", LOOPBACK,
-                "dialtone.http.dev-tokens", true,
-                "dialtone.relay.listen-addresses", List.of(LOOPBACK),
-                "dialtone.relay.relay-address", LOOPBACK,
-                "dialtone.relay.external-ip", "",
-                "dialtone.relay.allow-loopback-peers", true,
-                "dialtone.turn.public-host", LOOPBACK);
+        Map<String, Object> trial = Map.ofEntries(
+                Map.entry("dialtone.auth.jwt-secret", Secrets.random()),
+                Map.entry("dialtone.turn.secret", Secrets.random()),
+                Map.entry("dialtone.signaling.host", LOOPBACK),
+                Map.entry("dialtone.http.host", LOOPBACK),
+                Map.entry("dialtone.edge.host", LOOPBACK),
+                Map.entry("dialtone.http.dev-tokens", true),
+                Map.entry("dialtone.relay.listen-addresses", List.of(LOOPBACK)),
+                Map.entry("dialtone.relay.relay-address", LOOPBACK),
+                Map.entry("dialtone.relay.external-ip", ""),
+                Map.entry("dialtone.relay.allow-loopback-peers", true),
+                Map.entry("dialtone.turn.public-host", LOOPBACK));
         return ConfigFactory.parseMap(trial, "trial mode (no secrets configured)").withFallback(config);
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.dialtone.server.edge.EdgeStamp;
 import dev.dialtone.server.http.AdminApi;
 import dev.dialtone.server.http.AdminConfig;
 import dev.dialtone.server.http.HttpConfig;
@@ -78,7 +79,7 @@ class HealthCheckTest {
             public String metrics() {
                 return "";
             }
-        }, 4002, user -> "unused", new AdminApi(new AdminConfig(""), null)); // admin API off
+        }, 4002, user -> "unused", new AdminApi(new AdminConfig(""), null), new EdgeStamp()); // admin API off
         server.start();
         return port;
     }

@@ -30,6 +30,7 @@ import dev.dialtone.signaling.transport.VerbatimJsonSupport;
 import dev.dialtone.signaling.turn.IceServerMint;
 import dev.dialtone.signaling.turn.IceUrls;
 import dev.dialtone.signaling.turn.IncomingCallUrls;
+import dev.dialtone.signaling.turn.ReachedBy;
 import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.Inet6Address;
@@ -279,8 +280,8 @@ public final class SignalingServer implements AutoCloseable {
         }
     }
 
-    /** The host {@code client} reached the server by; the relay's own address for a client gone meanwhile. */
-    private String hostOf(SocketIOClient client) {
+    /** How {@code client} reached the server; the relay's own address for a client gone meanwhile. */
+    private ReachedBy hostOf(SocketIOClient client) {
         return client == null ? reachedHost.fallback() : reachedHost.of(client.getHandshakeData());
     }
 
@@ -292,7 +293,7 @@ public final class SignalingServer implements AutoCloseable {
                 timers.execute(client::disconnect);
             } else if (client != null) {
                 Object payload = Events.INCOMING_CALL.equals(d.event())
-                        ? incomingCallUrls.forHost(d.payload(), hostOf(client))
+                        ? incomingCallUrls.forClient(d.payload(), hostOf(client))
                         : d.payload();
                 engineIo.send(client, d.event(), payload);
             }

@@ -7,14 +7,17 @@ import dev.dialtone.relay.allocation.FiveTuple;
 import dev.dialtone.relay.allocation.Transport;
 import dev.dialtone.relay.stun.ChannelData;
 import dev.dialtone.relay.stun.Stun;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,22 +32,31 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     /** A connection must authenticate and allocate in this time, and stay busy while it has none. */
     private static final int IDLE_MILLIS = 30_000;
     private static final int MAX_FRAME = Stun.HEADER_LENGTH + 65_535 + 3;
+    /**
+     * Buffers start at this size and grow to the largest frame seen (at most {@link #MAX_FRAME}):
+     * STUN requests and audio fit, and thousands of idle connections stay cheap.
+     */
+    private static final int FIRST_SIZE = 2048;
+    /** Room in front of relayed data for the ChannelData or Data indication header. */
+    private static final int HEADROOM = 48;
 
     private final Socket socket;
+    private final byte[] head;
     private final FiveTuple fiveTuple;
     private final ClientPackets packets;
     private final AllocationTable allocations;
     private final Workers workers;
     private final PeerPackets peerPackets;
-    private final byte[] frame = new byte[MAX_FRAME];
-    private final ByteBuffer frameBuffer = ByteBuffer.wrap(frame);
+    private byte[] frame = new byte[FIRST_SIZE];
+    private ByteBuffer frameBuffer = ByteBuffer.wrap(frame);
     /** Writes come from this connection's thread and its allocation's relay thread. */
     private final Object writeLock = new Object();
-    private final byte[] outgoing = new byte[MAX_FRAME + 48];
+    private byte[] outgoing = new byte[0];
 
     public StreamConnection(Accepted accepted, ClientPackets packets, AllocationTable allocations, Workers workers,
                      PeerPackets peerPackets) {
         this.socket = accepted.socket();
+        this.head = accepted.head();
         this.fiveTuple = new FiveTuple((InetSocketAddress) accepted.socket().getRemoteSocketAddress(),
                 accepted.local(), accepted.transport());
         this.packets = packets;
@@ -57,7 +69,8 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     public void run() {
         try (socket) {
             socket.setSoTimeout(IDLE_MILLIS);
-            InputStream in = socket.getInputStream();
+            InputStream in = head.length == 0 ? socket.getInputStream()
+                    : new SequenceInputStream(new ByteArrayInputStream(head), socket.getInputStream());
             while (true) {
                 int length = readFrame(in);
                 if (length < 0) {
@@ -91,6 +104,10 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
         } else {
             return -1;
         }
+        if (length > frame.length) {
+            frame = Arrays.copyOf(frame, Math.min(MAX_FRAME, Math.max(length, 2 * frame.length)));
+            frameBuffer = ByteBuffer.wrap(frame);
+        }
         readFully(in, ChannelData.HEADER_LENGTH, length - ChannelData.HEADER_LENGTH);
         return length;
     }
@@ -119,6 +136,9 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     public void send(ByteBuffer bytes, InetSocketAddress client) throws IOException {
         synchronized (writeLock) {
             int length = bytes.remaining();
+            if (length > outgoing.length) {
+                outgoing = new byte[Math.min(MAX_FRAME + HEADROOM, Math.max(length, Math.max(FIRST_SIZE, 2 * outgoing.length)))];
+            }
             bytes.get(outgoing, 0, length);
             OutputStream out = socket.getOutputStream();
             out.write(outgoing, 0, length);
@@ -135,7 +155,15 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
         socket.close();
     }
 
-    /** A socket just accepted, with the transport and address it was accepted on. */
-    public record Accepted(Socket socket, Transport transport, InetSocketAddress local) {
+    /**
+     * A socket just accepted, with the transport and address it was accepted on.
+     *
+     * @param head bytes already read from the socket (by whoever recognised it as STUN), read first
+     */
+    public record Accepted(Socket socket, byte[] head, Transport transport, InetSocketAddress local) {
+
+        public Accepted(Socket socket, Transport transport, InetSocketAddress local) {
+            this(socket, new byte[0], transport, local);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.dialtone.server.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.dialtone.server.edge.EdgeStamp;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -29,6 +30,7 @@ public final class OpsHttpServer implements AutoCloseable {
     private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
     private static final Duration DEV_TOKEN_LIFETIME = Duration.ofHours(1);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}]");
+    private static final Pattern HOST_AND_PORT = Pattern.compile("(" + HOST.pattern() + ")(:[0-9]{1,5})?");
 
     /** What the server reports on; each part comes from the service that owns it. */
     public interface Status {
@@ -48,9 +50,10 @@ public final class OpsHttpServer implements AutoCloseable {
      * @param signalingPort advertised to the test-call page
      * @param devTokens     token issuer for the page, used only when {@code config.devTokens()}
      * @param admin         served under /admin/ only when it has a token: otherwise those paths are 404
+     * @param edge          tells requests the edge port passed on, whose page connects back through it
      */
-    public OpsHttpServer(HttpConfig config, Status status, int signalingPort, DevTokens devTokens, AdminApi admin)
-            throws IOException {
+    public OpsHttpServer(HttpConfig config, Status status, int signalingPort, DevTokens devTokens, AdminApi admin,
+                         EdgeStamp edge) throws IOException {
         this.config = config;
         this.admin = admin.enabled();
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
@@ -70,7 +73,7 @@ public final class OpsHttpServer implements AutoCloseable {
         });
         server.createContext("/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", status.metrics()));
         server.createContext("/config.json", ex -> send(ex, 200, "application/json",
-                "{\"signalingUrl\":\"http://" + hostOf(ex) + ":" + signalingPort + "\"}"));
+                "{\"signalingUrl\":\"" + signalingUrl(ex, signalingPort, edge) + "\"}"));
         server.createContext("/dev/token", ex -> {
             Optional<String> user = query(ex.getRequestURI(), "user");
             if (!config.devTokens()) {
@@ -119,6 +122,16 @@ public final class OpsHttpServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
+    /** The signaling port at the host the page came from; through the edge port, the page's own origin. */
+    private static String signalingUrl(HttpExchange ex, int signalingPort, EdgeStamp edge) {
+        Optional<EdgeStamp.EdgeClient> viaEdge = edge.read(ex.getRequestHeaders().getFirst(EdgeStamp.HEADER));
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (viaEdge.isPresent() && host != null && HOST_AND_PORT.matcher(host).matches()) {
+            return (viaEdge.get().tls() ? "https://" : "http://") + host;
+        }
+        return "http://" + hostOf(ex) + ":" + signalingPort;
+    }
+
     private static String hostOf(HttpExchange ex) {
         String host = ex.getRequestHeaders().getFirst("Host");
         if (host == null || host.isBlank()) {
@@ -151,6 +164,11 @@ public final class OpsHttpServer implements AutoCloseable {
         try (ex) {
             ex.getResponseHeaders().set("Content-Type", type);
             ex.getResponseHeaders().set("Cache-Control", "no-store");
+            // the JDK server closes after such a request without saying so; the client must know
+            // (the edge port asks for it: one request per connection)
+            if ("close".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Connection"))) {
+                ex.getResponseHeaders().set("Connection", "close");
+            }
             ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);

@@ -27,13 +27,13 @@ public final class IceServerMint {
         this.clock = clock;
     }
 
-    /** @param host the host the user's client reached the server by (used when the URLs are per client) */
-    public IceServerList forUser(String userId, String host) {
-        return new IceServerList(serversFor(userId, host), turn.credentialTtl().toSeconds());
+    /** @param reached how the user's client reached the server (used when the URLs are per client) */
+    public IceServerList forUser(String userId, ReachedBy reached) {
+        return new IceServerList(serversFor(userId, reached), turn.credentialTtl().toSeconds());
     }
 
-    public List<IceServer> serversFor(String userId, String host) {
-        List<String> list = urls.forHost(host);
+    public List<IceServer> serversFor(String userId, ReachedBy reached) {
+        List<String> list = urls.forClient(reached);
         if (list.isEmpty()) {
             return List.of();
         }

@@ -12,9 +12,9 @@ import java.util.function.Function;
 public final class IceUrls {
 
     private final List<String> fixed;
-    private final Function<String, List<String>> atHost;
+    private final Function<ReachedBy, List<String>> atHost;
 
-    private IceUrls(List<String> fixed, Function<String, List<String>> atHost) {
+    private IceUrls(List<String> fixed, Function<ReachedBy, List<String>> atHost) {
         this.fixed = fixed;
         this.atHost = atHost;
     }
@@ -25,19 +25,25 @@ public final class IceUrls {
 
     /** {@code atHost} gets a host name, an IPv4 literal or a bracketed IPv6 literal. */
     public static IceUrls atReachedHost(Function<String, List<String>> atHost) {
-        return new IceUrls(null, Objects.requireNonNull(atHost));
+        Objects.requireNonNull(atHost);
+        return new IceUrls(null, reached -> atHost.apply(reached.host()));
+    }
+
+    /** Built for each client from the way it reached the server: its host, and the edge port or not. */
+    public static IceUrls perClient(Function<ReachedBy, List<String>> urls) {
+        return new IceUrls(null, Objects.requireNonNull(urls));
     }
 
     public boolean perClient() {
         return atHost != null;
     }
 
-    public List<String> forHost(String host) {
-        return perClient() ? List.copyOf(atHost.apply(host)) : fixed;
+    public List<String> forClient(ReachedBy reached) {
+        return perClient() ? List.copyOf(atHost.apply(reached)) : fixed;
     }
 
     @Override
     public String toString() {
-        return perClient() ? "the host each client reached the server by, e.g. " + atHost.apply("<host>") : fixed.toString();
+        return perClient() ? "URLs for each client, e.g. " + atHost.apply(new ReachedBy("<host>", false)) : fixed.toString();
     }
 }

@@ -21,11 +21,11 @@ public final class IncomingCallUrls {
         this.urls = urls;
     }
 
-    public Object forHost(Object payload, String host) {
+    public Object forClient(Object payload, ReachedBy reached) {
         if (!urls.perClient()) {
             return payload;
         }
-        List<String> own = urls.forHost(host);
+        List<String> own = urls.forClient(reached);
         if (payload instanceof IncomingCall call) {
             List<IceServer> servers = call.iceServers().stream()
                     .map(s -> new IceServer(own, s.username(), s.credential())).toList();

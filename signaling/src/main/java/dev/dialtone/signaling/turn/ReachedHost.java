@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -15,7 +16,8 @@ import java.util.regex.Pattern;
  * The host a client reached the server by, for the URLs of its {@code iceServers}: the Host of its
  * handshake, or {@code X-Forwarded-Host} when the connection comes from a trusted proxy. A loopback
  * host is only ever given to a client that is itself on loopback; others get the local address their
- * connection arrived on, or the relay's address when that is loopback too (a local proxy).
+ * connection arrived on, or the relay's address when that is loopback too (a local proxy). A
+ * connection from the edge port stands for the client the edge carries.
  */
 public final class ReachedHost {
 
@@ -27,25 +29,42 @@ public final class ReachedHost {
 
     private final Predicate<InetAddress> trustedProxy;
     private final String fallback;
+    private final EdgeConnections edge;
 
     /**
      * @param trustedProxy whether a connection from this address is a proxy whose X-Forwarded-* are believed
      * @param fallback     the relay's own address, for a remote client whose every other hint is loopback
      */
     public ReachedHost(Predicate<InetAddress> trustedProxy, InetAddress fallback) {
+        this(trustedProxy, fallback, EdgeConnections.NONE);
+    }
+
+    /** @param edge the connections the edge port makes for its clients */
+    public ReachedHost(Predicate<InetAddress> trustedProxy, InetAddress fallback, EdgeConnections edge) {
         this.trustedProxy = trustedProxy;
         this.fallback = literal(fallback);
+        this.edge = edge;
     }
 
     /** The relay's own address, as a URL host. */
-    public String fallback() {
-        return fallback;
+    public ReachedBy fallback() {
+        return new ReachedBy(fallback, false);
     }
 
-    public String of(HandshakeData handshake) {
+    public ReachedBy of(HandshakeData handshake) {
         HttpHeaders headers = handshake.getHttpHeaders();
+        Optional<EdgeConnections.Carried> carried = edge.find(handshake);
+        if (carried.isPresent()) {
+            // the edge's own client and the edge address it reached count, not the edge's connection
+            EdgeConnections.Carried c = carried.get();
+            return new ReachedBy(host(headers, c.client(), c.local(), false), true);
+        }
         InetAddress peer = handshake.getAddress().getAddress();
-        boolean viaProxy = trustedProxy.test(peer);
+        InetSocketAddress local = handshake.getLocal();
+        return new ReachedBy(host(headers, peer, local == null ? null : local.getAddress(), trustedProxy.test(peer)), false);
+    }
+
+    private String host(HttpHeaders headers, InetAddress peer, InetAddress local, boolean viaProxy) {
         boolean clientOnLoopback = viaProxy ? forwardedClientOnLoopback(headers.getAll("X-Forwarded-For"), peer)
                 : peer.isLoopbackAddress();
         String host = viaProxy ? hostOf(firstValue(headers.get("X-Forwarded-Host"))) : null;
@@ -55,10 +74,8 @@ public final class ReachedHost {
         if (host != null && (clientOnLoopback || !isLoopback(host))) {
             return host;
         }
-        InetSocketAddress local = handshake.getLocal();
-        if (local != null && !local.getAddress().isAnyLocalAddress()
-                && (clientOnLoopback || !local.getAddress().isLoopbackAddress())) {
-            return literal(local.getAddress());
+        if (local != null && !local.isAnyLocalAddress() && (clientOnLoopback || !local.isLoopbackAddress())) {
+            return literal(local);
         }
         return fallback;
     }

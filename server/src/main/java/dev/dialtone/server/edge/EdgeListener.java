@@ -1,0 +1,224 @@
+package dev.dialtone.server.edge;
+
+import dev.dialtone.relay.TurnServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TCP port for everything a client needs ({@code dialtone.edge.port}, 443 in production): TLS
+ * or not, and inside it HTTP (Socket.IO over websocket or long-polling, the test-call page) or
+ * STUN/TURN (RFC 8656 section 3.1 framing, handed to the relay). What a connection carries is told
+ * from its first bytes ({@link FirstBytes}), and inside TLS from ALPN {@code stun.turn} (RFC 7443)
+ * or the first decrypted bytes. Each connection is a virtual thread blocked in its reads, so idle
+ * ones cost a socket and a small stack; one still in its first flight is bounded by
+ * {@link FirstFlights}.
+ */
+public final class EdgeListener implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EdgeListener.class);
+    /** First bytes, the TLS handshake and the first HTTP request head must all arrive within this. */
+    static final Duration FIRST_FLIGHT = Duration.ofSeconds(10);
+    /** Connections in their first flight at once; the oldest is closed to admit one more. */
+    static final int MAX_FIRST_FLIGHTS = 4096;
+    private static final String STUN_TURN = "stun.turn";
+    private static final String HTTP_1_1 = "http/1.1";
+
+    private final EdgeConfig config;
+    private final ServerSocket server;
+    private final EdgeCertificate certificate;
+    private final TurnServer relay;
+    private final HttpForwarding http;
+    private final EdgeCounters counters = new EdgeCounters();
+    private final FirstFlights firstFlights;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Binds now, so that a taken port fails the start.
+     *
+     * @param certificate null when the port speaks no TLS
+     * @param relay     null when the built-in relay is off: STUN/TURN connections are then closed
+     * @param signaling where Socket.IO requests go
+     * @param page      where the test-call page and health requests go
+     */
+    public EdgeListener(EdgeConfig config, EdgeCertificate certificate, EdgeStamp stamp, TurnServer relay,
+                        InetSocketAddress signaling, InetSocketAddress page) throws IOException {
+        this.config = config;
+        this.certificate = certificate;
+        this.relay = relay;
+        this.http = new HttpForwarding(signaling, page, stamp, counters);
+        this.server = new ServerSocket();
+        try {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(config.host(), config.port()), 1024);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        this.firstFlights = new FirstFlights(FIRST_FLIGHT, MAX_FIRST_FLIGHTS, counters);
+    }
+
+    public void start() {
+        Thread.ofPlatform().daemon().name("edge-accept").start(this::acceptLoop);
+        log.info("edge port {} listening on {}: {}HTTP (Socket.IO, test-call page, /healthz) and TURN over {}{}",
+                config.port(), config.host(), certificate != null ? "HTTPS, " : "", certificate != null ? "TLS and TCP" : "TCP",
+                relay == null ? " (TURN refused: the built-in relay is off)" : "");
+    }
+
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return open.size();
+    }
+
+    /** Connections that have not yet shown what they carry. */
+    public int firstFlights() {
+        return firstFlights.size();
+    }
+
+    EdgeCounters counters() {
+        return counters;
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                open.add(socket);
+                firstFlights.admit(socket);
+                Thread.ofVirtual().name("edge-connection").start(() -> serve(socket));
+            } catch (IOException e) {
+                if (!server.isClosed()) {
+                    log.warn("edge port {}: accept failed: {}", config.port(), e.toString());
+                    pause(); // out of descriptors, say: neither spin nor flood the log
+                }
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            socket.setTcpNoDelay(true);
+            FirstBytes first = FirstBytes.read(socket.getInputStream());
+            if (first == null) {
+                return;
+            }
+            switch (first.protocol()) {
+                case TLS -> tls(socket, first.bytes());
+                case STUN -> turn(socket, socket, first.bytes(), false);
+                case HTTP -> http(socket, socket, first.bytes(), false);
+                case OTHER -> refuse(socket, EdgeCounters.Refusal.UNKNOWN);
+            }
+        } catch (SSLException e) {
+            if (firstFlights.done(socket)) {
+                counters.refused(EdgeCounters.Refusal.TLS_FAILED);
+                log.debug("edge: TLS handshake with {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
+            }
+        } catch (IOException e) {
+            log.debug("edge: connection from {} ended: {}", socket.getRemoteSocketAddress(), e.toString());
+        } catch (RuntimeException e) {
+            log.warn("edge: connection from {} failed", socket.getRemoteSocketAddress(), e);
+        } finally {
+            firstFlights.done(socket);
+            open.remove(socket);
+        }
+    }
+
+    private void tls(Socket socket, byte[] head) throws IOException {
+        if (certificate == null) {
+            refuse(socket, EdgeCounters.Refusal.NO_CERTIFICATE);
+            return;
+        }
+        SSLSocket tls = (SSLSocket) certificate.current().getSocketFactory()
+                .createSocket(socket, new ByteArrayInputStream(head), true);
+        tls.setUseClientMode(false);
+        tls.setHandshakeApplicationProtocolSelector((s, offered) -> choose(offered));
+        tls.startHandshake();
+        if (STUN_TURN.equals(tls.getApplicationProtocol())) {
+            turn(socket, tls, new byte[0], true);
+            return;
+        }
+        FirstBytes inner = FirstBytes.read(tls.getInputStream());
+        if (inner == null) {
+            return;
+        }
+        switch (inner.protocol()) {
+            case STUN -> turn(socket, tls, inner.bytes(), true);
+            case HTTP -> http(socket, tls, inner.bytes(), true);
+            case TLS, OTHER -> refuse(socket, EdgeCounters.Refusal.UNKNOWN);
+        }
+    }
+
+    /** RFC 7443's {@code stun.turn} when offered, else HTTP/1.1; null (no ALPN) for anything else. */
+    private static String choose(List<String> offered) {
+        return offered.contains(STUN_TURN) ? STUN_TURN : offered.contains(HTTP_1_1) ? HTTP_1_1 : null;
+    }
+
+    /** @param raw the accepted socket, which {@link FirstFlights} knows */
+    private void turn(Socket raw, Socket socket, byte[] head, boolean tls) {
+        if (relay == null) {
+            refuse(raw, EdgeCounters.Refusal.NO_RELAY);
+            return;
+        }
+        if (!firstFlights.done(raw)) {
+            return;
+        }
+        counters.served(tls ? EdgeCounters.Kind.TURN_TLS : EdgeCounters.Kind.TURN_TCP);
+        relay.serveStream(socket, head, tls);
+    }
+
+    private void http(Socket raw, Socket socket, byte[] head, boolean tls) throws IOException {
+        http.serve(socket, head, tls, () -> {
+            if (!firstFlights.done(raw)) {
+                return false;
+            }
+            counters.served(tls ? EdgeCounters.Kind.HTTPS : EdgeCounters.Kind.HTTP);
+            return true;
+        });
+    }
+
+    private void refuse(Socket raw, EdgeCounters.Refusal reason) {
+        if (firstFlights.done(raw)) {
+            counters.refused(reason);
+            log.debug("edge: closed {}: {}", raw.getRemoteSocketAddress(), reason.label);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.debug("edge: closing the listener: {}", e.toString());
+        }
+        firstFlights.close();
+        for (Socket socket : open) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                log.debug("edge: closing a connection: {}", e.toString());
+            }
+        }
+    }
+}
