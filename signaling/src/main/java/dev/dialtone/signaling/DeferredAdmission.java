@@ -1,0 +1,147 @@
+package dev.dialtone.signaling;
+
+import com.corundumstudio.socketio.handler.ClientHead;
+import com.corundumstudio.socketio.messages.PacketsMessage;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * On Redis, admitting a socket means registering it there, and that must be done before
+ * netty-socketio acknowledges its CONNECT (a connected client can be called at once). netty-socketio
+ * asks its auth listener on the event loop and waits for the answer, so the Redis work cannot
+ * happen there. Instead, until a socket is admitted, its packets are held here and handed to
+ * {@link SessionWork}, in order: off the event loop, {@code admission} decides on the CONNECT they
+ * carry (token, then Redis); then the packets go on down the pipeline on the channel's own loop,
+ * where the auth listener finds the decision made. Admitted sockets pass straight through.
+ */
+@Sharable
+final class DeferredAdmission extends ChannelInboundHandlerAdapter {
+
+    /** What the held packets of a socket need from the server. */
+    interface Admission {
+        /** Decides on the CONNECT of {@code client} with {@code authData} (null: none given); may wait for Redis. */
+        void decide(ClientHead client, Object authData);
+
+        /** The socket went away before its CONNECT was handled: undo what {@link #decide} did. */
+        void abandon(UUID socket);
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(DeferredAdmission.class);
+    private static final String SEPARATOR = "\u001e";
+    private static final String CONNECT = "40";
+    /** Longest wait for the event loop to take held packets; it only waits when it is shutting down. */
+    private static final long HANDOVER_SECONDS = 10;
+
+    private final Predicate<UUID> admitted;
+    private final SessionWork work;
+    private final Admission admission;
+    private final ObjectMapper json = new ObjectMapper();
+    /** Sockets with packets held, and how many messages; later ones queue behind. */
+    private final Map<UUID, Integer> held = new ConcurrentHashMap<>();
+
+    DeferredAdmission(Predicate<UUID> admitted, SessionWork work, Admission admission) {
+        this.admitted = admitted;
+        this.work = work;
+        this.admission = admission;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof PacketsMessage packets)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ClientHead client = packets.getClient();
+        UUID socket = client.getSessionId();
+        if (admitted.test(socket) && !held.containsKey(socket)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        // the transport releases its buffer when this returns
+        ByteBuf copy = Unpooled.copiedBuffer(packets.getContent());
+        PacketsMessage later = new PacketsMessage(client, copy, packets.getTransport());
+        ConnectAuth connect = connectIn(copy);
+        held.merge(socket, 1, Integer::sum);
+        boolean queued = work.submit(socket, () -> {
+            if (connect != null) {
+                admission.decide(client, connect.authData());
+            }
+            if (!handOver(ctx, later)) {
+                admission.abandon(socket);
+            }
+        });
+        if (!queued) {
+            release(socket, copy);
+            log.info("socket {} sent more than {} messages before it was admitted: closing it", socket,
+                    SessionWork.MAX_WAITING);
+            client.disconnect();
+        }
+    }
+
+    /**
+     * Passes held packets on, on the channel's loop, and waits for that: the socket's next work
+     * (events they carry, later packets) must come after. False when the client went away meanwhile.
+     */
+    private boolean handOver(ChannelHandlerContext ctx, PacketsMessage later) {
+        UUID socket = later.getClient().getSessionId();
+        try {
+            Future<Boolean> passed = ctx.executor().submit(() -> {
+                try {
+                    if (!later.getClient().isConnected()) {
+                        return false;
+                    }
+                    ctx.fireChannelRead(later);
+                    return true;
+                } finally {
+                    release(socket, later.getContent());
+                }
+            });
+            return passed.awaitUninterruptibly(HANDOVER_SECONDS, TimeUnit.SECONDS) && Boolean.TRUE.equals(passed.getNow());
+        } catch (RejectedExecutionException e) {
+            release(socket, later.getContent());
+            return false;
+        }
+    }
+
+    private void release(UUID socket, ByteBuf content) {
+        content.release();
+        held.computeIfPresent(socket, (s, n) -> n == 1 ? null : n - 1);
+    }
+
+    /** The auth data of the first default-namespace CONNECT in the packets, or null if they carry none. */
+    private ConnectAuth connectIn(ByteBuf content) {
+        for (String packet : content.toString(StandardCharsets.UTF_8).split(SEPARATOR, -1)) {
+            if (packet.equals(CONNECT)) {
+                return new ConnectAuth(null);
+            }
+            if (packet.startsWith(CONNECT + "{")) {
+                try {
+                    return new ConnectAuth(json.readValue(packet.substring(CONNECT.length()), Object.class));
+                } catch (IOException e) {
+                    // netty-socketio's decoder refuses it too, with its own error
+                    return new ConnectAuth(null);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A CONNECT's auth data, null when it has none. */
+    private record ConnectAuth(Object authData) {
+    }
+}
