@@ -12,6 +12,7 @@ import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -53,6 +54,8 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
     private final ObjectMapper json = new ObjectMapper();
     /** Sockets with packets held, and how many messages; later ones queue behind. */
     private final Map<UUID, Integer> held = new ConcurrentHashMap<>();
+    /** Sockets whose CONNECT is being decided. */
+    private final Set<UUID> deciding = ConcurrentHashMap.newKeySet();
 
     DeferredAdmission(Predicate<UUID> admitted, SessionWork work, Admission admission) {
         this.admitted = admitted;
@@ -76,10 +79,22 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
         ByteBuf copy = Unpooled.copiedBuffer(packets.getContent());
         PacketsMessage later = new PacketsMessage(client, copy, packets.getTransport());
         ConnectAuth connect = connectIn(copy);
+        if (connect != null) {
+            deciding.add(socket);
+        }
+        if (deciding.contains(socket)) {
+            // netty-socketio takes a pong only from a socket whose CONNECT it has handled: while Redis
+            // decides, what the client sends shows it is alive, as a pong would
+            client.schedulePingTimeout();
+        }
         held.merge(socket, 1, Integer::sum);
         boolean queued = work.submit(socket, () -> {
             if (connect != null) {
-                admission.decide(client, connect.authData());
+                try {
+                    admission.decide(client, connect.authData());
+                } finally {
+                    deciding.remove(socket);
+                }
             }
             if (!handOver(ctx, later)) {
                 admission.abandon(socket);
