@@ -53,6 +53,10 @@ after(async () => {
   if (redis) await redis.stop();
 });
 
+/** A promise awaited later: its failure is kept for then, not left unhandled meanwhile. */
+const settled = (p) => p.then((value) => ({ value }), (error) => ({ error }));
+const outcome = async (s) => { const { value, error } = await s; if (error) throw error; return value; };
+
 /** Resolves with {resp, at} when the ack comes. */
 const timedAck = (ms, socket, event, payload) => ackWithin(ms, socket, event, payload).then((resp) => ({ resp, at: Date.now() }));
 
@@ -87,38 +91,28 @@ test('Redis paused 2 s: pings and getIceServers of the same node unaffected, a f
     let call;
     let carol;
     let flood;
+    const answered = [];
     const iceLatencies = [];
     try {
-      // requests that need Redis, made while it is paused
+      // requests that need Redis, made while it is paused; awaited after it
       const signalData = offer(1000);
-      call = timedAck(PAUSE_MS + AFTER_RESUME_MS, alice, 'callUser', { to: bob.userId, signalData, callType: 'voice' });
-      carol = onA.connect(onA.id('carol')).then((s) => ({ s, at: Date.now() }));
-      const answered = [];
-      flood = Array.from({ length: FLOOD }, () => timedAck(PAUSE_MS + AFTER_RESUME_MS, mallory, 'checkOnline',
-        { userIds: [bob.userId] }).then((r) => { answered.push(r); return r; }));
-
-      // the flood beyond the bound is refused at once, Redis or not
-      const refusedAtLeast = FLOOD - MAX_WAITING - 1;
-      while (answered.length < refusedAtLeast && Date.now() - pausedAt < PAUSE_MS - 300) await sleep(10);
-      assert.ok(answered.length >= refusedAtLeast,
-        `${FLOOD} requests with Redis paused: at least ${refusedAtLeast} should be refused at once, ${answered.length} answered after ${Date.now() - pausedAt} ms`);
+      call = settled(timedAck(PAUSE_MS + AFTER_RESUME_MS, alice, 'callUser', { to: bob.userId, signalData, callType: 'voice' }));
+      carol = settled(onA.connect(onA.id('carol')).then((s) => ({ s, at: Date.now() })));
+      flood = Array.from({ length: FLOOD }, () => settled(timedAck(PAUSE_MS + AFTER_RESUME_MS, mallory, 'checkOnline',
+        { userIds: [bob.userId] }).then((r) => { answered.push(r); return r; })));
 
       // in-memory answers for sockets of the same node, while Redis is paused
       for (const w of watchers) {
         const t0 = Date.now();
-        const resp = await ackWithin(PAUSE_MS, w, 'getIceServers', {});
-        iceLatencies.push(Date.now() - t0);
-        assert.equal(resp.ok, true, `getIceServers during the pause: ${JSON.stringify(resp)}`);
-        assert.ok(Array.isArray(resp.iceServers) && resp.iceServers.length > 0);
+        const resp = await ackWithin(2 * ICE_ANSWER_MS, w, 'getIceServers', {}).catch(() => null);
+        iceLatencies.push(resp && resp.ok === true && resp.iceServers.length > 0 ? Date.now() - t0 : Infinity);
       }
-      const pauseLeft = pausedAt + PAUSE_MS - Date.now();
-      assert.ok(pauseLeft > 0, `the checks during the pause took longer than the pause (${PAUSE_MS - pauseLeft} ms)`);
-      await sleep(pauseLeft);
+      // the flood beyond the bound is refused at once, Redis or not
+      while (answered.length < FLOOD - MAX_WAITING - 1 && Date.now() - pausedAt < PAUSE_MS) await sleep(10);
+      await sleep(Math.max(0, pausedAt + PAUSE_MS - Date.now()));
     } finally {
       resumeRedis();
     }
-    t.diagnostic(`getIceServers during the pause answered in ${iceLatencies.join(', ')} ms`);
-    assert.ok(Math.max(...iceLatencies) < ICE_ANSWER_MS, `getIceServers with Redis paused took ${Math.max(...iceLatencies)} ms (bound ${ICE_ANSWER_MS})`);
 
     // every socket of node A heard pings all through the pause and is still connected
     const gaps = watchers.map((w) => {
@@ -126,13 +120,17 @@ test('Redis paused 2 s: pings and getIceServers of the same node unaffected, a f
       return Math.max(...during.slice(1).map((p, i) => p - during[i]));
     });
     t.diagnostic(`longest silence between pings per socket during the ${resumedAt - pausedAt} ms pause: ${gaps.join(', ')} ms`);
+    t.diagnostic(`getIceServers during the pause answered in ${iceLatencies.join(', ')} ms`);
     watchers.forEach((w, i) => {
       assert.ok(gaps[i] < MAX_PING_GAP_MS, `${w.userId}: no ping for ${gaps[i]} ms while Redis was paused`);
       assert.ok(w.connected, `${w.userId} lost its connection while Redis was paused`);
     });
+    assert.ok(Math.max(...iceLatencies) < ICE_ANSWER_MS,
+      `getIceServers with Redis paused answered in ${iceLatencies.join(', ')} ms (bound ${ICE_ANSWER_MS})`);
+    assert.ok(resumedAt - pausedAt < PAUSE_MS + 1000, `the checks during the pause took ${resumedAt - pausedAt} ms`);
 
     // the call placed during the pause goes through once Redis is back: ack, ring, answer, hang up
-    const placed = await call;
+    const placed = await outcome(call);
     assert.equal(placed.resp.ok, true, `callUser made during the pause: ${JSON.stringify(placed.resp)}`);
     assert.ok(placed.at >= resumedAt, 'the callUser ack came before Redis was resumed: was it paused?');
     const inc = await once(bob, 'incomingCall', AFTER_RESUME_MS);
@@ -142,13 +140,13 @@ test('Redis paused 2 s: pings and getIceServers of the same node unaffected, a f
     await hangup(alice, bob);
 
     // the socket that connected during the pause is admitted after it, and others see it
-    const connected = await carol;
+    const connected = await outcome(carol);
     assert.ok(connected.at >= resumedAt, 'carol was connected before Redis was resumed');
     assert.deepEqual(await ack(bob, 'checkOnline', { userIds: [connected.s.userId] }),
       { ok: true, online: { [connected.s.userId]: true } });
 
     // the flood: beyond the bound refused at once with RATE_LIMITED, the rest answered after the pause
-    const results = await Promise.all(flood);
+    const results = await Promise.all(flood.map(outcome));
     const refused = results.filter((r) => r.resp.ok === false);
     const served = results.filter((r) => r.resp.ok === true);
     t.diagnostic(`flood of ${FLOOD} with Redis paused: ${refused.length} refused, ${served.length} served`);
