@@ -1,16 +1,20 @@
 package dev.dialtone.signaling;
 
+import com.corundumstudio.socketio.SocketIOChannelInitializer;
 import com.corundumstudio.socketio.handler.ClientHead;
 import com.corundumstudio.socketio.messages.PacketsMessage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -87,6 +91,7 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
             // decides, what the client sends shows it is alive, as a pong would
             client.schedulePingTimeout();
         }
+        ChannelHandler[] downstream = downstream(ctx);
         held.merge(socket, 1, Integer::sum);
         boolean queued = work.submit(socket, () -> {
             if (connect != null) {
@@ -96,7 +101,7 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
                     deciding.remove(socket);
                 }
             }
-            if (!handOver(ctx, later)) {
+            if (!handOver(ctx, downstream, later)) {
                 admission.abandon(socket);
             }
         });
@@ -112,7 +117,7 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
      * Passes held packets on, on the channel's loop, and waits for that: the socket's next work
      * (events they carry, later packets) must come after. False when the client went away meanwhile.
      */
-    private boolean handOver(ChannelHandlerContext ctx, PacketsMessage later) {
+    private boolean handOver(ChannelHandlerContext ctx, ChannelHandler[] downstream, PacketsMessage later) {
         UUID socket = later.getClient().getSessionId();
         try {
             Future<Boolean> passed = ctx.executor().submit(() -> {
@@ -120,7 +125,15 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
                     if (!later.getClient().isConnected()) {
                         return false;
                     }
-                    ctx.fireChannelRead(later);
+                    if (!ctx.isRemoved()) {
+                        ctx.fireChannelRead(later);
+                    } else {
+                        // a polling POST is answered at once and its connection closed: its pipeline
+                        // is gone, so the packets go through the same handlers on a stand-in channel
+                        EmbeddedChannel standIn = new EmbeddedChannel(downstream);
+                        standIn.writeInbound(later);
+                        standIn.close();
+                    }
                     return true;
                 } finally {
                     release(socket, later.getContent());
@@ -131,6 +144,14 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
             release(socket, later.getContent());
             return false;
         }
+    }
+
+    /** The handlers after this one up to netty-socketio's packet handler (all sharable). */
+    private static ChannelHandler[] downstream(ChannelHandlerContext ctx) {
+        List<String> names = ctx.pipeline().names();
+        List<String> after = names.subList(names.indexOf(ctx.name()) + 1,
+                names.indexOf(SocketIOChannelInitializer.PACKET_HANDLER) + 1);
+        return after.stream().map(ctx.pipeline()::get).toArray(ChannelHandler[]::new);
     }
 
     private void release(UUID socket, ByteBuf content) {
