@@ -142,6 +142,8 @@ test('Redis paused 2 s: pings and getIceServers of the same node unaffected, a f
     // the socket that connected during the pause is admitted after it, and others see it
     const connected = await outcome(carol);
     assert.ok(connected.at >= resumedAt, 'carol was connected before Redis was resumed');
+    const ice = await once(connected.s, 'iceServers');
+    assert.ok(Array.isArray(ice.iceServers) && ice.iceServers.length > 0, `iceServers on connect: ${JSON.stringify(ice)}`);
     assert.deepEqual(await ack(bob, 'checkOnline', { userIds: [connected.s.userId] }),
       { ok: true, online: { [connected.s.userId]: true } });
 

@@ -148,7 +148,10 @@ public final class SignalingServer implements AutoCloseable {
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
         timers.scheduleWithFixedDelay(callRate::purgeIdle, 1, 1, TimeUnit.MINUTES);
 
-        ConnectGate gate = new ConnectGate(s -> sessions.userOf(s) != null, this::welcomeIfAdmitted);
+        // on Redis a socket is registered before its CONNECT reaches the gate (DeferredAdmission): it
+        // is welcomed once that CONNECT went through
+        ConnectGate gate = new ConnectGate(s -> sessions.userOf(s) != null && !awaitingWelcome.contains(s),
+                this::welcomeIfAdmitted);
         UpgradeUnblocker upgrades = new UpgradeUnblocker();
         ConnectionClose connectionClose = new ConnectionClose();
         EngineIoVersionGate versions = new EngineIoVersionGate(socketIo.getContext() + "/", config.allowEio3());
