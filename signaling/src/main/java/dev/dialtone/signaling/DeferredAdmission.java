@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * {@link SessionWork}, in order: off the event loop, {@code admission} decides on the CONNECT they
  * carry (token, then Redis); then the packets go on down the pipeline on the channel's own loop,
  * where the auth listener finds the decision made. Admitted sockets pass straight through.
+ *
+ * <p>Works around netty-socketio running its listeners, the auth listener included, on the event
+ * loop and taking their answer synchronously (mrniko/netty-socketio#861: slow listeners make
+ * clients time out); it can go when an auth listener may answer later.
  */
 @Sharable
 final class DeferredAdmission extends ChannelInboundHandlerAdapter {
@@ -94,15 +98,15 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
         ChannelHandler[] downstream = downstream(ctx);
         held.merge(socket, 1, Integer::sum);
         boolean queued = work.submit(socket, () -> {
-            if (connect != null) {
-                try {
+            try {
+                if (connect != null) {
                     admission.decide(client, connect.authData());
-                } finally {
-                    deciding.remove(socket);
                 }
-            }
-            if (!handOver(ctx, downstream, later)) {
-                admission.abandon(socket);
+            } finally {
+                deciding.remove(socket);
+                if (!handOver(ctx, downstream, later)) {
+                    admission.abandon(socket);
+                }
             }
         });
         if (!queued) {

@@ -162,8 +162,16 @@ public final class SignalingServer implements AutoCloseable {
                 : new DeferredAdmission(s -> sessions.userOf(s) != null, work, new DeferredAdmission.Admission() {
                     @Override
                     public void decide(ClientHead client, Object authData) {
-                        admissions.put(client.getSessionId(), admit(client.getSessionId(), authData,
-                                client.getHandshakeData(), client.getCurrentTransport(), client.getRemoteAddress()));
+                        AuthTokenResult decision;
+                        try {
+                            decision = admit(client.getSessionId(), authData, client.getHandshakeData(),
+                                    client.getCurrentTransport(), client.getRemoteAddress());
+                        } catch (RuntimeException e) {
+                            log.warn("auth refused: socket {} could not be registered in Redis ({})",
+                                    client.getSessionId(), e.toString());
+                            decision = new AuthTokenResult(false, Map.of("message", "Server unavailable"));
+                        }
+                        admissions.put(client.getSessionId(), decision);
                     }
 
                     @Override
