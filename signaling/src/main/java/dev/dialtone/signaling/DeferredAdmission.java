@@ -55,13 +55,18 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
     private static final String CONNECT = "40";
     /** Longest wait for the event loop to take held packets; it only waits when it is shutting down. */
     private static final long HANDOVER_SECONDS = 10;
+    /**
+     * Most bytes held for one socket not admitted yet (its first message is always taken): a CONNECT
+     * and a few pongs are tiny; beyond this the socket is closed rather than buffered.
+     */
+    static final long MAX_HELD_BYTES = 1 << 20;
 
     private final Predicate<UUID> admitted;
     private final SessionWork work;
     private final Admission admission;
     private final ObjectMapper json = new ObjectMapper();
-    /** Sockets with packets held, and how many messages; later ones queue behind. */
-    private final Map<UUID, Integer> held = new ConcurrentHashMap<>();
+    /** Sockets with packets held, and their size (bytes + 1 per message); later ones queue behind. */
+    private final Map<UUID, Long> held = new ConcurrentHashMap<>();
     /** Sockets whose CONNECT is being decided. */
     private final Set<UUID> deciding = ConcurrentHashMap.newKeySet();
 
@@ -96,21 +101,29 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
             client.schedulePingTimeout();
         }
         ChannelHandler[] downstream = downstream(ctx);
-        held.merge(socket, 1, Integer::sum);
+        long size = copy.readableBytes() + 1L;
+        if (!hold(socket, size)) {
+            copy.release();
+            log.info("socket {} sent more than {} bytes before it was admitted: closing it", socket, MAX_HELD_BYTES);
+            client.disconnect();
+            return;
+        }
         boolean queued = work.submit(socket, () -> {
             try {
                 if (connect != null) {
                     admission.decide(client, connect.authData());
                 }
             } finally {
-                deciding.remove(socket);
-                if (!handOver(ctx, downstream, later)) {
+                if (connect != null) {
+                    deciding.remove(socket);
+                }
+                if (!handOver(ctx, downstream, later, size)) {
                     admission.abandon(socket);
                 }
             }
         });
         if (!queued) {
-            release(socket, copy);
+            release(socket, copy, size);
             log.info("socket {} sent more than {} messages before it was admitted: closing it", socket,
                     SessionWork.MAX_WAITING);
             client.disconnect();
@@ -121,7 +134,7 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
      * Passes held packets on, on the channel's loop, and waits for that: the socket's next work
      * (events they carry, later packets) must come after. False when the client went away meanwhile.
      */
-    private boolean handOver(ChannelHandlerContext ctx, ChannelHandler[] downstream, PacketsMessage later) {
+    private boolean handOver(ChannelHandlerContext ctx, ChannelHandler[] downstream, PacketsMessage later, long size) {
         UUID socket = later.getClient().getSessionId();
         try {
             Future<Boolean> passed = ctx.executor().submit(() -> {
@@ -140,12 +153,12 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
                     }
                     return true;
                 } finally {
-                    release(socket, later.getContent());
+                    release(socket, later.getContent(), size);
                 }
             });
             return passed.awaitUninterruptibly(HANDOVER_SECONDS, TimeUnit.SECONDS) && Boolean.TRUE.equals(passed.getNow());
         } catch (RejectedExecutionException e) {
-            release(socket, later.getContent());
+            release(socket, later.getContent(), size);
             return false;
         }
     }
@@ -158,9 +171,22 @@ final class DeferredAdmission extends ChannelInboundHandlerAdapter {
         return after.stream().map(ctx.pipeline()::get).toArray(ChannelHandler[]::new);
     }
 
-    private void release(UUID socket, ByteBuf content) {
+    /** Counts {@code size} more held for {@code socket}; false when that would pass the bound. */
+    private boolean hold(UUID socket, long size) {
+        boolean[] taken = {true};
+        held.compute(socket, (s, n) -> {
+            if (n != null && n + size > MAX_HELD_BYTES) {
+                taken[0] = false;
+                return n;
+            }
+            return n == null ? size : n + size;
+        });
+        return taken[0];
+    }
+
+    private void release(UUID socket, ByteBuf content, long size) {
         content.release();
-        held.computeIfPresent(socket, (s, n) -> n == 1 ? null : n - 1);
+        held.computeIfPresent(socket, (s, n) -> n == size ? null : n - size);
     }
 
     /** The auth data of the first default-namespace CONNECT in the packets, or null if they carry none. */

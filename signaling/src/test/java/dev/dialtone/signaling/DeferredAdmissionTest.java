@@ -1,6 +1,7 @@
 package dev.dialtone.signaling;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -173,6 +174,20 @@ class DeferredAdmissionTest {
         assertEquals(List.of("40{\"token\":\"t-2\"}"), passed);
         assertEquals(loop, passedOn.get(0));
         assertTrue(decisions.isEmpty(), "not abandoned: the session is still connected");
+    }
+
+    @Test
+    void aSocketSendingTooMuchBeforeItIsAdmittedIsClosedAndItsRegistrationUndone() throws Exception {
+        send("40{\"token\":\"t-3\"}");
+        assertEquals(Map.of("token", "t-3"), decisions.poll(WAIT_S, TimeUnit.SECONDS));
+        String big = "42[\"iceCandidate\",\"" + "x".repeat((int) (DeferredAdmission.MAX_HELD_BYTES / 2)) + "\"]";
+        send(big);
+        assertTrue(session.isConnected(), "half the bound is held");
+        send(big);
+        assertFalse(session.isConnected(), "past the bound the socket is closed");
+        redisAnswers.countDown();
+        assertEquals("abandoned", decisions.poll(WAIT_S, TimeUnit.SECONDS), "what the decision registered is undone");
+        assertEquals(List.of(), passed, "nothing of a closed socket goes on");
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
