@@ -40,6 +40,7 @@ async function startRedis() {
   }
   return {
     port,
+    pid: child.pid, // for a test that pauses it (SIGSTOP/SIGCONT)
     url: `redis://127.0.0.1:${port}`,
     async stop() {
       kill();

@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * payload, act, and answer exactly once (the ack if asked for, else an {@code error} event on
  * failure). An event from a socket that never authenticated is answered UNAUTHORIZED and the
  * socket is dropped ({@link EngineIo#on}: netty-socketio dispatches events even for refused CONNECTs).
+ *
+ * <p>Each event's work runs through {@link SessionWork}: at once in memory, off the event loop and
+ * in order per socket on Redis, where the ack goes out when Redis has answered.
  */
 final class ClientEvents {
 
@@ -41,12 +44,14 @@ final class ClientEvents {
     private final BiFunction<UUID, String, IceServerList> iceServers;
     private final SignalingMetrics metrics;
     private final EngineIo engineIo;
+    private final SessionWork work;
 
     /** @param iceServers fresh iceServers for (a socket, its user) */
     ClientEvents(CallSessions sessions, Requests requests, CallRateLimiter callRate,
                  BiFunction<UUID, String, IceServerList> iceServers,
-                 SignalingMetrics metrics, EngineIo engineIo) {
+                 SignalingMetrics metrics, EngineIo engineIo, SessionWork work) {
         this.engineIo = engineIo;
+        this.work = work;
         this.sessions = sessions;
         this.requests = requests;
         this.callRate = callRate;
@@ -98,6 +103,16 @@ final class ClientEvents {
 
     private void dispatch(String event, SocketIOClient client, String userId, Object payload, AckRequest ack,
                           Handler handler) {
+        UUID socket = client.getSessionId();
+        if (!work.submit(socket, () -> handle(event, client, userId, payload, ack, handler))) {
+            log.debug("{} from socket {} refused: {} earlier requests still wait for Redis", event, socket,
+                    SessionWork.MAX_WAITING);
+            fail(client, ack, new SignalingException(ErrorCode.RATE_LIMITED, "Too many requests waiting; slow down"));
+        }
+    }
+
+    private void handle(String event, SocketIOClient client, String userId, Object payload, AckRequest ack,
+                        Handler handler) {
         UUID socket = client.getSessionId();
         try {
             Map<String, Object> result = handler.handle(socket, userId, payload);

@@ -9,6 +9,7 @@ import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
 import com.corundumstudio.socketio.SocketIOServer;
 import com.corundumstudio.socketio.Transport;
+import com.corundumstudio.socketio.handler.ClientHead;
 import com.corundumstudio.socketio.namespace.Namespace;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.signaling.auth.TokenVerifier;
@@ -35,6 +36,7 @@ import dev.dialtone.signaling.turn.ReachedHost;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,6 +83,10 @@ public final class SignalingServer implements AutoCloseable {
     private final EngineIo engineIo;
     /** Sockets authenticated whose CONNECT acknowledgement has not gone out yet. */
     private final Set<UUID> awaitingWelcome = ConcurrentHashMap.newKeySet();
+    /** Where the sessions' work runs: inline in memory, off the event loop on Redis. */
+    private final SessionWork work;
+    /** On Redis: the decisions on CONNECTs made off the event loop, for the auth listener to give. */
+    private final Map<UUID, AuthTokenResult> admissions = new ConcurrentHashMap<>();
 
     private final SignalingMetrics metrics;
     private volatile boolean started;
@@ -114,6 +120,7 @@ public final class SignalingServer implements AutoCloseable {
         this.webhooks = config.push().enabled() ? new CallWebhooks(config.push(), registry, Clock.systemUTC()) : null;
         PushHooks push = webhooks == null ? PushHooks.OFF
                 : new PushHooks(config.push().waitForWake(), webhooks, Clock.systemUTC());
+        this.work = config.cluster().enabled() ? SessionWork.ordered() : SessionWork.inline();
         if (config.cluster().enabled()) {
             this.sessions = new RedisCallSessions(config.cluster(), this::deliver, this::schedule, config.ringTimeout(),
                     config.limits().maxSocketsPerUser(), iceServersFor, metrics, push);
@@ -129,9 +136,32 @@ public final class SignalingServer implements AutoCloseable {
         CallRateLimiter callRate = new CallRateLimiter(config.limits().callsPerMinute(), System::nanoTime);
         timers.scheduleWithFixedDelay(callRate::purgeIdle, 1, 1, TimeUnit.MINUTES);
 
+        DeferredAdmission admission = !work.isOrdered() ? null
+                : new DeferredAdmission(s -> sessions.userOf(s) != null, work, new DeferredAdmission.Admission() {
+                    @Override
+                    public void decide(ClientHead client, Object authData) {
+                        AuthTokenResult decision;
+                        try {
+                            decision = admit(client.getSessionId(), authData, client.getHandshakeData(),
+                                    client.getCurrentTransport(), client.getRemoteAddress());
+                        } catch (RuntimeException e) {
+                            log.warn("auth refused: socket {} could not be registered in Redis ({})",
+                                    client.getSessionId(), e.toString());
+                            decision = new AuthTokenResult(false, Map.of("message", "Server unavailable"));
+                        }
+                        admissions.put(client.getSessionId(), decision);
+                    }
+
+                    @Override
+                    public void abandon(UUID socket) {
+                        forget(socket);
+                    }
+                });
+        // on Redis a socket is registered before its CONNECT reaches the gate (DeferredAdmission): it
+        // is welcomed once that CONNECT went through
         this.engineIo = new EngineIo(socketIo, config.allowEio3(), timers, s -> sessions.userOf(s),
-                this::welcomeIfAdmitted);
-        engineIo.install(server);
+                s -> sessions.userOf(s) != null && !awaitingWelcome.contains(s), this::welcomeIfAdmitted);
+        engineIo.install(server, admission);
         SocketIONamespace namespace = server.getNamespace(Namespace.DEFAULT_NAME);
         namespace.addAuthTokenListener(this::authenticate);
         namespace.addConnectListener(this::admitEio3);
@@ -142,12 +172,18 @@ public final class SignalingServer implements AutoCloseable {
                         client.getTransport(), client.getRemoteAddress());
             }
             engineIo.forget(client.getSessionId());
-            awaitingWelcome.remove(client.getSessionId());
-            sessions.disconnect(client.getSessionId());
+            work.submitAlways(client.getSessionId(), () -> forget(client.getSessionId()));
         });
         new ClientEvents(sessions, new Requests(config.limits()), callRate,
-                (socket, user) -> mint.forUser(user, hostOf(server.getClient(socket))), metrics, engineIo)
+                (socket, user) -> mint.forUser(user, hostOf(server.getClient(socket))), metrics, engineIo, work)
                 .register(namespace);
+    }
+
+    /** Forgets a socket that went away; on Redis, after the work it handed over before. */
+    private void forget(UUID socket) {
+        admissions.remove(socket);
+        awaitingWelcome.remove(socket);
+        sessions.disconnect(socket);
     }
 
     /** Binds the port; throws when it cannot. */
@@ -181,6 +217,7 @@ public final class SignalingServer implements AutoCloseable {
             // netty-socketio's stop() fails on a server that never started (no event loops yet)
             server.stop();
         }
+        work.close();
         sessions.close();
         timers.shutdownNow();
         if (webhooks != null) {
@@ -190,39 +227,52 @@ public final class SignalingServer implements AutoCloseable {
 
     private AuthTokenResult authenticate(Object authData, SocketIOClient client) {
         UUID socket = client.getSessionId();
+        AuthTokenResult decided = admissions.remove(socket);
+        if (decided != null) {
+            return decided;
+        }
+        if (work.isOrdered() && sessions.userOf(socket) == null) {
+            // on Redis, DeferredAdmission decides every first CONNECT; this is a second one in the same packets
+            log.info("auth refused: socket {} sent another CONNECT before its first was answered", socket);
+            return new AuthTokenResult(false, AUTH_ERROR);
+        }
+        return admit(socket, authData, client.getHandshakeData(), client.getTransport(), client.getRemoteAddress());
+    }
+
+    /** Decides on a CONNECT: its token (or the query string's), then room for the user's socket. */
+    private AuthTokenResult admit(UUID socket, Object authData, HandshakeData handshake, Transport transport,
+                                  SocketAddress remote) {
         if (sessions.userOf(socket) != null) {
             log.info("auth refused: socket {} is already authenticated", socket);
             return new AuthTokenResult(false, AUTH_ERROR);
         }
         Object token = authData instanceof Map<?, ?> auth ? auth.get("token") : null;
         if (token == null) {
-            token = client.getHandshakeData().getSingleUrlParam("token");
+            token = handshake.getSingleUrlParam("token");
         }
         Optional<String> user = tokens.userOf(token);
         if (user.isEmpty()) {
             metrics.authFailed();
-            log.info("auth refused: {} token from {}", token == null ? "missing" : "invalid",
-                    client.getRemoteAddress());
+            log.info("auth refused: {} token from {}", token == null ? "missing" : "invalid", remote);
             return new AuthTokenResult(false, AUTH_ERROR);
         }
-        if (!sessions.connect(socket, user.get(), detailsOf(client))) {
+        if (!sessions.connect(socket, user.get(), detailsOf(transport, remote))) {
             log.info("auth refused: user={} already has {} sockets", user.get(), config.limits().maxSocketsPerUser());
             return new AuthTokenResult(false, Map.of("message", "Too many connections for this user"));
         }
         awaitingWelcome.add(socket);
-        log.info("connected user={} socket={} transport={} from {}", user.get(), socket, client.getTransport(),
-                client.getRemoteAddress());
+        log.info("connected user={} socket={} transport={} from {}", user.get(), socket, transport, remote);
         return AuthTokenResult.AuthTokenResultSuccess;
     }
 
-    private static SocketDetails detailsOf(SocketIOClient client) {
-        String transport = client.getTransport() == Transport.WEBSOCKET ? "websocket" : "polling";
-        String address = String.valueOf(client.getRemoteAddress());
-        if (client.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+    private static SocketDetails detailsOf(Transport transport, SocketAddress remote) {
+        String name = transport == Transport.WEBSOCKET ? "websocket" : "polling";
+        String address = String.valueOf(remote);
+        if (remote instanceof InetSocketAddress a && a.getAddress() != null) {
             String ip = a.getAddress().getHostAddress();
             address = (a.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip) + ":" + a.getPort();
         }
-        return new SocketDetails(transport, address, Instant.now());
+        return new SocketDetails(name, address, Instant.now());
     }
 
     /**
@@ -256,15 +306,17 @@ public final class SignalingServer implements AutoCloseable {
         UUID socket = client.getSessionId();
         // never null: the handshake of an Engine.IO v3 client stores the user or is refused
         String user = client.get(EIO3_USER);
-        if (!sessions.connect(socket, user, detailsOf(client))) {
-            log.info("auth refused: user={} already has {} sockets", user, config.limits().maxSocketsPerUser());
-            engineIo.send(client, Events.ERROR, Map.of("message", "Too many connections for this user"));
-            client.disconnect();
-            return;
-        }
-        log.info("connected user={} socket={} transport={} from {} (Engine.IO v3)", user, socket, client.getTransport(),
-                client.getRemoteAddress());
-        engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
+        work.submitAlways(socket, () -> {
+            if (!sessions.connect(socket, user, detailsOf(client.getTransport(), client.getRemoteAddress()))) {
+                log.info("auth refused: user={} already has {} sockets", user, config.limits().maxSocketsPerUser());
+                engineIo.send(client, Events.ERROR, Map.of("message", "Too many connections for this user"));
+                client.disconnect();
+                return;
+            }
+            log.info("connected user={} socket={} transport={} from {} (Engine.IO v3)", user, socket,
+                    client.getTransport(), client.getRemoteAddress());
+            engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));
+        });
     }
 
     /** Runs after the packets carrying a CONNECT were handled: the acknowledgement is out, greet. */

@@ -7,6 +7,7 @@ import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
 import com.corundumstudio.socketio.SocketIOServer;
 import com.corundumstudio.socketio.protocol.PacketEncoder;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import java.time.Duration;
 import java.util.UUID;
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,21 +70,27 @@ public final class EngineIo {
      * @param allowEio3     whether Engine.IO v3 (Socket.IO v2) clients are served
      * @param timers        where delayed flushes run
      * @param userOf        the user a socket authenticated as, or null
+     * @param admitted      whether a socket's CONNECT may be acknowledged as it is: registered and
+     *                      not waiting to be greeted
      * @param onAcknowledged runs for a socket not yet authenticated after each batch of its packets:
      *                      once its CONNECT is acknowledged, it may be greeted
      */
     public EngineIo(Configuration socketIo, boolean allowEio3, ScheduledExecutorService timers,
-                    Function<UUID, String> userOf, Consumer<UUID> onAcknowledged) {
+                    Function<UUID, String> userOf, Predicate<UUID> admitted, Consumer<UUID> onAcknowledged) {
         this.userOf = userOf;
-        this.connectGate = new ConnectGate(s -> userOf.apply(s) != null, onAcknowledged);
+        this.connectGate = new ConnectGate(admitted, onAcknowledged);
         this.polls = new PendingPolls(Duration.ofMillis(socketIo.getPingInterval() + socketIo.getPingTimeout()));
         this.flush = new PollingFlush(timers, polls);
         this.versions = new EngineIoVersionGate(socketIo.getContext() + "/", allowEio3);
         this.eio3Encoder = new Eio3PollingEncoder(new PacketEncoder(socketIo, socketIo.getJsonSupport()));
     }
 
-    /** Puts the patches into the pipeline of every connection {@code server} accepts. */
-    public void install(SocketIOServer server) {
+    /**
+     * Puts the patches into the pipeline of every connection {@code server} accepts, and
+     * {@code admission}, when not null, just before the CONNECT gate (it decides CONNECTs off the
+     * event loop where registering a socket waits for Redis).
+     */
+    public void install(SocketIOServer server, ChannelHandler admission) {
         server.setPipelineFactory(new SocketIOChannelInitializer() {
             @Override
             protected void addSocketioHandlers(ChannelPipeline pipeline) {
@@ -91,6 +99,9 @@ public final class EngineIo {
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneUpgradeUnblocker", upgrades);
                 pipeline.addBefore(PACKET_HANDLER, "dialtonePendingPolls", polls);
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneEio3PayloadLengths", eio3Lengths);
+                if (admission != null) {
+                    pipeline.addBefore(PACKET_HANDLER, "dialtoneDeferredAdmission", admission);
+                }
                 pipeline.addBefore(PACKET_HANDLER, "dialtoneConnectGate", connectGate);
                 pipeline.addBefore(AUTHORIZE_HANDLER, "dialtoneEngineIoVersionGate", versions);
                 pipeline.addLast("dialtoneEio3PollingEncoder", eio3Encoder);
