@@ -171,3 +171,51 @@ test('with the secrets set (production mode) there is no trial: no /dev/token, n
     await jar.stop();
   }
 });
+
+test('trial mode: the printed URL in two browser windows, a video call through the relay', { timeout: 120000 }, async () => {
+  const { launchChromium, openPage } = require('../browser/stack');
+  const { waitState, waitStats, describePages } = require('../browser/rtc');
+  const ports = { signaling: await freePort(), http: await freePort(), relay: await freePort() };
+  const jar = runJar({ props: {
+    'dialtone.signaling.port': ports.signaling,
+    'dialtone.http.port': ports.http,
+    'dialtone.relay.port': ports.relay,
+    'dialtone.relay.tls-port': 0,
+  } });
+  let browser;
+  const pages = [];
+  try {
+    await jar.waitFor(/TRIAL MODE/);
+    const [url] = jar.output().match(/http:\/\/127\.0\.0\.1:\d+\//);
+    assert.equal(url, `http://127.0.0.1:${ports.http}/`, 'the URL the log line prints');
+    browser = await launchChromium();
+    // as a person does: open the URL in two windows, type a name in each, connect
+    for (const user of ['alice', 'bob']) {
+      const page = await openPage(await browser.newContext(), url, user);
+      pages.push(page);
+      await page.fill('#user', user);
+      await page.click('#connect');
+      await waitState(page, (s) => s.connection === 'connected', 10000, 'signaling connected');
+    }
+    const [alice, bob] = pages;
+    await alice.fill('#callee', 'bob');
+    await alice.check('input[name=callType][value=video]');
+    await alice.check('#relay-only');
+    await bob.check('#relay-only');
+    await alice.click('#call');
+    await bob.locator('#accept').waitFor({ state: 'visible', timeout: 5000 });
+    await bob.click('#accept');
+    for (const p of pages) {
+      await waitState(p, (s) => s.ice === 'connected' || s.ice === 'completed', 20000, 'ICE connected through the relay');
+      const s = await waitStats(p, (x) => x.pair && x.pair.state === 'succeeded' && x.videoFrames > 0, 15000,
+        'decoded video frames on a succeeded pair');
+      assert.equal(s.pair.local.candidateType, 'relay', `${p.label}: the selected pair goes through the trial relay`);
+    }
+  } catch (e) {
+    e.message += `\n${await describePages(pages).catch(() => '')}\n--- jar output ---\n${jar.output().slice(-3000)}`;
+    throw e;
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await jar.stop();
+  }
+});
