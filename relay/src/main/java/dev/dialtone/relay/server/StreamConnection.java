@@ -147,7 +147,7 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
 
     @Override
     public void relayFor(Allocation allocation) {
-        workers.start("relay-peer-" + allocation.relayedAddress().getPort(), new PeerReader(allocation, peerPackets));
+        workers.startVirtual("relay-peer-" + allocation.relayedAddress().getPort(), new PeerReader(allocation, peerPackets));
     }
 
     @Override

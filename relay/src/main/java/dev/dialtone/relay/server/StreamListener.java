@@ -62,7 +62,7 @@ public final class StreamListener implements AutoCloseable {
                 socket.setTcpNoDelay(true);
                 StreamConnection connection = connections.apply(new StreamConnection.Accepted(socket, transport, local));
                 open.add(connection);
-                workers.start("relay-" + transport.name().toLowerCase() + "-" + socket.getRemoteSocketAddress(), () -> {
+                workers.startVirtual("relay-" + transport.name().toLowerCase() + "-" + socket.getRemoteSocketAddress(), () -> {
                     try {
                         connection.run();
                     } finally {

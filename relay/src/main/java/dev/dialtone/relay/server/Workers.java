@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The relay's threads: each loop (listener, connection, relay socket) blocks in its own socket
- * read, and ends when that socket is closed. Kept here so that shutdown can wait for them.
+ * read, and ends when that socket is closed. Kept here so that shutdown can wait for them. Stream
+ * clients and their allocations run on virtual threads; the UDP loops keep platform threads.
  */
 public final class Workers {
 
@@ -18,8 +19,23 @@ public final class Workers {
 
     private final Set<Thread> running = ConcurrentHashMap.newKeySet();
 
+    /** A loop on a platform thread of its own: the UDP listeners' selectors and the accept loops. */
     public void start(String name, Runnable loop) {
-        Thread thread = new Thread(null, () -> {
+        Thread thread = new Thread(null, tracked(loop), name, STACK_SIZE);
+        thread.setDaemon(true);
+        launch(thread);
+    }
+
+    /**
+     * A loop per TCP or TLS client, and per allocation of one: a virtual thread, so that thousands
+     * of stream clients cost thousands of small stacks on the heap, not as many platform threads.
+     */
+    public void startVirtual(String name, Runnable loop) {
+        launch(Thread.ofVirtual().name(name).unstarted(tracked(loop)));
+    }
+
+    private Runnable tracked(Runnable loop) {
+        return () -> {
             try {
                 loop.run();
             } catch (RuntimeException e) {
@@ -27,8 +43,10 @@ public final class Workers {
             } finally {
                 running.remove(Thread.currentThread());
             }
-        }, name, STACK_SIZE);
-        thread.setDaemon(true);
+        };
+    }
+
+    private void launch(Thread thread) {
         running.add(thread);
         thread.start();
     }
