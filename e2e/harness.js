@@ -84,7 +84,9 @@ function startServer(opts = {}) {
 
 /**
  * Start one redis-server and two nodes on it with the same secrets; `url` names the next node in
- * turn at every read. Otherwise the same fields as one node's (token, turnUrls, logTail, stop...).
+ * turn at every read. Otherwise the same fields as one node's (token, turnUrls, logTail, stop...),
+ * and `redis` (url, pid, stop). opts as startNode's, and `nodeProps(i)`: settings of node i alone
+ * (its own data directory, say).
  */
 async function startCluster(opts = {}) {
   const { startRedis } = require('./redis');
@@ -97,7 +99,8 @@ async function startCluster(opts = {}) {
   };
   // Both nodes start at once; when one fails, the other is stopped too, or its process would
   // keep the test runner alive.
-  const started = await Promise.allSettled([startNode({ ...opts, props }), startNode({ ...opts, props })]);
+  const nodeProps = opts.nodeProps || (() => ({}));
+  const started = await Promise.allSettled([0, 1].map((i) => startNode({ ...opts, props: { ...props, ...nodeProps(i) } })));
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) {
     await Promise.all(started.filter((r) => r.status === 'fulfilled').map((r) => r.value.stop()));
@@ -109,6 +112,7 @@ async function startCluster(opts = {}) {
   const [first] = nodes;
   return {
     nodes,
+    redis,
     get url() { const { url } = nodes[turn % nodes.length]; turn += 1; return url; },
     jwtSecret: first.jwtSecret, turnSecret: first.turnSecret, turnUrls: first.turnUrls, userClaim: first.userClaim,
     token: first.token,

@@ -4,11 +4,9 @@
 // id and user ids only; never an offer, an answer, a candidate or a token.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { startNode, Scope, ack, once, candidate, sleep, TEST_TIMEOUT } = require('../harness');
+const { startNode, startCluster, Scope, ack, once, candidate, sleep, TEST_TIMEOUT } = require('../harness');
 const { connectCall, ring, hangup } = require('../flows');
-const { startRedis } = require('../redis');
 
 /** Waits (bounded) until the nodes' logs together have a line matching each of `res`; returns all lines. */
 async function logLines(nodes, res, ms = 8000) {
@@ -69,18 +67,10 @@ test('calls are logged at INFO on one node: placed, answered, ended with reason 
 });
 
 test('calls across two nodes are logged the same way, the end on the node that saw it', { timeout: TEST_TIMEOUT }, async () => {
-  const redis = await startRedis();
-  const props = {
-    'dialtone.cluster.redis-url': redis.url,
-    'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
-    'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
-  };
-  let nodes = [];
+  const cluster = await startCluster();
   try {
-    nodes = await Promise.all([startNode({ props }), startNode({ props })]);
-    await callsAreLogged(nodes[0], nodes[1], nodes);
+    await callsAreLogged(cluster.nodes[0], cluster.nodes[1], cluster.nodes);
   } finally {
-    await Promise.all(nodes.map((n) => n.stop()));
-    await redis.stop();
+    await cluster.stop();
   }
 });

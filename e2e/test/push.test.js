@@ -5,13 +5,11 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const crypto = require('node:crypto');
 const {
-  startNode, scenario, scenarioOnNodes, once, noEvent, ack, offer, answer, sleep, Scope, TEST_TIMEOUT,
+  startNode, startCluster, scenario, scenarioOnNodes, once, noEvent, ack, offer, answer, sleep, Scope, TEST_TIMEOUT,
 } = require('../harness');
 const { ring, accept, hangup, assertIncoming } = require('../flows');
 const { startReceiver, pushProps, newDataDir } = require('../webhooks');
-const { startRedis } = require('../redis');
 
 const WAIT_MS = 4000;
 const GONE = 'gone-'; // the receiver answers 410 to a call.incoming for users named so
@@ -202,25 +200,17 @@ t('call.ended for a call between two online users, with who ended it', async (h)
 
 // Each node has its outbox (data-dir) and sends to the same receiver: a call's call.incoming comes
 // from the caller's node, the rest from the node that ended or answered it (docs/cluster.md).
-let redis;
+let cluster;
 let nodeA;
 let nodeB;
 before(async () => {
-  redis = await startRedis();
-  const props = {
-    'dialtone.cluster.redis-url': redis.url,
-    'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
-    'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
-  };
-  const onePush = () => pushProps(receiver, { wait: `${WAIT_MS}ms`, events: ['call.incoming', 'call.cancelled', 'call.ended'] });
-  [nodeA, nodeB] = await Promise.all([
-    startNode({ props: { ...props, ...onePush() } }),
-    startNode({ props: { ...props, ...onePush() } }),
-  ]);
+  cluster = await startCluster({
+    nodeProps: () => pushProps(receiver, { wait: `${WAIT_MS}ms`, events: ['call.incoming', 'call.cancelled', 'call.ended'] }),
+  });
+  [nodeA, nodeB] = cluster.nodes;
 });
 after(async () => {
-  await Promise.all([nodeA, nodeB].filter(Boolean).map((n) => n.stop()));
-  if (redis) await redis.stop();
+  if (cluster) await cluster.stop();
 });
 const onTwoNodes = (name, fn) => test(`cluster: ${name}`, { timeout: TEST_TIMEOUT },
   scenarioOnNodes(() => [nodeA, nodeB], async (onA, onB) => {

@@ -7,12 +7,10 @@
 // requests made during the pause complete.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const {
-  startNode, scenarioOnNodes, once, ack, ackWithin, offer, assertErrorAck, sleep, TEST_TIMEOUT,
+  startCluster, scenarioOnNodes, once, ack, ackWithin, offer, assertErrorAck, sleep, TEST_TIMEOUT,
 } = require('../harness');
 const { accept, hangup } = require('../flows');
-const { startRedis } = require('../redis');
 
 const PAUSE_MS = 2000;
 // Server pings every 300 ms; a client hearing none for interval + timeout (1.8 s, less than the
@@ -30,27 +28,22 @@ const MAX_WAITING = 64; // SessionWork.MAX_WAITING
 /** How long a request made during the pause may take to be answered after it. */
 const AFTER_RESUME_MS = 8000;
 
-let redis;
+let cluster;
 let nodeA;
 let nodeB;
 let resumeRedis = () => {};
 
 before(async () => {
-  redis = await startRedis();
-  const props = {
-    'dialtone.cluster.redis-url': redis.url,
-    'dialtone.auth.jwt-secret': crypto.randomBytes(24).toString('hex'),
-    'dialtone.turn.secret': crypto.randomBytes(24).toString('hex'),
+  cluster = await startCluster({ props: {
     'dialtone.signaling.ping-interval': `${PING_INTERVAL_MS}ms`,
     'dialtone.signaling.ping-timeout': `${PING_TIMEOUT_MS}ms`,
-  };
-  [nodeA, nodeB] = await Promise.all([startNode({ props }), startNode({ props })]);
+  } });
+  [nodeA, nodeB] = cluster.nodes;
 });
 
 after(async () => {
   resumeRedis();
-  await Promise.all([nodeA, nodeB].filter(Boolean).map((n) => n.stop()));
-  if (redis) await redis.stop();
+  if (cluster) await cluster.stop();
 });
 
 /** A promise awaited later: its failure is kept for then, not left unhandled meanwhile. */
@@ -79,12 +72,12 @@ test('Redis paused 2 s: pings and getIceServers of the same node unaffected, a f
       assert.ok(w.pings.length >= 2, `${w.userId}: pings every ${PING_INTERVAL_MS} ms before the pause, got ${w.pings.length} in 5 s`);
     }));
 
-    process.kill(redis.pid, 'SIGSTOP');
+    process.kill(cluster.redis.pid, 'SIGSTOP');
     const pausedAt = Date.now();
     let resumedAt = null;
     resumeRedis = () => {
       if (resumedAt === null) {
-        process.kill(redis.pid, 'SIGCONT');
+        process.kill(cluster.redis.pid, 'SIGCONT');
         resumedAt = Date.now();
       }
     };
