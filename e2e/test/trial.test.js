@@ -64,14 +64,21 @@ function tool(cmd, args, ms = 30000) {
   });
 }
 
-test('with no secrets the server starts in trial mode: one URL line, dev tokens, a call and the relay on 127.0.0.1', { timeout: 120000 }, async () => {
-  const ports = { signaling: await freePort(), http: await freePort(), relay: await freePort(), peer: await freePort() };
+/** The jar with no secret (trial mode) on free ports, TLS off; returns { jar, ports }. */
+async function startTrial() {
+  const ports = { signaling: await freePort(), http: await freePort(), relay: await freePort() };
   const jar = runJar({ props: {
     'dialtone.signaling.port': ports.signaling,
     'dialtone.http.port': ports.http,
     'dialtone.relay.port': ports.relay,
     'dialtone.relay.tls-port': 0,
   } });
+  return { jar, ports };
+}
+
+test('with no secrets the server starts in trial mode: one URL line, dev tokens, a call and the relay on 127.0.0.1', { timeout: 120000 }, async () => {
+  const { jar, ports } = await startTrial();
+  ports.peer = await freePort();
   let peer;
   const sockets = [];
   try {
@@ -175,13 +182,7 @@ test('with the secrets set (production mode) there is no trial: no /dev/token, n
 test('trial mode: the printed URL in two browser windows, a video call through the relay', { timeout: 120000 }, async () => {
   const { launchChromium, openPage } = require('../browser/stack');
   const { waitState, waitStats, describePages } = require('../browser/rtc');
-  const ports = { signaling: await freePort(), http: await freePort(), relay: await freePort() };
-  const jar = runJar({ props: {
-    'dialtone.signaling.port': ports.signaling,
-    'dialtone.http.port': ports.http,
-    'dialtone.relay.port': ports.relay,
-    'dialtone.relay.tls-port': 0,
-  } });
+  const { jar, ports } = await startTrial();
   let browser;
   const pages = [];
   try {
