@@ -233,7 +233,7 @@ context=$(grep -m1 'Sending build context' "$RUN/build.log" || true)
 
 # The AOT cache made at build time is one this image's JVM accepts for this jar: with
 # -XX:AOTMode=on a cache it cannot use stops the JVM instead of being skipped with a warning.
-"$DOCKER" run --rm --network none --entrypoint java "$IMAGE" -XX:AOTCache=/opt/dialtone/dialtone.aot \
+"$DOCKER" run --rm --network none --entrypoint java "$IMAGE" -XX:+UseCompactObjectHeaders -XX:AOTCache=/opt/dialtone/dialtone.aot \
   -XX:AOTMode=on -Ddialtone.auth.jwt-secret=aot-check-secret-of-at-least-32-bytes \
   -jar /opt/dialtone/dialtone.jar token aot-check >/dev/null \
   || die "the image's AOT cache is not usable by its JVM"
