@@ -145,7 +145,7 @@ public class ScaleLoad {
 
             String cap = "";
             if (capExtra > 0) {
-                cap = probeCapacity(threads, connector, secret, allocations, capExtra);
+                cap = probeCapacity(threads, connector, secret, allocations, capExtra, relay);
                 System.out.println(transport + ": " + cap);
             }
 
@@ -173,38 +173,36 @@ public class ScaleLoad {
 
     /**
      * Allocates {@code extra} more (new users, new client sockets) on a relay that holds {@code held}:
-     * how many it still grants, how many it answers 508, and how long a 508 takes to come back.
+     * how many it still grants and how many it answers 508; then {@code extra} more again, on the full
+     * relay, for what a 508 costs it (server CPU per refused Allocate, its 401 challenge included).
      */
     private static String probeCapacity(ExecutorService threads, Connector connector, TurnRestSecret secret, int held,
-                                        int extra) throws Exception {
-        LongAdder granted = new LongAdder();
-        LongAdder refused = new LongAdder();
-        LongAdder refusedNanos = new LongAdder();
-        Map<Integer, LongAdder> other = new ConcurrentHashMap<>();
-        Client[] probes = new Client[extra];
-        Outcomes outcomes = runAll(threads, extra, 50, i -> {
-            Client client = new Client(connector.open(held + i),
-                    secret.mint("cap" + i, Duration.ofHours(1), Clock.systemUTC()));
-            probes[i] = client;
-            long start = System.nanoTime();
-            int code = client.tryAllocate();
-            if (code == 0) {
-                granted.increment();
-            } else if (code == 508) {
-                refused.increment();
-                refusedNanos.add(System.nanoTime() - start);
-            } else {
-                other.computeIfAbsent(code, c -> new LongAdder()).increment();
-            }
-        });
-        runAll(threads, extra, SETUP_CONCURRENCY, i -> {
+                                        int extra, ServerProcess relay) throws Exception {
+        Map<Integer, LongAdder> fill = new ConcurrentHashMap<>();
+        Map<Integer, LongAdder> full = new ConcurrentHashMap<>();
+        Client[] probes = new Client[2 * extra];
+        Outcomes filling = runAll(threads, extra, 50, i -> probe(connector, secret, held + i, probes, i, fill));
+        long ticks = relay.cpuTicks();
+        Outcomes refusing = runAll(threads, extra, 50, i -> probe(connector, secret, held + extra + i, probes, extra + i, full));
+        double cpuMs = (relay.cpuTicks() - ticks) * 1000.0 / CLOCK_TICKS;
+        runAll(threads, 2 * extra, SETUP_CONCURRENCY, i -> {
             if (probes[i] != null) {
                 probes[i].release();
             }
         });
-        return String.format("cap: %d more Allocates: %d granted, %d answered 508 (%.1f ms each on average), other %s%s",
-                extra, granted.sum(), refused.sum(), refusedNanos.sum() / 1e6 / Math.max(1, refused.sum()), other,
-                outcomes.failed() > 0 ? ", " + outcomes.failed() + " failed" + outcomes.firstError() : "");
+        long failed = filling.failed() + refusing.failed();
+        return String.format("cap: %d more Allocates answered %s (0: granted); %d more on the full relay answered %s,"
+                        + " server CPU %.3f ms per Allocate%s",
+                extra, fill, extra, full, cpuMs / extra,
+                failed > 0 ? ", " + failed + " failed" + filling.firstError() + refusing.firstError() : "");
+    }
+
+    /** One more client's Allocate; its answer's code (0: granted) counted in {@code codes}. */
+    private static void probe(Connector connector, TurnRestSecret secret, int index, Client[] probes, int slot,
+                              Map<Integer, LongAdder> codes) throws Exception {
+        Client client = new Client(connector.open(index), secret.mint("cap" + index, Duration.ofHours(1), Clock.systemUTC()));
+        probes[slot] = client;
+        codes.computeIfAbsent(client.tryAllocate(), c -> new LongAdder()).increment();
     }
 
     private static void parkUntil(long nanoTime) {

@@ -8,10 +8,11 @@
 # Env: PHASES ("udp tcp tls"), UDP_ALLOCS (10000), STREAM_ALLOCS (2000), UDP_ROUNDS (10),
 #      UDP_PERIOD_MS (2000: 5,000 msgs/s for 10,000 allocations), STREAM_ROUNDS (20),
 #      STREAM_PERIOD_MS (400: 5,000 msgs/s for 2,000), CAP_EXTRA (1000 more Allocates after the UDP
-#      load; 0 skips), MIN_PORT/MAX_PORT (49152/59999: 10,848 relay ports), PORT/TLS_PORT
+#      load, then as many on the full relay; 0 skips), MIN_PORT/MAX_PORT (49152/59999: 10,848 relay
+#      ports), RELAY_ADDRESS (127.0.0.5, where relayed sockets bind), PORT/TLS_PORT
 #      (23478/25349: below the ephemeral ports), FULL (empty: the relay alone, relay-start.sh; 1: the full jar, built when
 #      missing), JAVA_OPTS (the relay's, -Xms16m -Xmx128m -XX:+UseSerialGC), LOGDIR (/tmp/dialtone-scale).
-# Loopback only (relay on 127.0.0.1, clients on 127.0.1.1-64, echo peer on 127.0.2.1); every phase is
+# Loopback only (relay on 127.0.0.1 and 127.0.0.5, clients on 127.0.1.1-64, echo peer on 127.0.2.1); every phase is
 # bounded in count and time; the descriptor limit is raised for this script's processes only.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,9 @@ UDP_ROUNDS=${UDP_ROUNDS:-10}; UDP_PERIOD_MS=${UDP_PERIOD_MS:-2000}
 STREAM_ROUNDS=${STREAM_ROUNDS:-20}; STREAM_PERIOD_MS=${STREAM_PERIOD_MS:-400}
 CAP_EXTRA=${CAP_EXTRA:-1000}
 MIN_PORT=${MIN_PORT:-49152}; MAX_PORT=${MAX_PORT:-59999}
+# Relayed sockets bind on an address of their own, so that other relays on the machine (other
+# benches, tests) holding ports of the same range on 127.0.0.1 do not shrink this one's.
+RELAY_ADDRESS=${RELAY_ADDRESS:-127.0.0.5}
 PORT=${PORT:-23478}; TLS_PORT=${TLS_PORT:-25349}
 LOGDIR=${LOGDIR:-/tmp/dialtone-scale}
 SECRET=benchsecret
@@ -39,14 +43,14 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$NEED" ]; then
 fi
 
 CP=$("$HERE/classpath.sh") || exit 1
-RELAY_SETTINGS=(-Ddialtone.relay.tls-port="$TLS_PORT" -Ddialtone.relay.min-port="$MIN_PORT"
+RELAY_SETTINGS=(-Ddialtone.relay.relay-address="$RELAY_ADDRESS" -Ddialtone.relay.tls-port="$TLS_PORT" -Ddialtone.relay.min-port="$MIN_PORT"
   -Ddialtone.relay.max-port="$MAX_PORT" -Ddialtone.relay.user-quota=0 -Ddialtone.relay.total-quota=0)
 if [ -n "${FULL:-}" ]; then
   JAR=$ROOT/server/target/dialtone.jar
   [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl server -am package -DskipTests) || exit 1
   # shellcheck disable=SC2086
   DIALTONE_JWT_SECRET=bench-jwt-secret-bench-jwt-secret DIALTONE_TURN_SECRET=$SECRET java $JAVA_OPTS \
-    -Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$PORT" -Ddialtone.relay.relay-address=127.0.0.1 \
+    -Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$PORT" \
     -Ddialtone.relay.allow-loopback-peers=true -Ddialtone.turn.realm=bench "${RELAY_SETTINGS[@]}" \
     -Ddialtone.signaling.port=23402 -Ddialtone.http.port=23480 -Ddialtone.data-dir="$LOGDIR/data" \
     -Dlogback.configurationFile="$HERE/logback-bench.xml" -jar "$JAR" >"$LOGDIR/relay.log" 2>&1 &
@@ -68,7 +72,7 @@ ss -Htln "sport = :$TLS_PORT" | grep -q 127.0.0.1 || sleep 2
 status() { awk '/^(VmRSS|Threads)/ {printf "%s %s ", $1, $2}' "/proc/$RELAY/status"; }
 {
   echo "# relay scale $(date -u +%FT%TZ), git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# $WHAT, pid $RELAY, JAVA_OPTS=$JAVA_OPTS, relay ports $MIN_PORT-$MAX_PORT on 127.0.0.1, descriptor limit $(ulimit -n); idle: $(status)"
+  echo "# $WHAT, pid $RELAY, JAVA_OPTS=$JAVA_OPTS, relay ports $MIN_PORT-$MAX_PORT on $RELAY_ADDRESS, descriptor limit $(ulimit -n); idle: $(status)"
   for phase in $PHASES; do
     case $phase in
       udp) args=(udp 127.0.0.1 "$PORT" $SECRET "$UDP_ALLOCS" "$UDP_ROUNDS" "$UDP_PERIOD_MS" "$RELAY" "$CAP_EXTRA") ;;
