@@ -54,7 +54,8 @@ import org.ice4j.message.MessageFactory;
  * peer, then sends one ChannelData message per round in its own slot of the round, so the relay sees
  * a steady rate of ALLOCATIONS / PERIOD messages per second; every message must come back from the
  * echo through the relay within 3 s. Halfway through, every client refreshes its allocation,
- * permission and channel. At the end every allocation is deleted (Refresh, LIFETIME 0). The relay's
+ * permission and channel. Before the load, the relay's CPU is read over 5 s of holding them idle.
+ * At the end every allocation is deleted (Refresh, LIFETIME 0). The relay's
  * CPU time, RSS, threads and descriptors are read from /proc/SERVER_PID. Loopback only; every wait
  * is bounded.
  *
@@ -69,6 +70,7 @@ public class ScaleLoad {
     private static final int SETUP_CONCURRENCY = 200;
     private static final Duration ECHO_WAIT = Duration.ofSeconds(3);
     private static final Duration PHASE_LIMIT = Duration.ofMinutes(3);
+    private static final Duration IDLE_WINDOW = Duration.ofSeconds(5);
     private static final long CLOCK_TICKS = Long.parseLong(System.getenv().getOrDefault("CLK_TCK", "100"));
 
     public static void main(String[] args) throws Exception {
@@ -102,8 +104,12 @@ public class ScaleLoad {
             });
             double setupSeconds = (System.nanoTime() - setupStart) / 1e9;
             ServerProcess.Sample held = relay.sample();
-            System.out.printf("%s: %d allocations held (%d failed%s) in %.1f s; server %s%n", transport,
-                    setup.ok(), setup.failed(), setup.firstError(), setupSeconds, held);
+            // what holding them costs with no traffic: the expiry sweep, the loops' timeouts, GC
+            long idleStart = relay.cpuTicks();
+            Thread.sleep(IDLE_WINDOW.toMillis());
+            double idleCores = (double) (relay.cpuTicks() - idleStart) / CLOCK_TICKS / IDLE_WINDOW.toSeconds();
+            System.out.printf("%s: %d allocations held (%d failed%s) in %.1f s; server %s; idle CPU %.1f%% of a core%n",
+                    transport, setup.ok(), setup.failed(), setup.firstError(), setupSeconds, held, 100 * idleCores);
 
             // paced load: round r, client i sends at start + r * period + i * period / allocations
             long ticksBefore = relay.cpuTicks();
@@ -155,11 +161,11 @@ public class ScaleLoad {
                 }
             });
             ServerProcess.Sample after = relay.sample();
-            System.out.printf("scale: %s allocations=%d setup=%.1fs rate=%.0f msgs/s (%d B, every %d ms each) sent=%d"
+            System.out.printf("scale: %s allocations=%d setup=%.1fs idle_cpu=%.1f%% rate=%.0f msgs/s (%d B, every %d ms each) sent=%d"
                             + " echoed=%d late=%d lost=%d loss=%.3f%% refresh_failures=%d server_cpu=%.2f core-s"
                             + " %.2f us/echoed msg %.2f us/relayed pkt peak: rss=%d MB threads=%d fds=%d"
                             + " after release (%d failed): rss=%d MB threads=%d fds=%d%s%n",
-                    transport, setup.ok(), setupSeconds, messages / loadSeconds, PAYLOAD, period.toMillis(), messages,
+                    transport, setup.ok(), setupSeconds, 100 * idleCores, messages / loadSeconds, PAYLOAD, period.toMillis(), messages,
                     echoed.sum(), late.sum(), lost, 100.0 * (messages - echoed.sum()) / Math.max(1, messages),
                     refreshFailures.sum(), cpuSeconds, cpuSeconds * 1e6 / Math.max(1, echoed.sum()),
                     cpuSeconds * 1e6 / Math.max(1, 2 * echoed.sum()), Math.max(held.rssMb(), loaded.rssMb()),
