@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 final class RefusedAllocations {
 
     private static final Logger log = LoggerFactory.getLogger(RefusedAllocations.class);
-    static final Duration INTERVAL = Duration.ofMinutes(1);
+    private static final Duration INTERVAL = Duration.ofMinutes(1);
 
     private final RelayCounters counters;
     private final Clock clock;
