@@ -88,4 +88,5 @@ status() { awk '/^(VmRSS|Threads)/ {printf "%s %s ", $1, $2}' "/proc/$RELAY/stat
   echo "# relay log lines at WARN or above: $(grep -cE ' (WARN|ERROR) ' "$LOGDIR/relay.log")"
   grep -E ' (WARN|ERROR) ' "$LOGDIR/relay.log" | cut -c1-400 | head -5
 } | tee "$OUT"
-grep '^scale:' "$OUT" >/dev/null
+# fails when a phase did (setup failures, loss, a refresh refused, a client error)
+grep -q '^scale:' "$OUT" && ! grep -q '^- exit status [1-9]' "$OUT"
