@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the relay module (no tests) and prints its runtime classpath, target/classes first.
+# Compiles the relay module and what it needs (no tests) and prints its runtime classpath,
+# target/classes first. One reactor build: common comes from its target/classes, not from ~/.m2
+# (nothing is installed there, so no other checkout's build is ever picked up or disturbed).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-mvn -B -q -o -pl relay -am install -DskipTests >/dev/null 2>&1 || mvn -B -q -pl relay -am install -DskipTests >/dev/null
-mvn -B -q -o -pl relay dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=/tmp/dialtone-relay.cp >/dev/null 2>&1
-echo "$ROOT/relay/target/classes:$(cat /tmp/dialtone-relay.cp)"
+BUILD=(-B -q -pl relay -am compile dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=target/runtime.cp)
+mvn -o "${BUILD[@]}" >/dev/null 2>&1 || mvn "${BUILD[@]}" >/dev/null
+echo "$ROOT/relay/target/classes:$(cat relay/target/runtime.cp)"

@@ -2,6 +2,7 @@
 # Start Dialtone's relay alone on loopback with the same settings coturn-start.sh gives coturn.
 # Usage: relay-start.sh [port] [secret] [realm] [logdir]
 # Prints the relay's PID on stdout (last line). Stop with: kill <PID>
+# Env: JAVA_OPTS (heap, GC), RELAY_OPTS (more -D settings, after and so over the ones below), SERVER_PIN
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=${1:-3478}
@@ -15,7 +16,7 @@ ${SERVER_PIN:-} java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} -cp "$CP" \
   -Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$PORT" -Ddialtone.relay.tls-port=0 \
   -Ddialtone.relay.relay-address=127.0.0.1 -Ddialtone.relay.min-port=49152 -Ddialtone.relay.max-port=59999 \
   -Ddialtone.relay.allow-loopback-peers=true -Ddialtone.relay.user-quota=0 -Ddialtone.relay.total-quota=0 \
-  -Ddialtone.turn.secret="$SECRET" -Ddialtone.turn.realm="$REALM" \
+  -Ddialtone.turn.secret="$SECRET" -Ddialtone.turn.realm="$REALM" ${RELAY_OPTS:-} \
   -Dlogback.configurationFile="$HERE/logback-bench.xml" "$HERE/StandaloneRelay.java" >"$LOGDIR/relay.log" 2>&1 &
 PID=$!
 for i in $(seq 1 100); do   # wait up to 10 s for the UDP listener

@@ -1,5 +1,6 @@
 package dev.dialtone.relay;
 
+import dev.dialtone.relay.allocation.AllocationLimit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 
@@ -13,12 +14,17 @@ public final class RelayCounters {
     private final LongAdder relayedBytes = new LongAdder();
     /** Indexed by {@link DropReason#ordinal()}. */
     private final LongAdder[] droppedPackets = new LongAdder[DropReason.values().length];
+    /** Indexed by {@link AllocationLimit#ordinal()}. */
+    private final LongAdder[] refusedAllocations = new LongAdder[AllocationLimit.values().length];
     private final IntSupplier allocations;
 
     public RelayCounters(IntSupplier allocations) {
         this.allocations = allocations;
         for (int i = 0; i < droppedPackets.length; i++) {
             droppedPackets[i] = new LongAdder();
+        }
+        for (int i = 0; i < refusedAllocations.length; i++) {
+            refusedAllocations[i] = new LongAdder();
         }
     }
 
@@ -49,6 +55,15 @@ public final class RelayCounters {
     /** Packets dropped for {@code reason}. */
     public long droppedPackets(DropReason reason) {
         return droppedPackets[reason.ordinal()].sum();
+    }
+
+    /** Allocate requests answered 486 or 508 because {@code limit} was reached. */
+    public long refusedAllocations(AllocationLimit limit) {
+        return refusedAllocations[limit.ordinal()].sum();
+    }
+
+    public void refused(AllocationLimit limit) {
+        refusedAllocations[limit.ordinal()].increment();
     }
 
     public void relayed(int payloadBytes) {

@@ -120,8 +120,8 @@ public final class TurnServer implements AutoCloseable {
                 new LongTermCredentials(new TurnRestSecret(turn.secret()), turn.realm(),
                         new Nonces(clock, config.nonceLifetime()), clock),
                 allocations,
-                new AllocateHandler(allocations, new RelayPorts(relayAddress, config.minPort(), config.maxPort()),
-                        advertised, config.maxBytesPerSecond(), lifetimes, clock),
+                new AllocateHandler(allocations, new RelayPorts(relayAddress, config.minPort(), config.maxPort(),
+                        allocations::holdsRelayedPort), advertised, config.maxBytesPerSecond(), lifetimes, counters, clock),
                 new RefreshHandler(allocations, lifetimes, clock),
                 new CreatePermissionHandler(peers, clock),
                 new ChannelBindHandler(peers, clock));

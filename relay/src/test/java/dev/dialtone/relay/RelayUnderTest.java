@@ -27,8 +27,7 @@ public final class RelayUnderTest implements AutoCloseable {
     private RelayUnderTest(Map<String, Object> overrides, Clock clock) throws IOException {
         this.port = freePort();
         this.tlsPort = freePort();
-        // below Linux's ephemeral range (32768+), so no relayed port is ever a client's port too
-        int minPort = 20000 + (int) (ProcessHandle.current().pid() % 120) * 100;
+        int minPort = relayPortBase();
         Map<String, Object> values = new HashMap<>();
         values.put("dialtone.relay.listen-addresses", java.util.List.of("127.0.0.1"));
         values.put("dialtone.relay.port", port);
@@ -58,6 +57,14 @@ public final class RelayUnderTest implements AutoCloseable {
     /** The first listen address with the STUN/TURN port. */
     public InetSocketAddress address() {
         return new InetSocketAddress(config.listenAddresses().get(0), port);
+    }
+
+    /**
+     * The first of this test JVM's 100 relay ports: below Linux's ephemeral range (32768+), so no
+     * relayed port is ever a client's port too, and apart from other JVMs' tests by process id.
+     */
+    public static int relayPortBase() {
+        return 20000 + (int) (ProcessHandle.current().pid() % 120) * 100;
     }
 
     /** A port free for both UDP and TCP right now. */

@@ -2,6 +2,7 @@ package dev.dialtone.server;
 
 import dev.dialtone.relay.DropReason;
 import dev.dialtone.relay.RelayCounters;
+import dev.dialtone.relay.allocation.AllocationLimit;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -27,6 +28,14 @@ final class RelayMetrics {
                 .callback(cb -> {
                     for (DropReason reason : DropReason.values()) {
                         cb.call(counters.droppedPackets(reason), reason.label());
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("dialtone_relay_allocations_refused_total")
+                .help("Allocate requests refused at a limit: user_quota (486), total_quota, relay_ports, sockets (508)")
+                .labelNames("limit")
+                .callback(cb -> {
+                    for (AllocationLimit limit : AllocationLimit.values()) {
+                        cb.call(counters.refusedAllocations(limit), limit.label());
                     }
                 }).register(registry);
     }

@@ -1,10 +1,12 @@
 package dev.dialtone.relay.allocation;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -40,6 +42,11 @@ public final class AllocationTable {
         return byFiveTuple.size();
     }
 
+    /** True when a live allocation's relay socket is bound to {@code port}. */
+    public boolean holdsRelayedPort(int port) {
+        return byRelayedPort.containsKey(port);
+    }
+
     /** At most {@code limit} of the live allocations (any of them) as an operator is shown them. */
     public List<AllocationView> views(int limit, long now) {
         List<AllocationView> views = new ArrayList<>(Math.min(limit, byFiveTuple.size()));
@@ -57,7 +64,7 @@ public final class AllocationTable {
      * quotas.
      *
      * @throws Refused 437 when the 5-tuple already has one, 486 over the user's quota, 508 over
-     *                 the total or when the factory finds no relay port
+     *                 the total or when the factory finds no relay port or cannot open a socket
      */
     public synchronized Allocation add(FiveTuple fiveTuple, String userId, Factory factory) throws Refused {
         if (byFiveTuple.containsKey(fiveTuple)) {
@@ -65,16 +72,18 @@ public final class AllocationTable {
         }
         int held = perUser.getOrDefault(userId, 0);
         if (userQuota > 0 && held >= userQuota) {
-            throw new Refused(486, "Allocation Quota Reached");
+            throw new Refused(AllocationLimit.USER_QUOTA, "user-quota " + userQuota + " reached");
         }
         if (totalQuota > 0 && byFiveTuple.size() >= totalQuota) {
-            throw new Refused(508, "Insufficient Capacity");
+            throw new Refused(AllocationLimit.TOTAL_QUOTA, "total-quota " + totalQuota + " reached");
         }
         Allocation allocation;
         try {
             allocation = factory.create();
+        } catch (BindException e) {
+            throw new Refused(AllocationLimit.RELAY_PORTS, e.getMessage());
         } catch (IOException e) {
-            throw new Refused(508, "Insufficient Capacity");
+            throw new Refused(AllocationLimit.SOCKETS, "cannot open a relay socket: " + e.getMessage());
         }
         byFiveTuple.put(fiveTuple, allocation);
         byRelayedPort.put(allocation.relayedAddress().getPort(), allocation);
@@ -120,17 +129,43 @@ public final class AllocationTable {
         Allocation create() throws IOException;
     }
 
-    /** An Allocate the table turned down, with the STUN error code that says why. */
+    /**
+     * An Allocate the table turned down, with the STUN error code that says why, and the limit it
+     * ran into when it was one.
+     */
     public static final class Refused extends Exception {
         private final int code;
+        private final String reason;
+        private final AllocationLimit limit;
 
         public Refused(int code, String reason) {
-            super(reason, null, false, false);
+            this(code, reason, null, reason);
+        }
+
+        /** @param detail what an operator is told: which limit, with its numbers */
+        public Refused(AllocationLimit limit, String detail) {
+            this(limit.code(), limit.reason(), limit, detail);
+        }
+
+        private Refused(int code, String reason, AllocationLimit limit, String detail) {
+            super(detail, null, false, false);
             this.code = code;
+            this.reason = reason;
+            this.limit = limit;
         }
 
         public int code() {
             return code;
+        }
+
+        /** The STUN reason phrase. */
+        public String reason() {
+            return reason;
+        }
+
+        /** The limit reached, or empty when the request itself was wrong (437). */
+        public Optional<AllocationLimit> limit() {
+            return Optional.ofNullable(limit);
         }
     }
 }

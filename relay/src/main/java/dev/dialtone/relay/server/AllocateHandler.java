@@ -1,5 +1,6 @@
 package dev.dialtone.relay.server;
 
+import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
 import dev.dialtone.relay.allocation.ClientTransport;
@@ -29,6 +30,7 @@ public final class AllocateHandler {
     private final InetAddress advertisedAddress;
     private final long bytesPerSecond;
     private final Lifetimes lifetimes;
+    private final RefusedAllocations refusals;
     private final Clock clock;
 
     /**
@@ -36,12 +38,13 @@ public final class AllocateHandler {
      * @param bytesPerSecond    each new allocation's cap per direction; 0 unlimited
      */
     public AllocateHandler(AllocationTable allocations, RelayPorts ports, InetAddress advertisedAddress, long bytesPerSecond,
-                    Lifetimes lifetimes, Clock clock) {
+                    Lifetimes lifetimes, RelayCounters counters, Clock clock) {
         this.allocations = allocations;
         this.ports = ports;
         this.advertisedAddress = advertisedAddress;
         this.bytesPerSecond = bytesPerSecond;
         this.lifetimes = lifetimes;
+        this.refusals = new RefusedAllocations(counters, clock);
         this.clock = clock;
     }
 
@@ -93,9 +96,10 @@ public final class AllocateHandler {
                         transactionId, now, lifetime);
             });
         } catch (AllocationTable.Refused refused) {
-            log.info("allocate refused for user {} from {}: {} {}", user.userId(), from, refused.code(),
+            refused.limit().ifPresent(limit -> refusals.refused(limit, refused.getMessage(), allocations.size()));
+            log.debug("allocate refused for user {} from {}: {} {}", user.userId(), from, refused.code(),
                     refused.getMessage());
-            return Answer.of(exchange.error(refused.code(), refused.getMessage()));
+            return Answer.of(exchange.error(refused.code(), refused.reason()));
         }
         // success: XOR-RELAYED-ADDRESS, LIFETIME, XOR-MAPPED-ADDRESS; kept for retransmissions
         Response response = Responses.success(exchange.type());

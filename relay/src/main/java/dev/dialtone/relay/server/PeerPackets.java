@@ -32,6 +32,8 @@ public final class PeerPackets {
     /** Data indication header: STUN header, XOR-PEER-ADDRESS (IPv6 at most), DATA header. */
     static final int HEADROOM = Stun.HEADER_LENGTH + 4 + 20 + 4;
     private static final int MAX_DATAGRAM = 65_535;
+    /** Room after the payload to pad it to 4 bytes. */
+    private static final int PADDING = 3;
 
     private final RelayCounters counters;
     private final Clock clock;
@@ -45,7 +47,12 @@ public final class PeerPackets {
 
     /** A buffer for {@link #receive}: headroom, the largest datagram, and padding. */
     static ByteBuffer newBuffer() {
-        return ByteBuffer.allocateDirect(HEADROOM + MAX_DATAGRAM + 3);
+        return newBuffer(MAX_DATAGRAM);
+    }
+
+    /** A buffer for {@link #receiveOutgrew}: headroom, datagrams shorter than {@code payload}, and padding. */
+    static ByteBuffer newBuffer(int payload) {
+        return ByteBuffer.allocateDirect(HEADROOM + payload + PADDING);
     }
 
     /**
@@ -58,12 +65,34 @@ public final class PeerPackets {
         if (peer == null) {
             return false;
         }
+        relayReceived(allocation, buffer, peer);
+        return true;
+    }
+
+    /**
+     * Receives one datagram from {@code allocation}'s blocking relay socket into {@code buffer},
+     * which may be smaller than the largest datagram, and relays it. A datagram that fills the
+     * buffer may have been cut short by the kernel: it is dropped ({@link DropReason#TOO_LARGE}) and
+     * true returned, so that the caller receives into a {@link #newBuffer() full-size} buffer from
+     * then on.
+     */
+    boolean receiveOutgrew(Allocation allocation, ByteBuffer buffer) throws IOException {
+        buffer.clear().position(HEADROOM).limit(buffer.capacity() - PADDING);
+        InetSocketAddress peer = (InetSocketAddress) allocation.relaySocket().receive(buffer);
+        if (buffer.position() == buffer.limit()) {
+            counters.dropped(DropReason.TOO_LARGE);
+            return true;
+        }
+        relayReceived(allocation, buffer, peer);
+        return false;
+    }
+
+    private void relayReceived(Allocation allocation, ByteBuffer buffer, InetSocketAddress peer) {
         try {
             relay(allocation, buffer, peer, buffer.position() - HEADROOM);
         } catch (RuntimeException e) {
             internalErrors.dropped(allocation, e);
         }
-        return true;
     }
 
     /**

@@ -21,6 +21,13 @@ public final class StreamListener implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamListener.class);
     private static final int BACKLOG = 256;
+    /**
+     * After a failed accept (out of descriptors, most often) the connection stays in the backlog,
+     * so an immediate retry fails again: wait this long first rather than spin.
+     */
+    private static final long ACCEPT_RETRY_MILLIS = 100;
+    /** Failed accepts are logged at most this often, with their count since the last line. */
+    private static final long ACCEPT_LOG_MILLIS = 60_000;
 
     private final ServerSocket server;
     private final Transport transport;
@@ -56,6 +63,8 @@ public final class StreamListener implements AutoCloseable {
 
     /** The accept loop; returns when the listener is closed. */
     public void run() {
+        long failedAccepts = 0;
+        long loggedAt = 0;
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
@@ -70,8 +79,22 @@ public final class StreamListener implements AutoCloseable {
                     }
                 });
             } catch (IOException e) {
-                if (!server.isClosed()) {
-                    log.warn("{} {}: accept failed: {}", transport, local, e.toString());
+                if (server.isClosed()) {
+                    return;
+                }
+                failedAccepts++;
+                long now = System.currentTimeMillis();
+                if (loggedAt == 0 || now - loggedAt >= ACCEPT_LOG_MILLIS) {
+                    log.warn("{} {}: accept failed ({} since the last line): {}; new connections wait in the backlog"
+                                    + " until it succeeds (out of descriptors: raise ulimit -n / LimitNOFILE)",
+                            transport, local, failedAccepts, e.toString());
+                    loggedAt = now;
+                    failedAccepts = 0;
+                }
+                try {
+                    Thread.sleep(ACCEPT_RETRY_MILLIS);
+                } catch (InterruptedException stop) {
+                    return;
                 }
             }
         }

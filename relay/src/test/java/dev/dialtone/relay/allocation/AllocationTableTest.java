@@ -71,6 +71,17 @@ class AllocationTableTest {
     }
 
     @Test
+    void noSocketMeans508UnderItsOwnLimit() {
+        AllocationTable.Refused refused = assertThrows(AllocationTable.Refused.class,
+                () -> table.add(tuple(1), "alice", () -> {
+                    throw new java.io.IOException("Too many open files");
+                }));
+        assertEquals(508, refused.code());
+        assertEquals(AllocationLimit.SOCKETS, refused.limit().orElseThrow());
+        assertEquals("cannot open a relay socket: Too many open files", refused.getMessage());
+    }
+
+    @Test
     void expireRemovesTheExpiredAndKeepsTheRest() throws Exception {
         Allocation old = add(1, "alice");
         Allocation refreshed = add(2, "alice");
