@@ -23,7 +23,12 @@ public enum DropReason {
     /** The kernel refused the send (peer unreachable, port 0, buffer full). */
     SEND_FAILED("send_failed"),
     /** A runtime exception while handling the packet: a relay bug, logged with its stack trace. */
-    INTERNAL_ERROR("internal_error");
+    INTERNAL_ERROR("internal_error"),
+    /**
+     * For a TCP or TLS client that reads more slowly than it is sent to: its write queue was full
+     * (relayed data and STUN answers alike; the client is disconnected if it stays so).
+     */
+    CLIENT_SLOW("client_slow");
 
     private final String label;
 

@@ -11,6 +11,7 @@ public final class RelayCounters {
 
     private final LongAdder relayedPackets = new LongAdder();
     private final LongAdder relayedBytes = new LongAdder();
+    private final LongAdder streamQueuedBytes = new LongAdder();
     /** Indexed by {@link DropReason#ordinal()}. */
     private final LongAdder[] droppedPackets = new LongAdder[DropReason.values().length];
     private final IntSupplier allocations;
@@ -49,6 +50,19 @@ public final class RelayCounters {
     /** Packets dropped for {@code reason}. */
     public long droppedPackets(DropReason reason) {
         return droppedPackets[reason.ordinal()].sum();
+    }
+
+    /**
+     * Bytes waiting in TCP and TLS clients' write queues right now, all connections together: at
+     * most 256 KiB each (clients that read more slowly than they are sent to hold the most).
+     */
+    public long streamQueuedBytes() {
+        return streamQueuedBytes.sum();
+    }
+
+    /** {@code bytes} more (or, negative, fewer) wait in a stream client's write queue. */
+    public void queuedForStreams(long bytes) {
+        streamQueuedBytes.add(bytes);
     }
 
     public void relayed(int payloadBytes) {

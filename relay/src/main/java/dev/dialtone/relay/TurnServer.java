@@ -160,7 +160,8 @@ public final class TurnServer implements AutoCloseable {
     private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls, UdpPort[] moreUdp)
             throws IOException {
         Function<StreamConnection.Accepted, StreamConnection> connections =
-                accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets);
+                accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets,
+                        counters, clock);
         this.connections = connections;
         int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
         List<UdpPort> udpPorts = new ArrayList<>(List.of(new UdpPort(config.port(), "dialtone.relay.port", "the TURN relay, UDP")));

@@ -4,6 +4,7 @@ import dev.dialtone.relay.DropReason;
 import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.ChannelBinding;
+import dev.dialtone.relay.allocation.ClientSlowException;
 import dev.dialtone.relay.stun.ChannelData;
 import dev.dialtone.relay.stun.Stun;
 import dev.dialtone.relay.stun.XorAddress;
@@ -97,6 +98,8 @@ public final class PeerPackets {
             allocation.client().send(buffer, allocation.fiveTuple().client());
             counters.relayed(length);
             allocation.sentToClient(length);
+        } catch (ClientSlowException e) {
+            counters.dropped(DropReason.CLIENT_SLOW);
         } catch (IOException e) {
             counters.dropped(DropReason.SEND_FAILED);
             log.debug("{}: sending to the client failed: {}", allocation, e.toString());
