@@ -58,7 +58,19 @@ public final class TestClient implements AutoCloseable {
     }
 
     public static TestClient tcp(InetSocketAddress server) throws IOException {
-        Socket socket = new Socket(server.getAddress(), server.getPort());
+        return tcp(server, 0);
+    }
+
+    /**
+     * Over TCP with a receive buffer of {@code receiveBuffer} bytes (the kernel's autotuned default
+     * when 0): a client that does not read then fills up after that much, not after megabytes.
+     */
+    public static TestClient tcp(InetSocketAddress server, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer); // before connecting, so that the window stays small
+        }
+        socket.connect(server);
         socket.setSoTimeout(2000);
         socket.setTcpNoDelay(true); // as TURN clients do: a request is one write, answered at once
         return new TestClient(null, socket, server);

@@ -1,0 +1,225 @@
+package dev.dialtone.relay;
+
+import static dev.dialtone.relay.TestClient.assertSuccess;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import dev.dialtone.common.TurnRestSecret;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.ice4j.attribute.Attribute;
+import org.ice4j.attribute.DataAttribute;
+import org.ice4j.attribute.XorRelayedAddressAttribute;
+import org.ice4j.message.Message;
+import org.ice4j.message.MessageFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A TCP client that allocates and then reads nothing, while a peer floods it and other clients
+ * hairpin data to it through the relay: everyone else keeps relaying, what cannot reach the slow
+ * client is dropped and counted ({@code client_slow}), what waits for it stays within its write
+ * queue's bound, nothing is logged at ERROR, and once it has read nothing for 30 s (the relay's
+ * clock) while its queue overflowed, its connection and allocation end.
+ */
+class SlowStreamClientTest {
+
+    /** The write queue's bound (docs/relay.md): what may wait for one stream client. */
+    private static final long QUEUE_LIMIT = 256 * 1024;
+    /** Bounds of every flood: a relay that cannot fill a queue with this much is not being tested. */
+    private static final int MAX_DATAGRAMS = 100_000;
+    private static final Duration MAX_FLOOD = Duration.ofSeconds(60);
+    private static final byte[] PAYLOAD = new byte[1000];
+
+    private final MutableClock clock = new MutableClock();
+    private RelayUnderTest relay;
+    private CapturedLog errors;
+
+    @BeforeEach
+    void start() throws Exception {
+        errors = CapturedLog.atLeast(Level.ERROR);
+        relay = RelayUnderTest.start(Map.of(), clock);
+    }
+
+    @AfterEach
+    void stop() {
+        relay.close();
+        errors.close();
+    }
+
+    private InetSocketAddress allocate(TestClient client, String user) throws Exception {
+        client.useCredentials(new TurnRestSecret(RelayUnderTest.SECRET).mint(user, Duration.ofHours(1), clock));
+        client.receiveTimeout(10_000); // the machine is shared and loaded: an answer may take a while
+        Message response = client.authenticated(MessageFactory.createAllocateRequest((byte) 17, false));
+        assertSuccess(response);
+        // loopback peers: one permission for 127.0.0.1 lets in the test's peer and every relayed address
+        assertSuccess(client.authenticated(TestClient.createPermission(new InetSocketAddress("127.0.0.1", 9))));
+        return ((XorRelayedAddressAttribute) response.getAttribute(Attribute.XOR_RELAYED_ADDRESS))
+                .getAddress(response.getTransactionID());
+    }
+
+    private long slowDrops() {
+        return relay.server.counters().droppedPackets(DropReason.CLIENT_SLOW);
+    }
+
+    /** Sends datagrams from {@code peer} to {@code to} until the slow client's drops pass {@code drops}. */
+    private void floodUntilDropsPass(DatagramChannel peer, InetSocketAddress to, long drops) throws Exception {
+        long deadline = System.nanoTime() + MAX_FLOOD.toNanos();
+        for (int sent = 0; slowDrops() <= drops; sent++) {
+            assertTrue(sent < MAX_DATAGRAMS && System.nanoTime() < deadline,
+                    "no client_slow drop after " + sent + " datagrams to a client that reads nothing");
+            peer.send(ByteBuffer.wrap(PAYLOAD), to);
+            assertTrue(relay.server.counters().streamQueuedBytes() <= 2 * QUEUE_LIMIT,
+                    "two TCP clients queue at most twice the bound");
+        }
+    }
+
+    /** {@code peer} sends one datagram to {@code relayed}, whose client must get it. */
+    private static void assertRelays(DatagramChannel peer, InetSocketAddress relayed, TestClient client, String what)
+            throws Exception {
+        byte[] marker = (what + " " + System.nanoTime()).getBytes();
+        peer.send(ByteBuffer.wrap(marker), relayed);
+        while (true) {
+            Message data = client.receiveMessage(); // fails after the client's receive timeout
+            if (data.getMessageType() == Message.DATA_INDICATION
+                    && Arrays.equals(((DataAttribute) data.getAttribute(Attribute.DATA)).getData(), marker)) {
+                return;
+            }
+        }
+    }
+
+    @Test
+    void aPeerFloodingAClientThatReadsNothingCostsOnlyThatClientsData() throws Exception {
+        try (TestClient slow = TestClient.tcp(relay.address(), 8192);
+             TestClient udp = TestClient.udp(relay.address());
+             TestClient tcp = TestClient.tcp(relay.address());
+             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+            InetSocketAddress slowRelayed = allocate(slow, "slow");
+            InetSocketAddress udpRelayed = allocate(udp, "udp");
+            InetSocketAddress tcpRelayed = allocate(tcp, "tcp");
+
+            floodUntilDropsPass(peer, slowRelayed, 0);
+            assertRelays(peer, udpRelayed, udp, "to the UDP client");
+            assertRelays(peer, tcpRelayed, tcp, "to the other TCP client");
+            assertSuccess(tcp.authenticated(MessageFactory.createRefreshRequest(600)));
+            assertOnlyTheSlowClientsQueueIsLeft();
+        }
+        assertEquals(List.of(), errors.lines(), "nothing logged at ERROR");
+    }
+
+    @Test
+    void clientsHairpinningToAClientThatReadsNothingAreNotStalled() throws Exception {
+        try (TestClient slow = TestClient.tcp(relay.address(), 8192);
+             TestClient udp = TestClient.udp(relay.address());
+             TestClient tcp = TestClient.tcp(relay.address());
+             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+            InetSocketAddress slowRelayed = allocate(slow, "slow");
+            InetSocketAddress udpRelayed = allocate(udp, "udp");
+            InetSocketAddress tcpRelayed = allocate(tcp, "tcp");
+
+            // the relay hands these to the slow client inside (hairpin), on the UDP loop's thread and
+            // the other TCP connection's: more than the kernel's socket buffers and the queue hold
+            int hairpinned = 5_000;
+            for (int i = 1; i <= hairpinned; i++) {
+                udp.send(TestClient.sendIndication(slowRelayed, PAYLOAD));
+                tcp.send(TestClient.sendIndication(slowRelayed, PAYLOAD));
+                if (i % 500 == 0) {
+                    assertRelays(peer, udpRelayed, udp, "to the UDP client after hairpinning " + i);
+                    assertRelays(peer, tcpRelayed, tcp, "to the TCP client after hairpinning " + i);
+                    assertSuccess(udp.authenticated(MessageFactory.createRefreshRequest(600)));
+                    assertSuccess(tcp.authenticated(MessageFactory.createRefreshRequest(600)));
+                }
+            }
+            long drops = slowDrops();
+            assertTrue(drops > 0 && drops <= 2L * hairpinned, "hairpinned packets dropped: " + drops);
+            assertOnlyTheSlowClientsQueueIsLeft();
+        }
+        assertEquals(List.of(), errors.lines(), "nothing logged at ERROR");
+    }
+
+    @Test
+    void aClientThatReadsNothingForThirtySecondsWhileItOverflowsIsDisconnected() throws Exception {
+        try (TestClient slow = TestClient.tcp(relay.address(), 8192);
+             TestClient tcp = TestClient.tcp(relay.address());
+             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+            InetSocketAddress slowRelayed = allocate(slow, "slow");
+            InetSocketAddress tcpRelayed = allocate(tcp, "tcp");
+            floodUntilStuck(peer, slowRelayed);
+            clock.advance(Duration.ofSeconds(29));
+            floodUntilDropsPass(peer, slowRelayed, slowDrops());
+            assertEquals(2, relay.server.counters().allocations(), "29 s are not enough");
+
+            clock.advance(Duration.ofSeconds(2)); // 31 s of the relay's clock without taking a byte
+            floodUntilDropsPass(peer, slowRelayed, slowDrops());
+            awaitAllocations(1);
+            awaitQueued(0);
+            assertRelays(peer, tcpRelayed, tcp, "to the other TCP client");
+        }
+        assertEquals(List.of(), errors.lines(), "nothing logged at ERROR");
+    }
+
+    /** What waits for stream clients comes down to the slow one's queue, which stays within its bound. */
+    private void assertOnlyTheSlowClientsQueueIsLeft() throws InterruptedException {
+        awaitQueued(QUEUE_LIMIT);
+    }
+
+    /**
+     * Floods until the kernel holds all it will for the slow client (its socket's send buffer,
+     * autotuned up to megabytes, and the client's small receive buffer) and its queue is full: a
+     * round of datagrams that are all dropped, none relayed. From then on its writer cannot move.
+     */
+    private void floodUntilStuck(DatagramChannel peer, InetSocketAddress to) throws Exception {
+        long deadline = System.nanoTime() + MAX_FLOOD.toNanos();
+        for (int sent = 0; ; ) {
+            long relayed = relay.server.counters().relayedPackets();
+            long drops = slowDrops();
+            for (int i = 0; i < 500; i++, sent++) {
+                peer.send(ByteBuffer.wrap(PAYLOAD), to);
+            }
+            awaitQuiet();
+            if (relay.server.counters().relayedPackets() == relayed && slowDrops() > drops) {
+                return;
+            }
+            assertTrue(sent < MAX_DATAGRAMS && System.nanoTime() < deadline, "still relaying after " + sent);
+        }
+    }
+
+    /** Waits until the relay has handled what it received: the counters stop moving for 100 ms. */
+    private void awaitQuiet() throws InterruptedException {
+        long seen = -1;
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos(); System.nanoTime() < deadline; ) {
+            long now = relay.server.counters().relayedPackets() + relay.server.counters().droppedPackets();
+            if (now == seen) {
+                return;
+            }
+            seen = now;
+            Thread.sleep(100);
+        }
+    }
+
+    /** Waits until what waits for stream clients is at most {@code bytes}. */
+    private void awaitQueued(long bytes) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (relay.server.counters().streamQueuedBytes() > bytes) {
+            assertTrue(System.nanoTime() < deadline, "queued " + relay.server.counters().streamQueuedBytes());
+            Thread.sleep(10);
+        }
+    }
+
+    private void awaitAllocations(int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (relay.server.counters().allocations() != expected) {
+            assertTrue(System.nanoTime() < deadline, "allocations " + relay.server.counters().allocations());
+            Thread.sleep(10);
+        }
+    }
+}
