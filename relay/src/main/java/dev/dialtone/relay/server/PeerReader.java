@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The peer-to-client loop of an allocation made over TCP or TLS: a thread blocked on the relay
- * socket. Writing to a stream can block on a slow client, so each stream allocation gets its own
- * loop rather than sharing one that a single slow client could stall.
+ * The peer-to-client loop of an allocation made over TCP or TLS: a virtual thread blocked on the
+ * relay socket. What it relays goes into the connection's bounded write queue
+ * ({@link StreamWriter}), so a slow client costs its own data, never this loop's time.
  */
 final class PeerReader implements Runnable {
 
