@@ -23,9 +23,11 @@ import org.ice4j.message.MessageFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A TCP client that allocates and then reads nothing, while a peer floods it and other clients
+ * A TCP (or TLS) client that allocates and then reads nothing, while a peer floods it and other clients
  * hairpin data to it through the relay: everyone else keeps relaying, what cannot reach the slow
  * client is dropped and counted ({@code client_slow}), what waits for it stays within its write
  * queue's bound, nothing is logged at ERROR, and once it has read nothing for 30 s (the relay's
@@ -146,9 +148,12 @@ class SlowStreamClientTest {
         assertEquals(List.of(), errors.lines(), "nothing logged at ERROR");
     }
 
-    @Test
-    void aClientThatReadsNothingForThirtySecondsWhileItOverflowsIsDisconnected() throws Exception {
-        try (TestClient slow = TestClient.tcp(relay.address(), 8192);
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "tls"})
+    void aClientThatReadsNothingForThirtySecondsWhileItOverflowsIsDisconnected(String transport) throws Exception {
+        try (TestClient slow = transport.equals("tls")
+                ? TestClient.tls(new InetSocketAddress("127.0.0.1", relay.tlsPort), 8192)
+                : TestClient.tcp(relay.address(), 8192);
              TestClient tcp = TestClient.tcp(relay.address());
              DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
             InetSocketAddress slowRelayed = allocate(slow, "slow");
