@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import dev.dialtone.common.TurnRestSecret;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -99,20 +100,36 @@ class SlowStreamClientTest {
         }
     }
 
+    /**
+     * The slow client, a UDP and a TCP client that read as they should, each with an allocation
+     * that lets in loopback, and a peer on loopback.
+     */
+    private record Clients(TestClient slow, TestClient udp, TestClient tcp, DatagramChannel peer,
+                           InetSocketAddress slowRelayed, InetSocketAddress udpRelayed, InetSocketAddress tcpRelayed)
+            implements AutoCloseable {
+
+        @Override
+        public void close() throws IOException {
+            try (slow; udp; tcp; peer) {
+                // all closed, whichever fails
+            }
+        }
+    }
+
+    private Clients clients(TestClient slow) throws Exception {
+        TestClient udp = TestClient.udp(relay.address());
+        TestClient tcp = TestClient.tcp(relay.address());
+        DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        return new Clients(slow, udp, tcp, peer, allocate(slow, "slow"), allocate(udp, "udp"), allocate(tcp, "tcp"));
+    }
+
     @Test
     void aPeerFloodingAClientThatReadsNothingCostsOnlyThatClientsData() throws Exception {
-        try (TestClient slow = TestClient.tcp(relay.address(), 8192);
-             TestClient udp = TestClient.udp(relay.address());
-             TestClient tcp = TestClient.tcp(relay.address());
-             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
-            InetSocketAddress slowRelayed = allocate(slow, "slow");
-            InetSocketAddress udpRelayed = allocate(udp, "udp");
-            InetSocketAddress tcpRelayed = allocate(tcp, "tcp");
-
-            floodUntilDropsPass(peer, slowRelayed, 0);
-            assertRelays(peer, udpRelayed, udp, "to the UDP client");
-            assertRelays(peer, tcpRelayed, tcp, "to the other TCP client");
-            assertSuccess(tcp.authenticated(MessageFactory.createRefreshRequest(600)));
+        try (Clients c = clients(TestClient.tcp(relay.address(), 8192))) {
+            floodUntilDropsPass(c.peer(), c.slowRelayed(), 0);
+            assertRelays(c.peer(), c.udpRelayed(), c.udp(), "to the UDP client");
+            assertRelays(c.peer(), c.tcpRelayed(), c.tcp(), "to the other TCP client");
+            assertSuccess(c.tcp().authenticated(MessageFactory.createRefreshRequest(600)));
             assertOnlyTheSlowClientsQueueIsLeft();
         }
         assertEquals(List.of(), errors.lines(), "nothing logged at ERROR");
@@ -120,25 +137,18 @@ class SlowStreamClientTest {
 
     @Test
     void clientsHairpinningToAClientThatReadsNothingAreNotStalled() throws Exception {
-        try (TestClient slow = TestClient.tcp(relay.address(), 8192);
-             TestClient udp = TestClient.udp(relay.address());
-             TestClient tcp = TestClient.tcp(relay.address());
-             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
-            InetSocketAddress slowRelayed = allocate(slow, "slow");
-            InetSocketAddress udpRelayed = allocate(udp, "udp");
-            InetSocketAddress tcpRelayed = allocate(tcp, "tcp");
-
+        try (Clients c = clients(TestClient.tcp(relay.address(), 8192))) {
             // the relay hands these to the slow client inside (hairpin), on the UDP loop's thread and
             // the other TCP connection's: more than the kernel's socket buffers and the queue hold
             int hairpinned = 5_000;
             for (int i = 1; i <= hairpinned; i++) {
-                udp.send(TestClient.sendIndication(slowRelayed, PAYLOAD));
-                tcp.send(TestClient.sendIndication(slowRelayed, PAYLOAD));
+                c.udp().send(TestClient.sendIndication(c.slowRelayed(), PAYLOAD));
+                c.tcp().send(TestClient.sendIndication(c.slowRelayed(), PAYLOAD));
                 if (i % 500 == 0) {
-                    assertRelays(peer, udpRelayed, udp, "to the UDP client after hairpinning " + i);
-                    assertRelays(peer, tcpRelayed, tcp, "to the TCP client after hairpinning " + i);
-                    assertSuccess(udp.authenticated(MessageFactory.createRefreshRequest(600)));
-                    assertSuccess(tcp.authenticated(MessageFactory.createRefreshRequest(600)));
+                    assertRelays(c.peer(), c.udpRelayed(), c.udp(), "to the UDP client after hairpinning " + i);
+                    assertRelays(c.peer(), c.tcpRelayed(), c.tcp(), "to the TCP client after hairpinning " + i);
+                    assertSuccess(c.udp().authenticated(MessageFactory.createRefreshRequest(600)));
+                    assertSuccess(c.tcp().authenticated(MessageFactory.createRefreshRequest(600)));
                 }
             }
             long drops = slowDrops();
@@ -151,23 +161,21 @@ class SlowStreamClientTest {
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "tls"})
     void aClientThatReadsNothingForThirtySecondsWhileItOverflowsIsDisconnected(String transport) throws Exception {
-        try (TestClient slow = transport.equals("tls")
+        try (Clients c = clients(transport.equals("tls")
                 ? TestClient.tls(new InetSocketAddress("127.0.0.1", relay.tlsPort), 8192)
-                : TestClient.tcp(relay.address(), 8192);
-             TestClient tcp = TestClient.tcp(relay.address());
-             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
-            InetSocketAddress slowRelayed = allocate(slow, "slow");
-            InetSocketAddress tcpRelayed = allocate(tcp, "tcp");
-            floodUntilStuck(peer, slowRelayed);
+                : TestClient.tcp(relay.address(), 8192))) {
+            floodUntilStuck(c.peer(), c.slowRelayed());
             clock.advance(Duration.ofSeconds(29));
-            floodUntilDropsPass(peer, slowRelayed, slowDrops());
-            assertEquals(2, relay.server.counters().allocations(), "29 s are not enough");
+            floodUntilDropsPass(c.peer(), c.slowRelayed(), slowDrops());
+            awaitQuiet();
+            assertEquals(3, relay.server.counters().allocations(), "29 s are not enough");
 
             clock.advance(Duration.ofSeconds(2)); // 31 s of the relay's clock without taking a byte
-            floodUntilDropsPass(peer, slowRelayed, slowDrops());
-            awaitAllocations(1);
+            floodUntilDropsPass(c.peer(), c.slowRelayed(), slowDrops());
+            awaitAllocations(2);
             awaitQueued(0);
-            assertRelays(peer, tcpRelayed, tcp, "to the other TCP client");
+            assertRelays(c.peer(), c.udpRelayed(), c.udp(), "to the UDP client");
+            assertRelays(c.peer(), c.tcpRelayed(), c.tcp(), "to the other TCP client");
         }
         assertEquals(List.of(), errors.lines(), "nothing logged at ERROR");
     }
