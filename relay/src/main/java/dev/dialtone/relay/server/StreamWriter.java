@@ -54,8 +54,6 @@ final class StreamWriter {
     private byte[] wrapped = new byte[0];
     /** When the writer last finished a write or found work: the relay clock's millis. */
     private long progressAt;
-    /** Bytes of the queue's head being written right now, outside the lock. */
-    private int writing;
     private boolean stalled;
     /** No frame is taken any more; the writer writes what is queued, then ends. */
     private boolean finishing;
@@ -111,6 +109,7 @@ final class StreamWriter {
             while (true) {
                 byte[] array;
                 int from;
+                int length;
                 lock.lock();
                 try {
                     while (queue.isEmpty() && !finishing && !closed) {
@@ -121,28 +120,28 @@ final class StreamWriter {
                     }
                     array = queue.array();
                     from = queue.head();
-                    writing = queue.contiguous(CHUNK);
                     if (framePerWrite) {
                         queue.copy(prefix, prefix.length);
-                        writing = StreamFramer.frameLength(prefix);
-                        if (queue.contiguous(writing) < writing) {
-                            array = wrapped(writing);
+                        length = StreamFramer.frameLength(prefix);
+                        if (queue.contiguous(length) < length) {
+                            array = wrapped(length);
                             from = 0;
                         }
+                    } else {
+                        length = queue.contiguous(CHUNK);
                     }
                     progressAt = clock.millis();
                 } finally {
                     lock.unlock();
                 }
-                out.write(array, from, writing);
+                out.write(array, from, length);
                 lock.lock();
                 try {
                     if (closed) {
                         return;
                     }
-                    queue.consumed(writing);
-                    counters.queuedForStreams(-writing);
-                    writing = 0;
+                    queue.consumed(length);
+                    counters.queuedForStreams(-length);
                     progressAt = clock.millis();
                 } finally {
                     lock.unlock();
@@ -198,7 +197,6 @@ final class StreamWriter {
             closed = true;
             counters.queuedForStreams(-queue.size());
             queue.clear();
-            writing = 0;
             changed.signalAll();
             return pending;
         } finally {
