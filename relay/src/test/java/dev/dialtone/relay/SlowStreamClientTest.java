@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import dev.dialtone.common.TurnRestSecret;
+import dev.dialtone.relay.stun.MessageIntegrity;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -176,6 +178,49 @@ class SlowStreamClientTest {
             awaitQueued(0);
             assertRelays(c.peer(), c.udpRelayed(), c.udp(), "to the UDP client");
             assertRelays(c.peer(), c.tcpRelayed(), c.tcp(), "to the other TCP client");
+        }
+        assertEquals(List.of(), errors.lines(), "nothing logged at ERROR");
+    }
+
+    @Test
+    void answersToAClientThatAsksAndDoesNotReadAreDroppedAndWhatIsKeptArrivesWholeAndInOrder() throws Exception {
+        int requests = 150_000; // their answers are more than the kernel and the queue hold
+        ByteArrayOutputStream pipelined = new ByteArrayOutputStream();
+        for (int i = 0; i < requests; i++) {
+            byte[] id = new byte[12];
+            ByteBuffer.wrap(id).putInt(i);
+            Message binding = MessageFactory.createBindingRequest();
+            binding.setTransactionID(id);
+            pipelined.writeBytes(MessageIntegrity.seal(binding.encode(null), null));
+        }
+        try (TestClient slow = TestClient.tcp(relay.address(), 8192);
+             TestClient other = TestClient.tcp(relay.address())) {
+            slow.sendRaw(pipelined.toByteArray());
+            long deadline = System.nanoTime() + MAX_FLOOD.toNanos();
+            while (slowDrops() == 0 || relay.server.counters().streamQueuedBytes() < QUEUE_LIMIT / 2) {
+                assertTrue(System.nanoTime() < deadline, "no answer dropped; queued "
+                        + relay.server.counters().streamQueuedBytes());
+                Thread.sleep(10);
+            }
+            other.receiveTimeout(10_000);
+            assertSuccess(other.exchange(MessageFactory.createBindingRequest(), null));
+            awaitQuiet();
+            long dropped = slowDrops();
+
+            // now it reads: answers, each whole, in the order asked, the dropped ones missing
+            slow.receiveTimeout(10_000);
+            int previous = -1;
+            int answers = 0;
+            while (answers + dropped < requests) {
+                Message answer = slow.receiveMessage();
+                assertSuccess(answer);
+                int index = ByteBuffer.wrap(answer.getTransactionID()).getInt();
+                assertTrue(index > previous && index < requests, index + " after " + previous);
+                previous = index;
+                answers++;
+            }
+            assertEquals(requests, answers + dropped, "every request answered or counted as dropped");
+            assertEquals(dropped, relay.server.counters().droppedPackets(), "no drop for another reason");
         }
         assertEquals(List.of(), errors.lines(), "nothing logged at ERROR");
     }
