@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * to the client. Datagrams are received behind {@link #HEADROOM} free bytes, enough for either
  * header, so the frame is built in place: no copy, no allocation.
  *
- * <p>Used by the loop that reads the relay socket: the UDP listener's, or a stream client's
- * {@link PeerReader}; and by {@link Hairpin} for data between two allocations of this relay.
+ * <p>Used by the loop that reads the relay socket: the UDP listener's, or the stream clients'
+ * {@link StreamPeerLoop}; and by {@link Hairpin} for data between two allocations of this relay.
  * Holds no state of its own.
  */
 public final class PeerPackets {

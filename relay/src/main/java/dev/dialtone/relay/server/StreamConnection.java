@@ -43,13 +43,13 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     private final ClientPackets packets;
     private final AllocationTable allocations;
     private final Workers workers;
-    private final PeerPackets peerPackets;
+    private final StreamPeerLoop peers;
     private final RelayCounters counters;
     private final StreamFramer framer = new StreamFramer();
     private final StreamWriter writer;
 
     public StreamConnection(Accepted accepted, ClientPackets packets, AllocationTable allocations, Workers workers,
-                            PeerPackets peerPackets, RelayCounters counters, Clock clock) {
+                            StreamPeerLoop peers, RelayCounters counters, Clock clock) {
         this.socket = accepted.socket();
         this.head = accepted.head();
         this.fiveTuple = new FiveTuple((InetSocketAddress) accepted.socket().getRemoteSocketAddress(),
@@ -57,7 +57,7 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
         this.packets = packets;
         this.allocations = allocations;
         this.workers = workers;
-        this.peerPackets = peerPackets;
+        this.peers = peers;
         this.counters = counters;
         this.writer = new StreamWriter(accepted.transport() == Transport.TLS, counters, clock, this::stalled);
     }
@@ -117,7 +117,7 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
 
     @Override
     public void relayFor(Allocation allocation) {
-        workers.startVirtual("relay-peer-" + allocation.relayedAddress().getPort(), new PeerReader(allocation, peerPackets));
+        peers.add(allocation);
     }
 
     /** The client has read nothing for a long while and its queue overflows: end it, on a thread of its own. */
