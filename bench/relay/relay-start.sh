@@ -2,7 +2,6 @@
 # Start Dialtone's relay alone on loopback with the same settings coturn-start.sh gives coturn.
 # Usage: relay-start.sh [port] [secret] [realm] [logdir]
 # Prints the relay's PID on stdout (last line). Stop with: kill <PID>
-# Env: CP (the relay's classpath; built by classpath.sh when unset), JAVA_OPTS, SERVER_PIN.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=${1:-3478}
@@ -10,7 +9,7 @@ SECRET=${2:-benchsecret}
 REALM=${3:-bench}
 LOGDIR=${4:-/tmp/dialtone-bench}
 mkdir -p "$LOGDIR"
-CP=${CP:-$("$HERE/classpath.sh")}  # a caller that built the classpath already passes it
+CP=$("$HERE/classpath.sh")
 # shellcheck disable=SC2086
 ${SERVER_PIN:-} java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} -cp "$CP" \
   -Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$PORT" -Ddialtone.relay.tls-port=0 \

@@ -4,19 +4,14 @@
 # as relay-start.sh runs it). Prints uclient's loss and the relay's peak RSS and thread count
 # (kernel threads: carriers of the virtual threads included) sampled every 0.5 s during the run.
 # Usage: bash bench/relay/stream-clients.sh [CLIENTS=400] [MSGS=100] [INTERVAL_MS=100]
+# (relay-start.sh builds the relay with classpath.sh first).
 # Env: PORT (23478), PEER_PORT (23480), MAX_SECS (120, hard bound of the load), JAVA_OPTS.
 # Loopback only; stops only the processes it started.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
 CLIENTS=${1:-400}; MSGS=${2:-100}; IVL=${3:-100}
 PORT=${PORT:-23478}; export PEER_PORT=${PEER_PORT:-23480}; export MAX_SECS=${MAX_SECS:-120}
 OUT=${OUTDIR:-/tmp/dialtone-stream-clients}; mkdir -p "$OUT"
-
-# The relay's runtime classpath from the reactor (common's classes resolved in place: no mvn install).
-(cd "$ROOT" && mvn -B -q -pl relay -am compile dependency:build-classpath -Dmdep.includeScope=runtime \
-    -Dmdep.outputFile="$OUT/relay.cp" >"$OUT/build.log" 2>&1) || { echo "build failed: $OUT/build.log" >&2; exit 1; }
-export CP="$ROOT/relay/target/classes:$(cat "$OUT/relay.cp")"
 
 RPID=$("$HERE/relay-start.sh" "$PORT" benchsecret bench "$OUT" | tail -1)
 trap 'kill "$RPID" 2>/dev/null || true' EXIT

@@ -9,9 +9,9 @@ import java.util.function.IntSupplier;
  */
 public final class RelayCounters {
 
+    private final LongAdder streamQueuedBytes = new LongAdder();
     private final LongAdder relayedPackets = new LongAdder();
     private final LongAdder relayedBytes = new LongAdder();
-    private final LongAdder streamQueuedBytes = new LongAdder();
     /** Indexed by {@link DropReason#ordinal()}. */
     private final LongAdder[] droppedPackets = new LongAdder[DropReason.values().length];
     private final IntSupplier allocations;
@@ -52,6 +52,15 @@ public final class RelayCounters {
         return droppedPackets[reason.ordinal()].sum();
     }
 
+    public void relayed(int payloadBytes) {
+        relayedPackets.increment();
+        relayedBytes.add(payloadBytes);
+    }
+
+    public void dropped(DropReason reason) {
+        droppedPackets[reason.ordinal()].increment();
+    }
+
     /**
      * Bytes waiting in TCP and TLS clients' write queues right now, all connections together: at
      * most 256 KiB each (clients that read more slowly than they are sent to hold the most).
@@ -63,14 +72,5 @@ public final class RelayCounters {
     /** {@code bytes} more (or, negative, fewer) wait in a stream client's write queue. */
     public void queuedForStreams(long bytes) {
         streamQueuedBytes.add(bytes);
-    }
-
-    public void relayed(int payloadBytes) {
-        relayedPackets.increment();
-        relayedBytes.add(payloadBytes);
-    }
-
-    public void dropped(DropReason reason) {
-        droppedPackets[reason.ordinal()].increment();
     }
 }
