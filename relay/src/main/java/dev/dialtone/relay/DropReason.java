@@ -20,15 +20,15 @@ public enum DropReason {
     BANDWIDTH("bandwidth"),
     /** The allocation ended while the packet was on its way. */
     ALLOCATION_CLOSED("allocation_closed"),
-    /**
-     * A peer datagram that filled a TCP/TLS allocation's receive buffer, which starts small: it may
-     * have been cut, so it is not relayed; the buffer grows to the largest datagram for the next.
-     */
-    TOO_LARGE("too_large"),
     /** The kernel refused the send (peer unreachable, port 0, buffer full). */
     SEND_FAILED("send_failed"),
     /** A runtime exception while handling the packet: a relay bug, logged with its stack trace. */
-    INTERNAL_ERROR("internal_error");
+    INTERNAL_ERROR("internal_error"),
+    /**
+     * For a TCP or TLS client that reads more slowly than it is sent to: its write queue was full
+     * (relayed data and STUN answers alike; the client is disconnected if it stays so).
+     */
+    CLIENT_SLOW("client_slow");
 
     private final String label;
 

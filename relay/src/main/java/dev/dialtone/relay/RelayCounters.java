@@ -10,6 +10,7 @@ import java.util.function.IntSupplier;
  */
 public final class RelayCounters {
 
+    private final LongAdder streamQueuedBytes = new LongAdder();
     private final LongAdder relayedPackets = new LongAdder();
     private final LongAdder relayedBytes = new LongAdder();
     /** Indexed by {@link DropReason#ordinal()}. */
@@ -73,5 +74,18 @@ public final class RelayCounters {
 
     public void dropped(DropReason reason) {
         droppedPackets[reason.ordinal()].increment();
+    }
+
+    /**
+     * Bytes waiting in TCP and TLS clients' write queues right now, all connections together: at
+     * most 256 KiB each (clients that read more slowly than they are sent to hold the most).
+     */
+    public long streamQueuedBytes() {
+        return streamQueuedBytes.sum();
+    }
+
+    /** {@code bytes} more (or, negative, fewer) wait in a stream client's write queue. */
+    public void queuedForStreams(long bytes) {
+        streamQueuedBytes.add(bytes);
     }
 }

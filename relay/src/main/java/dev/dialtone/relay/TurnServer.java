@@ -24,6 +24,7 @@ import dev.dialtone.relay.server.RefreshHandler;
 import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamConnection;
 import dev.dialtone.relay.server.StreamListener;
+import dev.dialtone.relay.server.StreamPeerLoop;
 import dev.dialtone.relay.server.TlsContexts;
 import dev.dialtone.relay.server.UdpAddresses;
 import dev.dialtone.relay.server.UdpListener;
@@ -73,6 +74,8 @@ public final class TurnServer implements AutoCloseable {
     private final List<UdpListener> udpListeners = new ArrayList<>();
     private final List<StreamListener> tcpListeners = new ArrayList<>();
     private final List<StreamListener> tlsListeners = new ArrayList<>();
+    /** The peer-to-client direction of every TCP and TLS allocation. */
+    private StreamPeerLoop streamPeers;
     /** Connections handed over by {@link #serveStream}, closed with the relay. */
     private final Set<StreamConnection> handedOver = ConcurrentHashMap.newKeySet();
     private volatile Function<StreamConnection.Accepted, StreamConnection> connections;
@@ -138,6 +141,7 @@ public final class TurnServer implements AutoCloseable {
             UdpListener listener = udpListeners.get(i);
             workers.start("relay-udp-" + i + "-" + listener.localAddress(), listener::run);
         }
+        workers.start("relay-stream-peers", streamPeers::run);
         tcpListeners.forEach(l -> workers.start("relay-tcp-accept-" + l.localAddress(), l::run));
         tlsListeners.forEach(l -> workers.start("relay-tls-accept-" + l.localAddress(), l::run));
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -159,8 +163,10 @@ public final class TurnServer implements AutoCloseable {
 
     private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls, UdpPort[] moreUdp)
             throws IOException {
+        StreamPeerLoop peers = new StreamPeerLoop(peerPackets);
+        streamPeers = peers;
         Function<StreamConnection.Accepted, StreamConnection> connections =
-                accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peerPackets);
+                accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peers, counters, clock);
         this.connections = connections;
         int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
         List<UdpPort> udpPorts = new ArrayList<>(List.of(new UdpPort(config.port(), "dialtone.relay.port", "the TURN relay, UDP")));
@@ -317,6 +323,9 @@ public final class TurnServer implements AutoCloseable {
     private void closeListeners() {
         List<AutoCloseable> all = new ArrayList<>(udpListeners);
         all.addAll(tcpListeners);
+        if (streamPeers != null) {
+            all.add(streamPeers);
+        }
         all.addAll(tlsListeners);
         all.addAll(handedOver);
         for (AutoCloseable listener : all) {

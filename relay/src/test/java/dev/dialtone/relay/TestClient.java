@@ -58,10 +58,50 @@ public final class TestClient implements AutoCloseable {
     }
 
     public static TestClient tcp(InetSocketAddress server) throws IOException {
-        Socket socket = new Socket(server.getAddress(), server.getPort());
+        return tcp(server, 0);
+    }
+
+    /**
+     * Over TCP with a receive buffer of {@code receiveBuffer} bytes (the kernel's autotuned default
+     * when 0): a client that does not read then fills up after that much, not after megabytes.
+     */
+    public static TestClient tcp(InetSocketAddress server, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer); // before connecting, so that the window stays small
+        }
+        socket.connect(server);
         socket.setSoTimeout(2000);
         socket.setTcpNoDelay(true); // as TURN clients do: a request is one write, answered at once
         return new TestClient(null, socket, server);
+    }
+
+    /**
+     * Over TLS to {@code server} (the relay's TLS port), trusting whatever certificate it shows (the
+     * relay's self-signed one in tests), with a receive buffer as {@link #tcp(InetSocketAddress, int)}.
+     */
+    public static TestClient tls(InetSocketAddress server, int receiveBuffer) throws Exception {
+        TestClient plain = tcp(server, receiveBuffer);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                .createSocket(plain.tcp, server.getHostString(), server.getPort(), true);
+        tls.setSoTimeout(2000);
+        tls.startHandshake();
+        return new TestClient(null, tls, server);
     }
 
     public InetSocketAddress localAddress() throws IOException {

@@ -213,8 +213,8 @@ class TurnProtocolTest {
             Thread.sleep(20);
         }
         assertEquals(0, relay.server.counters().allocations());
-        // the JDK releases a socket closed under a blocked reader (the allocation's PeerReader)
-        // only once that thread has woken up and left, which on a loaded machine takes a moment
+        // the JDK releases a socket closed while registered with a selector (the stream clients'
+        // relay loop) at that selector's next select, which on a loaded machine takes a moment
         while (true) {
             try (DatagramChannel reuse = DatagramChannel.open().bind(relayed)) {
                 assertTrue(reuse.isOpen(), "the relayed port is free again");

@@ -22,6 +22,9 @@ final class RelayMetrics {
         CounterWithCallback.builder().name("dialtone_relay_bytes_total")
                 .help("Application payload bytes relayed, both directions")
                 .callback(cb -> cb.call(counters.relayedBytes())).register(registry);
+        GaugeWithCallback.builder().name("dialtone_relay_stream_queued_bytes")
+                .help("Bytes waiting in TCP and TLS clients' write queues (at most 256 KiB each; slow readers hold most)")
+                .callback(cb -> cb.call(counters.streamQueuedBytes())).register(registry);
         CounterWithCallback.builder().name("dialtone_relay_dropped_packets_total")
                 .help("Packets neither relayed nor answered, by reason (internal_error is a relay bug)")
                 .labelNames("reason")

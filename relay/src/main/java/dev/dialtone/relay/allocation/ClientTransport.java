@@ -11,7 +11,11 @@ import java.nio.ByteBuffer;
  */
 public interface ClientTransport {
 
-    /** Sends the bytes between position and limit as one datagram or stream frame. */
+    /**
+     * Sends the bytes between position and limit as one datagram or stream frame.
+     *
+     * @throws ClientSlowException when a stream client is too far behind and the frame was dropped
+     */
     void send(ByteBuffer frame, InetSocketAddress client) throws IOException;
 
     /**

@@ -4,6 +4,7 @@ import dev.dialtone.relay.DropReason;
 import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.ChannelBinding;
+import dev.dialtone.relay.allocation.ClientSlowException;
 import dev.dialtone.relay.stun.ChannelData;
 import dev.dialtone.relay.stun.Stun;
 import dev.dialtone.relay.stun.XorAddress;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * to the client. Datagrams are received behind {@link #HEADROOM} free bytes, enough for either
  * header, so the frame is built in place: no copy, no allocation.
  *
- * <p>Used by the loop that reads the relay socket: the UDP listener's, or a stream client's
- * {@link PeerReader}; and by {@link Hairpin} for data between two allocations of this relay.
+ * <p>Used by the loop that reads the relay socket: the UDP listener's, or the stream clients'
+ * {@link StreamPeerLoop}; and by {@link Hairpin} for data between two allocations of this relay.
  * Holds no state of its own.
  */
 public final class PeerPackets {
@@ -32,8 +33,6 @@ public final class PeerPackets {
     /** Data indication header: STUN header, XOR-PEER-ADDRESS (IPv6 at most), DATA header. */
     static final int HEADROOM = Stun.HEADER_LENGTH + 4 + 20 + 4;
     private static final int MAX_DATAGRAM = 65_535;
-    /** Room after the payload to pad it to 4 bytes. */
-    private static final int PADDING = 3;
 
     private final RelayCounters counters;
     private final Clock clock;
@@ -47,12 +46,7 @@ public final class PeerPackets {
 
     /** A buffer for {@link #receive}: headroom, the largest datagram, and padding. */
     static ByteBuffer newBuffer() {
-        return newBuffer(MAX_DATAGRAM);
-    }
-
-    /** A buffer for {@link #receiveOutgrew}: headroom, datagrams shorter than {@code payload}, and padding. */
-    static ByteBuffer newBuffer(int payload) {
-        return ByteBuffer.allocateDirect(HEADROOM + payload + PADDING);
+        return ByteBuffer.allocateDirect(HEADROOM + MAX_DATAGRAM + 3);
     }
 
     /**
@@ -65,34 +59,12 @@ public final class PeerPackets {
         if (peer == null) {
             return false;
         }
-        relayReceived(allocation, buffer, peer);
-        return true;
-    }
-
-    /**
-     * Receives one datagram from {@code allocation}'s blocking relay socket into {@code buffer},
-     * which may be smaller than the largest datagram, and relays it. A datagram that fills the
-     * buffer may have been cut short by the kernel: it is dropped ({@link DropReason#TOO_LARGE}) and
-     * true returned, so that the caller receives into a {@link #newBuffer() full-size} buffer from
-     * then on.
-     */
-    boolean receiveOutgrew(Allocation allocation, ByteBuffer buffer) throws IOException {
-        buffer.clear().position(HEADROOM).limit(buffer.capacity() - PADDING);
-        InetSocketAddress peer = (InetSocketAddress) allocation.relaySocket().receive(buffer);
-        if (buffer.position() == buffer.limit()) {
-            counters.dropped(DropReason.TOO_LARGE);
-            return true;
-        }
-        relayReceived(allocation, buffer, peer);
-        return false;
-    }
-
-    private void relayReceived(Allocation allocation, ByteBuffer buffer, InetSocketAddress peer) {
         try {
             relay(allocation, buffer, peer, buffer.position() - HEADROOM);
         } catch (RuntimeException e) {
             internalErrors.dropped(allocation, e);
         }
+        return true;
     }
 
     /**
@@ -126,6 +98,8 @@ public final class PeerPackets {
             allocation.client().send(buffer, allocation.fiveTuple().client());
             counters.relayed(length);
             allocation.sentToClient(length);
+        } catch (ClientSlowException e) {
+            counters.dropped(DropReason.CLIENT_SLOW);
         } catch (IOException e) {
             counters.dropped(DropReason.SEND_FAILED);
             log.debug("{}: sending to the client failed: {}", allocation, e.toString());

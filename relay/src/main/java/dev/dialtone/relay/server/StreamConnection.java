@@ -1,12 +1,13 @@
 package dev.dialtone.relay.server;
 
+import dev.dialtone.relay.DropReason;
+import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.AllocationTable;
+import dev.dialtone.relay.allocation.ClientSlowException;
 import dev.dialtone.relay.allocation.ClientTransport;
 import dev.dialtone.relay.allocation.FiveTuple;
 import dev.dialtone.relay.allocation.Transport;
-import dev.dialtone.relay.stun.ChannelData;
-import dev.dialtone.relay.stun.Stun;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -17,28 +18,24 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
+import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TCP or TLS client connection (RFC 8656 section 3.1): STUN messages and ChannelData frames
- * back to back, ChannelData padded to 4 bytes. The connection is the allocation's 5-tuple, so
- * closing it deletes the allocation.
+ * One TCP or TLS client connection (RFC 8656 section 3.1) and what it may do: its frames
+ * ({@link StreamFramer}) go to {@link ClientPackets} one by one; what it is sent is queued
+ * ({@link StreamWriter}), never waited for. A connection must allocate within
+ * {@link #IDLE_MILLIS} and stay busy while it has no allocation; it is the allocation's 5-tuple,
+ * so closing it deletes the allocation.
  */
 public final class StreamConnection implements ClientTransport, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
     /** A connection must authenticate and allocate in this time, and stay busy while it has none. */
     private static final int IDLE_MILLIS = 30_000;
-    private static final int MAX_FRAME = Stun.HEADER_LENGTH + 65_535 + 3;
-    /**
-     * Buffers start at this size and grow to the largest frame seen (at most {@link #MAX_FRAME}):
-     * STUN requests and audio fit, and thousands of idle connections stay cheap.
-     */
-    private static final int FIRST_SIZE = 2048;
-    /** Room in front of relayed data for the ChannelData or Data indication header. */
-    private static final int HEADROOM = 48;
+    /** How long a closing connection waits for its last answers to be written. */
+    private static final long FINISH_MILLIS = 2_000;
 
     private final Socket socket;
     private final byte[] head;
@@ -46,15 +43,13 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     private final ClientPackets packets;
     private final AllocationTable allocations;
     private final Workers workers;
-    private final PeerPackets peerPackets;
-    private byte[] frame = new byte[FIRST_SIZE];
-    private ByteBuffer frameBuffer = ByteBuffer.wrap(frame);
-    /** Writes come from this connection's thread and its allocation's relay thread. */
-    private final Object writeLock = new Object();
-    private byte[] outgoing = new byte[0];
+    private final StreamPeerLoop peers;
+    private final RelayCounters counters;
+    private final StreamFramer framer = new StreamFramer();
+    private final StreamWriter writer;
 
     public StreamConnection(Accepted accepted, ClientPackets packets, AllocationTable allocations, Workers workers,
-                     PeerPackets peerPackets) {
+                            StreamPeerLoop peers, RelayCounters counters, Clock clock) {
         this.socket = accepted.socket();
         this.head = accepted.head();
         this.fiveTuple = new FiveTuple((InetSocketAddress) accepted.socket().getRemoteSocketAddress(),
@@ -62,24 +57,21 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
         this.packets = packets;
         this.allocations = allocations;
         this.workers = workers;
-        this.peerPackets = peerPackets;
+        this.peers = peers;
+        this.counters = counters;
+        this.writer = new StreamWriter(accepted.transport() == Transport.TLS, counters, clock, this::stalled);
     }
 
     /** Reads frames until the client goes away, then deletes the allocation it made. */
     public void run() {
-        try (socket) {
+        try {
+            OutputStream out = socket.getOutputStream();
+            workers.startVirtual("relay-" + fiveTuple.transport().name().toLowerCase() + "-writer-" + fiveTuple.client(),
+                    () -> writer.drainTo(out));
             socket.setSoTimeout(IDLE_MILLIS);
             InputStream in = head.length == 0 ? socket.getInputStream()
                     : new SequenceInputStream(new ByteArrayInputStream(head), socket.getInputStream());
-            while (true) {
-                int length = readFrame(in);
-                if (length < 0) {
-                    log.debug("{}: not STUN or ChannelData framing, closing", fiveTuple);
-                    return;
-                }
-                frameBuffer.clear();
-                packets.onPacket(fiveTuple, frameBuffer, length, this);
-            }
+            readFrames(in);
         } catch (EOFException e) {
             log.debug("{}: closed by the client", fiveTuple);
         } catch (IOException e) {
@@ -89,70 +81,76 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
             if (allocation != null && allocations.remove(allocation)) {
                 log.info("deleted {}: its connection closed", allocation);
             }
+            // a client that half-closed after its last request still gets the answer; one that
+            // reads nothing is reset rather than waited for
+            end(!writer.finish(FINISH_MILLIS));
         }
     }
 
-    /** Reads one frame into {@link #frame}; returns its length, or -1 when it is neither kind. */
-    private int readFrame(InputStream in) throws IOException {
-        readFully(in, 0, ChannelData.HEADER_LENGTH);
-        ByteBuffer header = frameBuffer.clear();
-        int length;
-        if (ChannelData.startsChannelData(frame[0])) {
-            length = ChannelData.HEADER_LENGTH + Stun.padded(ChannelData.dataLength(header, 0));
-        } else if ((frame[0] & 0xC0) == 0) {
-            length = Stun.HEADER_LENGTH + Stun.bodyLength(header, 0);
-        } else {
-            return -1;
-        }
-        if (length > frame.length) {
-            frame = Arrays.copyOf(frame, Math.min(MAX_FRAME, Math.max(length, 2 * frame.length)));
-            frameBuffer = ByteBuffer.wrap(frame);
-        }
-        readFully(in, ChannelData.HEADER_LENGTH, length - ChannelData.HEADER_LENGTH);
-        return length;
-    }
-
-    /** Like DataInputStream.readFully, but an idle timeout only ends a connection with no allocation. */
-    private void readFully(InputStream in, int offset, int length) throws IOException {
-        int done = 0;
-        while (done < length) {
-            int n;
+    private void readFrames(InputStream in) throws IOException {
+        while (true) {
+            int length;
             try {
-                n = in.read(frame, offset + done, length - done);
+                length = framer.next(in);
             } catch (SocketTimeoutException e) {
                 if (allocations.find(fiveTuple) == null) {
                     throw e;
                 }
-                continue;
+                continue; // an allocation keeps the connection; the framer resumes inside the frame
             }
-            if (n < 0) {
-                throw new EOFException();
+            if (length < 0) {
+                log.debug("{}: not STUN or ChannelData framing, closing", fiveTuple);
+                return;
             }
-            done += n;
+            try {
+                packets.onPacket(fiveTuple, framer.buffer(), length, this);
+            } catch (ClientSlowException e) {
+                counters.dropped(DropReason.CLIENT_SLOW); // an answer: the client is not reading
+            }
         }
     }
 
     @Override
     public void send(ByteBuffer bytes, InetSocketAddress client) throws IOException {
-        synchronized (writeLock) {
-            int length = bytes.remaining();
-            if (length > outgoing.length) {
-                outgoing = new byte[Math.min(MAX_FRAME + HEADROOM, Math.max(length, Math.max(FIRST_SIZE, 2 * outgoing.length)))];
-            }
-            bytes.get(outgoing, 0, length);
-            OutputStream out = socket.getOutputStream();
-            out.write(outgoing, 0, length);
-        }
+        writer.send(bytes);
     }
 
     @Override
     public void relayFor(Allocation allocation) {
-        workers.startVirtual("relay-peer-" + allocation.relayedAddress().getPort(), new PeerReader(allocation, peerPackets));
+        peers.add(allocation);
     }
 
+    /** The client has read nothing for a long while and its queue overflows: end it, on a thread of its own. */
+    private void stalled() {
+        log.info("{}: closing, the client read nothing for {} s while its write queue ({} KiB) overflowed",
+                fiveTuple, StreamWriter.STALL_MILLIS / 1000, StreamWriter.LIMIT / 1024);
+        workers.startVirtual("relay-stalled-" + fiveTuple.client(), () -> end(true));
+    }
+
+    /** Stops the writer and closes the socket, which ends the reader and with it the allocation. */
     @Override
-    public void close() throws IOException {
-        socket.close();
+    public void close() {
+        end(writer.close());
+    }
+
+    /**
+     * Closes the socket; {@code abort} resets it at once instead: a write blocked on a client that
+     * reads nothing would otherwise hold a TLS socket's close (its close_notify) forever.
+     */
+    private void end(boolean abort) {
+        writer.close();
+        try {
+            if (abort && !socket.isClosed()) {
+                socket.setSoLinger(true, 0);
+            }
+        } catch (IOException e) {
+            log.debug("{}: cannot reset: {}", fiveTuple, e.toString());
+        }
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.debug("{}: close failed: {}", fiveTuple, e.toString());
+        }
     }
 
     /**

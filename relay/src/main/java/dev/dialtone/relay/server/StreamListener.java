@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * STUN/TURN over TCP or TLS on one address: accepts connections and gives each its own
- * {@link StreamConnection} thread. TURN over TCP is the fallback for networks that block UDP,
- * so connections are few next to UDP clients and a thread each keeps the framing code linear.
+ * {@link StreamConnection} on a virtual thread, which keeps the framing code linear and costs a
+ * small stack on the heap per connection.
  */
 public final class StreamListener implements AutoCloseable {
 

@@ -7,9 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay's threads: each loop (listener, connection, relay socket) blocks in its own socket
- * read, and ends when that socket is closed. Kept here so that shutdown can wait for them. Stream
- * clients and their allocations run on virtual threads; the UDP loops keep platform threads.
+ * The relay's threads: each loop (listener, connection, selector) blocks in its own socket read
+ * or select, and ends when that is closed. Kept here so that shutdown can wait for them. Stream
+ * clients' readers and writers run on virtual threads; the UDP loops and the stream clients'
+ * relay-socket loop keep platform threads.
  */
 public final class Workers {
 
@@ -19,7 +20,7 @@ public final class Workers {
 
     private final Set<Thread> running = ConcurrentHashMap.newKeySet();
 
-    /** A loop on a platform thread of its own: the UDP listeners' selectors and the accept loops. */
+    /** A loop on a platform thread of its own: the selectors and the accept loops. */
     public void start(String name, Runnable loop) {
         Thread thread = new Thread(null, tracked(loop), name, STACK_SIZE);
         thread.setDaemon(true);
@@ -27,8 +28,8 @@ public final class Workers {
     }
 
     /**
-     * A loop per TCP or TLS client, and per allocation of one: a virtual thread, so that thousands
-     * of stream clients cost thousands of small stacks on the heap, not as many platform threads.
+     * A TCP or TLS client's reader or writer: a virtual thread, so that thousands of stream clients
+     * cost thousands of small stacks on the heap, not as many platform threads.
      */
     public void startVirtual(String name, Runnable loop) {
         launch(Thread.ofVirtual().name(name).unstarted(tracked(loop)));

@@ -1,0 +1,104 @@
+package dev.dialtone.relay.server;
+
+import dev.dialtone.relay.stun.ChannelData;
+import dev.dialtone.relay.stun.Stun;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Cuts a TCP or TLS byte stream into the frames RFC 8656 section 3.1 puts on it, back to back:
+ * STUN messages (the 20-byte header, then the body length it gives) and ChannelData (the 4-byte
+ * header, then the data padded to 4 bytes). Framing only; what a frame means is
+ * {@link ClientPackets}' business, and when to give up on the stream is {@link StreamConnection}'s.
+ *
+ * <p>It reads exactly one frame at a time, the 4 bytes that tell the kind and length and then the
+ * rest, so a frame always starts at index 0 of {@link #buffer()} and is read in place from there.
+ * A read that times out keeps what came before it: the next call resumes inside the frame.
+ */
+final class StreamFramer {
+
+    /** A STUN header and the largest body its 16-bit length can give; ChannelData, padded, is shorter. */
+    static final int MAX_FRAME = Stun.HEADER_LENGTH + 0xFFFF;
+    /**
+     * The buffer starts at this size and grows to the largest frame seen (at most {@link #MAX_FRAME}):
+     * STUN requests and audio fit, and thousands of idle connections stay cheap.
+     */
+    static final int FIRST_SIZE = 2048;
+    /** What tells the kind and the length: ChannelData's whole header, the start of STUN's. */
+    private static final int PREFIX = ChannelData.HEADER_LENGTH;
+
+    private byte[] frame = new byte[FIRST_SIZE];
+    private ByteBuffer buffer = ByteBuffer.wrap(frame);
+    /** Bytes of the current frame read so far. */
+    private int filled;
+    /** The current frame's length once its prefix is in; 0 before. */
+    private int length;
+
+    /**
+     * Reads the next frame into {@link #buffer()}; returns its length, or -1 when the stream is not
+     * STUN/ChannelData framing (the first two bits of a frame are neither 00 nor 01), after which
+     * it cannot be resynchronised.
+     *
+     * @throws EOFException           when the stream ends, between two frames or inside one
+     * @throws SocketTimeoutException when a read times out; the next call resumes where this one was
+     */
+    int next(InputStream in) throws IOException {
+        fill(in, PREFIX);
+        if (length == 0) {
+            int declared = frameLength(frame);
+            if (declared < 0) {
+                return -1;
+            }
+            if (declared > frame.length) {
+                frame = Arrays.copyOf(frame, Math.min(MAX_FRAME, Math.max(declared, 2 * frame.length)));
+                buffer = ByteBuffer.wrap(frame);
+            }
+            length = declared;
+        }
+        fill(in, length);
+        int complete = length;
+        filled = 0;
+        length = 0;
+        buffer.clear();
+        return complete;
+    }
+
+    /** The last frame read, from index 0; its position and limit are the caller's to change. */
+    ByteBuffer buffer() {
+        return buffer;
+    }
+
+    /** How many bytes the buffer holds now: it grows with the largest frame. */
+    int capacity() {
+        return frame.length;
+    }
+
+    /**
+     * The length of the whole frame that starts with {@code prefix} (its first 4 bytes at least),
+     * padding included; -1 when it is neither STUN nor ChannelData.
+     */
+    static int frameLength(byte[] prefix) {
+        int declared = (prefix[2] & 0xFF) << 8 | prefix[3] & 0xFF;
+        if (ChannelData.startsChannelData(prefix[0])) {
+            return ChannelData.HEADER_LENGTH + Stun.padded(declared);
+        }
+        if ((prefix[0] & 0xC0) == 0) {
+            return Stun.HEADER_LENGTH + declared;
+        }
+        return -1;
+    }
+
+    private void fill(InputStream in, int upTo) throws IOException {
+        while (filled < upTo) {
+            int n = in.read(frame, filled, upTo - filled);
+            if (n < 0) {
+                throw new EOFException(filled == 0 ? "end of stream" : "end of stream inside a frame");
+            }
+            filled += n;
+        }
+    }
+}

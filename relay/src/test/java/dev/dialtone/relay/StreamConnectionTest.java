@@ -1,0 +1,79 @@
+package dev.dialtone.relay;
+
+import static dev.dialtone.relay.TestClient.assertSuccess;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.dialtone.relay.stun.MessageIntegrity;
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.Map;
+import org.ice4j.message.Message;
+import org.ice4j.message.MessageFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** How a TCP connection ends: what was asked before the end is still answered, then the relay closes. */
+class StreamConnectionTest {
+
+    private RelayUnderTest relay;
+
+    @BeforeEach
+    void start() throws Exception {
+        relay = RelayUnderTest.start(Map.of());
+    }
+
+    @AfterEach
+    void stop() {
+        relay.close();
+    }
+
+    private static byte[] binding(byte[] transactionId) throws Exception {
+        Message request = MessageFactory.createBindingRequest();
+        request.setTransactionID(transactionId);
+        return MessageIntegrity.seal(request.encode(null), null);
+    }
+
+    /** Reads one STUN message, then expects the relay to have closed the connection. */
+    private static void assertAnsweredThenClosed(Socket socket, byte[] transactionId) throws Exception {
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        byte[] header = new byte[20];
+        in.readFully(header);
+        byte[] body = new byte[(header[2] & 0xFF) << 8 | header[3] & 0xFF];
+        in.readFully(body);
+        Message answer = Message.decode(concat(header, body), 0, header.length + body.length);
+        assertSuccess(answer);
+        assertArrayEquals(transactionId, answer.getTransactionID());
+        assertEquals(-1, ((InputStream) in).read(), "then the relay closes the connection");
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    @Test
+    void aClientThatHalfClosesAfterItsRequestStillGetsTheAnswer() throws Exception {
+        try (Socket socket = new Socket(relay.address().getAddress(), relay.port)) {
+            socket.setSoTimeout(10_000);
+            byte[] id = TestClient.newTransactionId();
+            socket.getOutputStream().write(binding(id));
+            socket.shutdownOutput();
+            assertAnsweredThenClosed(socket, id);
+        }
+    }
+
+    @Test
+    void aRequestFollowedByBytesThatAreNotFramingIsAnsweredBeforeTheConnectionCloses() throws Exception {
+        try (Socket socket = new Socket(relay.address().getAddress(), relay.port)) {
+            socket.setSoTimeout(10_000);
+            byte[] id = TestClient.newTransactionId();
+            socket.getOutputStream().write(concat(binding(id), new byte[] {(byte) 0xC0, 1, 2, 3}));
+            assertAnsweredThenClosed(socket, id);
+        }
+    }
+}
