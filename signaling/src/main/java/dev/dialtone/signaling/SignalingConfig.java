@@ -23,8 +23,8 @@ import java.time.Duration;
  * @param push         webhooks to the app's backend and calls that wait for a device to wake, if on
  */
 public record SignalingConfig(String host, int port, Duration ringTimeout, Duration pingInterval,
-                              Duration pingTimeout, boolean allowEio3, int eventLoops, Limits limits, Auth auth, ClusterConfig cluster,
-                              PushConfig push) {
+                              Duration pingTimeout, boolean allowEio3, int eventLoops, Limits limits, Auth auth,
+                              ClusterConfig cluster, PushConfig push) {
 
     public SignalingConfig {
         SettingChecks.port("dialtone.signaling.port", port);
