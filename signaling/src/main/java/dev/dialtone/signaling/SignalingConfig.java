@@ -16,17 +16,19 @@ import java.time.Duration;
  * @param pingInterval Engine.IO ping interval
  * @param pingTimeout  Engine.IO ping timeout
  * @param allowEio3    serve Engine.IO v3 (Socket.IO v2) clients, authenticated by their query token
+ * @param eventLoops   threads that serve the Socket.IO connections
  * @param limits       input bounds
  * @param auth         client token verification
  * @param cluster      the Redis shared with other nodes, if any
  * @param push         webhooks to the app's backend and calls that wait for a device to wake, if on
  */
 public record SignalingConfig(String host, int port, Duration ringTimeout, Duration pingInterval,
-                              Duration pingTimeout, boolean allowEio3, Limits limits, Auth auth, ClusterConfig cluster,
-                              PushConfig push) {
+                              Duration pingTimeout, boolean allowEio3, int eventLoops, Limits limits, Auth auth,
+                              ClusterConfig cluster, PushConfig push) {
 
     public SignalingConfig {
         SettingChecks.port("dialtone.signaling.port", port);
+        SettingChecks.positive("dialtone.signaling.event-loops", eventLoops);
     }
 
     /** Bounds on what one client may send. */
@@ -64,6 +66,7 @@ public record SignalingConfig(String host, int port, Duration ringTimeout, Durat
                 s.getDuration("ping-interval"),
                 s.getDuration("ping-timeout"),
                 s.getBoolean("allow-eio3"),
+                s.getInt("event-loops"),
                 new Limits(l.getInt("max-signal-bytes"), l.getInt("max-candidate-bytes"),
                         l.getInt("max-check-online"), l.getInt("calls-per-minute"),
                         l.getInt("max-sockets-per-user")),

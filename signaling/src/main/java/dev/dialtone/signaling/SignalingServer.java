@@ -386,6 +386,7 @@ public final class SignalingServer implements AutoCloseable {
         c.setExceptionListener(new TransportErrorLog());
         c.getSocketConfig().setReuseAddress(true);
         c.getSocketConfig().setTcpNoDelay(true);
+        c.setWorkerThreads(config.eventLoops());
         return c;
     }
 }

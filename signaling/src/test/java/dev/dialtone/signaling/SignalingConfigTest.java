@@ -27,6 +27,7 @@ class SignalingConfigTest {
     void defaultsAreAccepted() {
         SignalingConfig config = parse(Map.of());
         assertEquals(4002, config.port());
+        assertEquals(1, config.eventLoops());
         assertFalse(config.cluster().enabled());
     }
 
@@ -42,6 +43,12 @@ class SignalingConfigTest {
                 refused(Map.of("dialtone.signaling.limits.max-signal-bytes", -1)));
         assertEquals("dialtone.signaling.limits.max-sockets-per-user = 0: must be 1 or more",
                 refused(Map.of("dialtone.signaling.limits.max-sockets-per-user", 0)));
+    }
+
+    @Test
+    void eventLoopsBelowOneAreNamed() {
+        assertEquals("dialtone.signaling.event-loops = 0: must be 1 or more",
+                refused(Map.of("dialtone.signaling.event-loops", 0)));
     }
 
     @Test

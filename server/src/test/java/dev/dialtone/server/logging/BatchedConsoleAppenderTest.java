@@ -1,0 +1,126 @@
+package dev.dialtone.server.logging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What an operator reads on standard output: every line, in order, soon, and at once for warnings. */
+class BatchedConsoleAppenderTest {
+
+    /** Standard output as the appender sees it: what was written, and in how many writes. */
+    private static final class Stdout extends OutputStream {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final AtomicInteger writes = new AtomicInteger();
+        volatile boolean closed;
+
+        @Override
+        public synchronized void write(int b) {
+            writes.incrementAndGet();
+            bytes.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            writes.incrementAndGet();
+            bytes.write(b, off, len);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private final LoggerContext context = new LoggerContext();
+    private final Logger logger = context.getLogger("calls");
+    private final Stdout stdout = new Stdout();
+    private BatchedConsoleAppender appender;
+
+    private void start(long flushMillis) {
+        context.setMDCAdapter(new LogbackMDCAdapter());
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%-5level %msg%n");
+        encoder.start();
+        appender = new BatchedConsoleAppender(stdout);
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.setFlushMillis(flushMillis);
+        appender.start();
+        assertTrue(appender.isStarted(), "started");
+
+    }
+
+    private void log(Level level, String message) {
+        appender.doAppend(new LoggingEvent(Logger.FQCN, logger, level, message, null, null));
+    }
+
+    @AfterEach
+    void stop() {
+        if (appender != null) {
+            appender.stop();
+        }
+    }
+
+    @Test
+    void infoLinesArriveWithinTheIntervalInOrderInFewWrites() throws InterruptedException {
+        start(100);
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            log(Level.INFO, "call " + i + " placed");
+            expected.append("INFO  call ").append(i).append(" placed\n");
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!stdout.text().equals(expected.toString()) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(expected.toString(), stdout.text(), "every line, in order, after at most the interval");
+        assertTrue(stdout.writes.get() < 100, "1,000 lines in batches, not one write each: " + stdout.writes.get());
+    }
+
+    @Test
+    void aWarningGoesOutAtOnceWithTheLinesBeforeIt() {
+        start(3_600_000); // the timer never flushes during this test
+        log(Level.INFO, "call 1 placed");
+        assertEquals("", stdout.text(), "an INFO line waits for the timer");
+        log(Level.WARN, "relay port range exhausted");
+        assertEquals("INFO  call 1 placed\nWARN  relay port range exhausted\n", stdout.text());
+        log(Level.ERROR, "cannot start");
+        assertTrue(stdout.text().endsWith("ERROR cannot start\n"));
+    }
+
+    @Test
+    void stoppingFlushesAndLeavesStandardOutputOpen() {
+        start(3_600_000);
+        log(Level.INFO, "Dialtone stopped");
+        appender.stop();
+        assertEquals("INFO  Dialtone stopped\n", stdout.text());
+        assertFalse(stdout.closed, "standard output stays open for the rest of the process");
+    }
+
+    @Test
+    void anIntervalBelowOneIsRefused() {
+        appender = new BatchedConsoleAppender(stdout);
+        appender.setContext(context);
+        appender.setFlushMillis(0);
+        appender.start();
+        assertFalse(appender.isStarted());
+    }
+}
