@@ -63,13 +63,24 @@ public class ChannelDataFlood {
         }
         List<Session> sessions = new ArrayList<>();
         List<DatagramChannel> clients = new ArrayList<>();
+        List<DatagramChannel> taken = new ArrayList<>(); // ports a relay still holds an allocation on
         for (int i = 0; i < allocations; i++) {
-            DatagramChannel client = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
-            client.socket().setSoTimeout(3000);
-            client.connect(server);
-            sessions.add(allocateAndBind(client, secret.mint("flood" + i, Duration.ofHours(1), Clock.systemUTC()),
-                    sinkAddresses.get(i % sinkCount)));
-            clients.add(client);
+            Session session = null;
+            while (session == null) {
+                if (taken.size() >= 10) {
+                    throw new IllegalStateException("10 client ports in a row still hold an allocation on the relay (437)");
+                }
+                DatagramChannel client = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+                client.socket().setSoTimeout(3000);
+                client.connect(server);
+                session = allocateAndBind(client, secret.mint("flood" + i, Duration.ofHours(1), Clock.systemUTC()),
+                        sinkAddresses.get(i % sinkCount));
+                (session == null ? taken : clients).add(client);
+            }
+            sessions.add(session);
+        }
+        for (DatagramChannel client : taken) {
+            client.close();
         }
 
         AtomicLong received = new AtomicLong();
@@ -135,14 +146,28 @@ public class ChannelDataFlood {
         }
     }
 
-    /** Allocate (answering the 401 challenge) and bind channel 0x4000 to the sink. */
+    /**
+     * Allocate (answering the 401 challenge) and bind channel 0x4000 to the sink; null when the
+     * relay still holds an allocation for this client port (437), left by an earlier client
+     * (turnutils_uclient does not delete its allocations) that had the same ephemeral port.
+     */
     private static Session allocateAndBind(DatagramChannel client, TurnCredentials credentials, InetSocketAddress sink)
             throws Exception {
         Message challenge = exchange(client, MessageFactory.createAllocateRequest((byte) 17, false), null);
+        if (code(challenge) == 437) {
+            return null;
+        }
+        if (challenge.getAttribute(Attribute.REALM) == null) {
+            throw new IllegalStateException("relay answered an Allocate without credentials with " + code(challenge) + ", not 401");
+        }
         String realm = new String(((RealmAttribute) challenge.getAttribute(Attribute.REALM)).getRealm(), StandardCharsets.UTF_8);
         String nonce = new String(((NonceAttribute) challenge.getAttribute(Attribute.NONCE)).getNonce(), StandardCharsets.UTF_8);
         byte[] key = LongTermCredentials.key(credentials.username(), realm, credentials.credential());
-        check(exchange(client, signed(MessageFactory.createAllocateRequest((byte) 17, false), credentials, realm, nonce), key));
+        Message allocated = exchange(client, signed(MessageFactory.createAllocateRequest((byte) 17, false), credentials, realm, nonce), key);
+        if (code(allocated) == 437) {
+            return null;
+        }
+        check(allocated);
         byte[] id = new byte[12];
         check(exchange(client, signed(MessageFactory.createChannelBindRequest((char) 0x4000,
                 new TransportAddress(sink, Transport.UDP), id), credentials, realm, nonce), key));
@@ -157,9 +182,15 @@ public class ChannelDataFlood {
     }
 
     private static void check(Message response) {
-        if (response.getAttribute(Attribute.ERROR_CODE) instanceof ErrorCodeAttribute error) {
-            throw new IllegalStateException("relay refused: " + (error.getErrorClass() * 100 + error.getErrorNumber()));
+        if (code(response) != 0) {
+            throw new IllegalStateException("relay refused: " + code(response));
         }
+    }
+
+    /** The response's error code, 0 for a success. */
+    private static int code(Message response) {
+        return response.getAttribute(Attribute.ERROR_CODE) instanceof ErrorCodeAttribute error
+                ? error.getErrorClass() * 100 + error.getErrorNumber() : 0;
     }
 
     private static Message exchange(DatagramChannel client, Message request, byte[] key) throws Exception {

@@ -281,7 +281,9 @@ run_load() { # load server
   for load in "${LOAD_NAMES[@]}"; do
     row="| $(label "$load") |"
     for s in "${SERVERS[@]}"; do
-      if [ -n "${RATE[$load,$s]+x}" ]; then
+      if [ -n "${RATE[$load,$s]+x}" ] && [ -z "${RATE[$load,$s]}" ]; then
+        row="$row no result (see its line above) |"
+      elif [ -n "${RATE[$load,$s]+x}" ]; then
         row="$row ${US[$load,$s]:-?} us, ${LOSS[$load,$s]:-?}% loss, ${RATE[$load,$s]}/s, ${RSS[$load,$s]} MB, ${THR[$load,$s]} thr |"
       else
         row="$row - |"
