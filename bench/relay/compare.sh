@@ -12,7 +12,8 @@
 # TURN/TCP clients (uclient -t, paced). For each server: server CPU per echoed message (per relayed
 # packet for the flood), loss, rate, peak RSS and threads; then a side-by-side table and the ratios.
 # Usage: compare.sh [outfile]     (~15 min with COTURN_MASTER set)
-# Env: DIALTONE_JAR (server/target/dialtone.jar, built with `mvn package` unless BUILD=0 and it exists),
+# Env: DIALTONE_JAR (server/target/dialtone.jar, built first with `mvn package` unless BUILD=0; another
+#      jar given here runs as it is),
 #      COTURN_MASTER (unset: its columns are skipped), FLOOR_C (../shared/bench/relay/floor.c; none: no floor),
 #      LOADS ("10 1000 20,50 1000 10,100 1000 5": uclient clients msgs interval_ms), FLAT ("60 2000":
 #      clients msgs at -z 0), FLOOD_ALLOCS (20), FLOOD_SECS (5), TCP ("2000 50 200": clients msgs
@@ -53,13 +54,11 @@ trap cleanup EXIT
 die() { echo "compare.sh: $*" >&2; exit 2; }
 
 # --- what runs ---------------------------------------------------------------------------------
-if [ "${BUILD:-1}" = 1 ] || [ ! -f "$DIALTONE_JAR" ]; then
-  [ "$DIALTONE_JAR" = "$ROOT/server/target/dialtone.jar" ] || [ -f "$DIALTONE_JAR" ] || die "no $DIALTONE_JAR"
-  if [ "$DIALTONE_JAR" = "$ROOT/server/target/dialtone.jar" ]; then
-    (cd "$ROOT" && mvn -B -q -pl server -am package -DskipTests >"$WORK/build.log" 2>&1) \
-      || die "building the jar failed; see mvn -B -pl server -am package -DskipTests"
-  fi
+if [ "$DIALTONE_JAR" = "$ROOT/server/target/dialtone.jar" ] && { [ "${BUILD:-1}" = 1 ] || [ ! -f "$DIALTONE_JAR" ]; }; then
+  (cd "$ROOT" && mvn -B -q -pl server -am package -DskipTests >"$WORK/build.log" 2>&1) \
+    || die "building the jar failed; see $WORK/build.log"
 fi
+[ -f "$DIALTONE_JAR" ] || die "no jar at $DIALTONE_JAR"
 FLOOR=""
 if [ "$FLOOR_C" != none ]; then
   [ -f "$FLOOR_C" ] || die "no floor source at $FLOOR_C: it is the team's ../shared/bench/relay/floor.c next to
