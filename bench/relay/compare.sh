@@ -36,13 +36,14 @@ FLOOR_SECS=${FLOOR_SECS:-5}; FLOOR_MODES=${FLOOR_MODES:-"1 32"}
 ROUNDS=${ROUNDS:-1}
 FLOOR_C=${FLOOR_C:-$ROOT/../shared/bench/relay/floor.c}
 DIALTONE_JAR=${DIALTONE_JAR:-$ROOT/server/target/dialtone.jar}
-export PEER_PORT=${PEER_PORT:-34800}
+export PEER_PORT=${PEER_PORT:-24800}
 PIN=${PIN:-}; SERVER_CPU=${PIN%%:*}; CLIENT_CPU=${PIN##*:}
 export SERVER_PIN=${PIN:+taskset -c $SERVER_CPU} CLIENT_PIN=${PIN:+taskset -c $CLIENT_CPU}
-# Ports on 127.0.0.1: one per server (the jar's signaling and HTTP on the next two), the floor's two,
+# Ports on 127.0.0.1, below the ephemeral range (32768-60999 here) so that no client connection holds
+# one when a server starts: one per server (the jar's signaling and HTTP on the next two), the floor's two,
 # and master-mp's relay sockets (two per relay thread from MP_PORT).
-declare -A PORT=([dialtone]=34780 [relay]=34785 [coturn]=34790 [master]=34791 [master-mp]=34792)
-MP_PORT=34820; FLOOR_IN=34810; FLOOR_OUT=34811
+declare -A PORT=([dialtone]=24780 [relay]=24785 [coturn]=24790 [master]=24791 [master-mp]=24792)
+MP_PORT=24820; FLOOR_IN=24810; FLOOR_OUT=24811
 WORK=$(mktemp -d /tmp/relay-compare.XXXXXX)
 declare -A PID=()
 cleanup() {

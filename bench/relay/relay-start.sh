@@ -4,8 +4,9 @@
 # dialtone.jar: signaling and HTTP on, on SIGNALING_PORT/HTTP_PORT of 127.0.0.1, default logging).
 # Usage: relay-start.sh [port] [secret] [realm] [logdir]
 # Env: RELAY_CP (classpath for the relay alone; default: classpath.sh builds it; a dialtone.jar works too),
-#      JAVA_OPTS (relay alone: -Xms16m -Xmx128m -XX:+UseSerialGC), FULL_JAR (path to dialtone.jar),
-#      JAR_JAVA_OPTS (full jar: none, as `java -jar`), SIGNALING_PORT/HTTP_PORT (port+1 / port+2)
+#      JAVA_OPTS (relay alone: -Xms16m -Xmx128m -XX:+UseSerialGC), RELAY_OPTS (more -D settings, after
+#      and so over the ones below), SERVER_PIN, FULL_JAR (path to dialtone.jar), JAR_JAVA_OPTS (full
+#      jar: none, as `java -jar`), SIGNALING_PORT/HTTP_PORT (port+1 / port+2)
 # Prints the Java process's PID on stdout (last line). Stop with: kill <PID>
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +19,8 @@ RELAY=(-Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$POR
   -Ddialtone.relay.relay-address=127.0.0.1 -Ddialtone.relay.min-port=49152 -Ddialtone.relay.max-port=59999
   -Ddialtone.relay.allow-loopback-peers=true -Ddialtone.relay.user-quota=0 -Ddialtone.relay.total-quota=0
   -Ddialtone.turn.secret="$SECRET" -Ddialtone.turn.realm="$REALM")
+# shellcheck disable=SC2206
+RELAY+=(${RELAY_OPTS:-})
 if [ -n "${FULL_JAR:-}" ]; then
   # shellcheck disable=SC2086
   ${SERVER_PIN:-} java ${JAR_JAVA_OPTS:-} "${RELAY[@]}" \
