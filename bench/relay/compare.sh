@@ -142,7 +142,7 @@ uclient_run() {
   PEER_NET=$((PEER_NET % 250 + 1))
   out=$(with_peaks "$s" env MAX_SECS=180 OUTDIR="$WORK/uclient-$s" PROCS="$procs" PEER_NET=$PEER_NET UCLIENT="$uclient" UCLIENT_EXTRA="$extra" \
     $CLIENT_PIN "$HERE/uclient-load.sh" 127.0.0.1 "${PORT[$s]}" $SECRET "$clients" "$msgs" 100 "$ivl" peer "${PID[$s]}" \
-    | grep -E '^(cmd|summary|server_cpu)')
+    | grep -E '^(cmd|summary|server_cpu|note)')
   # Loss against what every client should have sent: a client that failed to allocate counts too.
   local recv rate us
   recv=$(grep -oE 'recv=[0-9]+' <<<"$out" | cut -d= -f2)
@@ -150,7 +150,8 @@ uclient_run() {
   us=$(grep -oE '[0-9.]+ us CPU per echoed msg' <<<"$out" | cut -d' ' -f1)
   [ "${recv:-0}" -gt 0 ] || us=""
   record "$load" "$s" "$us" "$(awk -v r="${recv:-0}" -v e=$((clients * msgs)) 'BEGIN{printf "%.2f", 100*(e-r)/e}')" "${rate:-0}"
-  echo "- $s: $(grep -v '^cmd' <<<"$out" | tr '\n' ' ')| peak RSS ${RSS[$load,$s]} MB, ${THR[$load,$s]} threads"
+  echo "- $s: $(grep -Ev '^(cmd|note)' <<<"$out" | tr '\n' ' ')| peak RSS ${RSS[$load,$s]} MB, ${THR[$load,$s]} threads"
+  grep '^note' <<<"$out" | sed 's/^/  /'
   [ "$procs" -gt 1 ] && echo "  ($(grep '^cmd' <<<"$out" | cut -c6-))"
 }
 
