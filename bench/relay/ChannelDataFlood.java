@@ -5,6 +5,8 @@ import dev.dialtone.relay.stun.MessageIntegrity;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,13 +26,16 @@ import org.ice4j.message.MessageFactory;
 
 /**
  * A load generator that can saturate a TURN relay (any: coturn or Dialtone): it makes N
- * allocations over UDP with TURN REST credentials, binds a channel from each to one local sink,
+ * allocations over UDP with TURN REST credentials, binds a channel from each to a local sink,
  * then sends ChannelData round-robin as fast as it can (or at a given rate) for a bounded time
- * and packet count, and counts what reaches the sink. Loopback targets only.
+ * and packet count, and counts what reaches the sinks. Loopback targets only.
  *
- * Usage: java -cp CLASSPATH ChannelDataFlood.java HOST PORT SECRET ALLOCATIONS SECONDS MAX_PACKETS PAYLOAD [RATE]
+ * Usage: java -cp CLASSPATH ChannelDataFlood.java HOST PORT SECRET ALLOCATIONS SECONDS MAX_PACKETS PAYLOAD [RATE] [SINKS]
  *   RATE: packets/s to offer, 0 (default) = as fast as the generator can send.
- * Prints one line: offered, relayed (received at the sink), loss, relayed packets/s.
+ *   SINKS: sink sockets, allocation i sends to sink i % SINKS (default 1). coturn's
+ *   --multiplex-peer needs one per allocation: it routes by the peer's address alone, so it refuses
+ *   a second allocation on one relay thread that names the same peer.
+ * Prints one line: offered, relayed (received at the sinks), loss, relayed packets/s.
  */
 public class ChannelDataFlood {
 
@@ -46,29 +51,54 @@ public class ChannelDataFlood {
         long maxPackets = Long.parseLong(args[5]);
         int payload = Integer.parseInt(args[6]);
         long rate = args.length > 7 ? Long.parseLong(args[7]) : 0;
+        int sinkCount = args.length > 8 ? Integer.parseInt(args[8]) : 1;
 
-        DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
-        sink.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
-        InetSocketAddress sinkAddress = (InetSocketAddress) sink.getLocalAddress();
+        Selector sinks = Selector.open();
+        List<InetSocketAddress> sinkAddresses = new ArrayList<>();
+        for (int i = 0; i < sinkCount; i++) {
+            DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+            sink.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            sink.configureBlocking(false).register(sinks, SelectionKey.OP_READ);
+            sinkAddresses.add((InetSocketAddress) sink.getLocalAddress());
+        }
         List<Session> sessions = new ArrayList<>();
         List<DatagramChannel> clients = new ArrayList<>();
+        List<DatagramChannel> taken = new ArrayList<>(); // ports a relay still holds an allocation on
         for (int i = 0; i < allocations; i++) {
-            DatagramChannel client = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
-            client.socket().setSoTimeout(3000);
-            client.connect(server);
-            sessions.add(allocateAndBind(client, secret.mint("flood" + i, Duration.ofHours(1), Clock.systemUTC()), sinkAddress));
-            clients.add(client);
+            Session session = null;
+            while (session == null) {
+                if (taken.size() >= 10) {
+                    throw new IllegalStateException("10 client ports in a row still hold an allocation on the relay (437)");
+                }
+                DatagramChannel client = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+                client.socket().setSoTimeout(3000);
+                client.connect(server);
+                session = allocateAndBind(client, secret.mint("flood" + i, Duration.ofHours(1), Clock.systemUTC()),
+                        sinkAddresses.get(i % sinkCount));
+                (session == null ? taken : clients).add(client);
+            }
+            sessions.add(session);
+        }
+        for (DatagramChannel client : taken) {
+            client.close();
         }
 
         AtomicLong received = new AtomicLong();
         Thread counter = new Thread(() -> {
             ByteBuffer buffer = ByteBuffer.allocateDirect(65_535);
             try {
-                while (true) {
-                    sink.receive(buffer.clear());
-                    received.incrementAndGet();
+                while (sinks.isOpen()) {
+                    sinks.select(key -> {
+                        try {
+                            while (((DatagramChannel) key.channel()).receive(buffer.clear()) != null) {
+                                received.incrementAndGet();
+                            }
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
                 }
-            } catch (java.io.IOException closed) {
+            } catch (java.io.IOException | java.nio.channels.ClosedSelectorException | java.io.UncheckedIOException closed) {
                 // end of the run
             }
         });
@@ -95,7 +125,10 @@ public class ChannelDataFlood {
         double seconds = (System.nanoTime() - start) / 1e9;
         Thread.sleep(500); // let the last packets through
         long got = received.get();
-        sink.close();
+        for (SelectionKey key : sinks.keys()) {
+            key.channel().close();
+        }
+        sinks.close();
         for (Session session : sessions) {
             session.release(); // a later run may get the same client port: leave no allocation behind
         }
@@ -113,14 +146,28 @@ public class ChannelDataFlood {
         }
     }
 
-    /** Allocate (answering the 401 challenge) and bind channel 0x4000 to the sink. */
+    /**
+     * Allocate (answering the 401 challenge) and bind channel 0x4000 to the sink; null when the
+     * relay still holds an allocation for this client port (437), left by an earlier client
+     * (turnutils_uclient does not delete its allocations) that had the same ephemeral port.
+     */
     private static Session allocateAndBind(DatagramChannel client, TurnCredentials credentials, InetSocketAddress sink)
             throws Exception {
         Message challenge = exchange(client, MessageFactory.createAllocateRequest((byte) 17, false), null);
+        if (code(challenge) == 437) {
+            return null;
+        }
+        if (challenge.getAttribute(Attribute.REALM) == null) {
+            throw new IllegalStateException("relay answered an Allocate without credentials with " + code(challenge) + ", not 401");
+        }
         String realm = new String(((RealmAttribute) challenge.getAttribute(Attribute.REALM)).getRealm(), StandardCharsets.UTF_8);
         String nonce = new String(((NonceAttribute) challenge.getAttribute(Attribute.NONCE)).getNonce(), StandardCharsets.UTF_8);
         byte[] key = LongTermCredentials.key(credentials.username(), realm, credentials.credential());
-        check(exchange(client, signed(MessageFactory.createAllocateRequest((byte) 17, false), credentials, realm, nonce), key));
+        Message allocated = exchange(client, signed(MessageFactory.createAllocateRequest((byte) 17, false), credentials, realm, nonce), key);
+        if (code(allocated) == 437) {
+            return null;
+        }
+        check(allocated);
         byte[] id = new byte[12];
         check(exchange(client, signed(MessageFactory.createChannelBindRequest((char) 0x4000,
                 new TransportAddress(sink, Transport.UDP), id), credentials, realm, nonce), key));
@@ -135,9 +182,15 @@ public class ChannelDataFlood {
     }
 
     private static void check(Message response) {
-        if (response.getAttribute(Attribute.ERROR_CODE) instanceof ErrorCodeAttribute error) {
-            throw new IllegalStateException("relay refused: " + (error.getErrorClass() * 100 + error.getErrorNumber()));
+        if (code(response) != 0) {
+            throw new IllegalStateException("relay refused: " + code(response));
         }
+    }
+
+    /** The response's error code, 0 for a success. */
+    private static int code(Message response) {
+        return response.getAttribute(Attribute.ERROR_CODE) instanceof ErrorCodeAttribute error
+                ? error.getErrorClass() * 100 + error.getErrorNumber() : 0;
     }
 
     private static Message exchange(DatagramChannel client, Message request, byte[] key) throws Exception {
