@@ -39,6 +39,22 @@ const handedOut = new Set();
 const PORT_BASE = 20000;
 const PORT_SPAN = 12000;
 
+/**
+ * The jar's own relay on loopback, as every relay test wants it: listening and relaying on
+ * 127.0.0.1, loopback peers allowed (the tests' peers live there), no TLS port unless `more` sets one.
+ */
+function loopbackRelay(port, more = {}) {
+  return {
+    'dialtone.relay.enabled': 'true',
+    'dialtone.relay.listen-addresses.0': '127.0.0.1',
+    'dialtone.relay.relay-address': '127.0.0.1',
+    'dialtone.relay.allow-loopback-peers': 'true',
+    'dialtone.relay.port': port,
+    'dialtone.relay.tls-port': 0,
+    ...more,
+  };
+}
+
 async function freePort() {
   for (let tries = 0; tries < 200; tries++) {
     const port = PORT_BASE + crypto.randomInt(PORT_SPAN);
@@ -595,7 +611,7 @@ function assertErrorEvent(ev, code, message) {
 
 module.exports = {
   JAR, FEATURE_TRANSPORT, TEST_TIMEOUT, DEFAULT_WAIT, NEGATIVE_WAIT,
-  startServer, startNode, startCluster, scenario, scenarioOnNodes, Scope, freePort, sleep,
+  startServer, startNode, startCluster, scenario, scenarioOnNodes, Scope, freePort, loopbackRelay, sleep,
   once, noEvent, noEventOn, drain, ack, ackWithin, waitPresence,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,
 };

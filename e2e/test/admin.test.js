@@ -9,7 +9,7 @@ const crypto = require('node:crypto');
 const http = require('node:http');
 const { spawn } = require('node:child_process');
 const {
-  startNode, startCluster, scenario, scenarioOnNodes, once, noEvent, freePort, sleep, TEST_TIMEOUT, DEFAULT_WAIT,
+  startNode, startCluster, scenario, scenarioOnNodes, once, noEvent, freePort, loopbackRelay, sleep, TEST_TIMEOUT, DEFAULT_WAIT,
 } = require('../harness');
 const { ring, accept, connectCall, assertCanCall } = require('../flows');
 
@@ -87,14 +87,7 @@ describe('admin API on one node with the built-in relay', () => {
     srv = await startNode({
       props: {
         'dialtone.admin.token': TOKEN,
-        'dialtone.relay.enabled': 'true',
-        'dialtone.relay.listen-addresses.0': '127.0.0.1',
-        'dialtone.relay.relay-address': '127.0.0.1',
-        'dialtone.relay.port': relayPort,
-        'dialtone.relay.tls-port': 0,
-        'dialtone.relay.min-port': min,
-        'dialtone.relay.max-port': min + 199,
-        'dialtone.relay.allow-loopback-peers': 'true',
+        ...loopbackRelay(relayPort, { 'dialtone.relay.min-port': min, 'dialtone.relay.max-port': min + 199 }),
       },
     });
     srv.relayPort = relayPort;

@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, freePort, sleep } = require('../harness');
+const { startServer, freePort, loopbackRelay, sleep } = require('../harness');
 const { makeTlsCert, startCoturn, startStubHttp, httpGet, waitHttp, launchChromium, openPage, relayPortBlock } = require('../browser/stack');
 const { state, waitState, rtcStats, waitStats, brief, describePages } = require('../browser/rtc');
 
@@ -93,16 +93,13 @@ before(async () => {
     good = await startServer({
       ringTimeout: '30s',
       props: serverProps(secret, {
-        'dialtone.relay.enabled': 'true',
-        'dialtone.relay.listen-addresses.0': '127.0.0.1',
-        'dialtone.relay.relay-address': '127.0.0.1',
-        'dialtone.relay.port': port,
-        'dialtone.relay.tls-port': tlsPort,
-        'dialtone.relay.tls-cert-file': tls.certFile,
-        'dialtone.relay.tls-key-file': tls.keyFile,
-        'dialtone.relay.min-port': minPort,
-        'dialtone.relay.max-port': maxPort,
-        'dialtone.relay.allow-loopback-peers': 'true',
+        ...loopbackRelay(port, {
+          'dialtone.relay.tls-port': tlsPort,
+          'dialtone.relay.tls-cert-file': tls.certFile,
+          'dialtone.relay.tls-key-file': tls.keyFile,
+          'dialtone.relay.min-port': minPort,
+          'dialtone.relay.max-port': maxPort,
+        }),
         ...urlProps(urls),
       }),
     });

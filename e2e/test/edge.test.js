@@ -13,7 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const tls = require('node:tls');
 const { spawn, execFileSync } = require('node:child_process');
-const { startNode, freePort, Scope, once, ack, offer, turnCredential, sleep } = require('../harness');
+const { startNode, freePort, loopbackRelay, Scope, once, ack, offer, turnCredential, sleep } = require('../harness');
 const { makeTlsCert } = require('../browser/stack');
 
 const FIRST_FLIGHT_MS = 10000; // EdgeListener.FIRST_FLIGHT
@@ -63,12 +63,7 @@ before(async () => {
   srv = await startNode({
     deriveTurnUrls: true,
     props: {
-      'dialtone.relay.enabled': 'true',
-      'dialtone.relay.listen-addresses.0': '127.0.0.1',
-      'dialtone.relay.relay-address': '127.0.0.1',
-      'dialtone.relay.allow-loopback-peers': 'true',
-      'dialtone.relay.port': relayPort,
-      'dialtone.relay.tls-port': 0,
+      ...loopbackRelay(relayPort),
       'dialtone.relay.udp-threads': 1,
       'dialtone.relay.user-quota': 0,
       'dialtone.edge.port': edgePort,

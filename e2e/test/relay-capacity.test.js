@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const { spawnSync } = require('node:child_process');
-const { startNode, freePort } = require('../harness');
+const { startNode, freePort, loopbackRelay } = require('../harness');
 
 let srv = null;
 let relayPort = 0;
@@ -23,12 +23,7 @@ before(async () => {
   assert.equal(relayedPort % 2, 0, 'no free even port found');
   srv = await startNode({
     props: {
-      'dialtone.relay.enabled': 'true',
-      'dialtone.relay.listen-addresses.0': '127.0.0.1',
-      'dialtone.relay.relay-address': '127.0.0.1',
-      'dialtone.relay.allow-loopback-peers': 'true',
-      'dialtone.relay.port': relayPort,
-      'dialtone.relay.tls-port': 0,
+      ...loopbackRelay(relayPort),
       'dialtone.relay.udp-threads': 1,
       'dialtone.relay.min-port': relayedPort,
       'dialtone.relay.max-port': relayedPort,
