@@ -40,6 +40,22 @@ const PORT_BASE = 20000;
 const PORT_SPAN = 12000;
 
 /**
+ * Waits until the server's log has a line matching `pattern`: INFO lines reach the log in
+ * batches (at most 100 ms late, BatchedConsoleAppender), so a test never reads it at once.
+ */
+async function waitForLog(server, pattern, ms = DEFAULT_WAIT) {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(server.logTail(500))) {
+    if (Date.now() > deadline) {
+      throw new assert.AssertionError({
+        message: `no log line matching ${pattern} within ${ms} ms\n--- server log tail ---\n${server.logTail(30)}`,
+      });
+    }
+    await sleep(25);
+  }
+}
+
+/**
  * The jar's own relay on loopback, as every relay test wants it: listening and relaying on
  * 127.0.0.1, loopback peers allowed (the tests' peers live there), no TLS port unless `more` sets one.
  */
@@ -611,7 +627,7 @@ function assertErrorEvent(ev, code, message) {
 
 module.exports = {
   JAR, FEATURE_TRANSPORT, TEST_TIMEOUT, DEFAULT_WAIT, NEGATIVE_WAIT,
-  startServer, startNode, startCluster, scenario, scenarioOnNodes, Scope, freePort, loopbackRelay, sleep,
+  startServer, startNode, startCluster, scenario, scenarioOnNodes, Scope, freePort, loopbackRelay, waitForLog, sleep,
   once, noEvent, noEventOn, drain, ack, ackWithin, waitPresence,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,
 };

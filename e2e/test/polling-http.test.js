@@ -6,7 +6,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { startNode, TEST_TIMEOUT, sleep } = require('../harness');
+const { startNode, TEST_TIMEOUT, waitForLog, sleep } = require('../harness');
 const { startDriver } = require('../clients');
 
 const UNSUPPORTED = { code: 5, message: 'Unsupported protocol version' };
@@ -156,5 +156,5 @@ t('npm socket.io-client 2.x is refused cleanly by default: connect_error, never 
   } finally {
     await v2.stop();
   }
-  assert.match(srv.logTail(200), /handshake refused: Engine\.IO version 3 .*allow-eio3 is off/);
+  await waitForLog(srv, /handshake refused: Engine\.IO version 3 .*allow-eio3 is off/);
 });
