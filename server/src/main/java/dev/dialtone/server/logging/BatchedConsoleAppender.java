@@ -18,8 +18,12 @@ import java.util.concurrent.TimeUnit;
  * logs three INFO lines per call on its event loop (placed, answered, ended), and those writes
  * were ~6% of the event loop's CPU (bench/README.md). Here lines gather in a buffer that a timer
  * flushes at most {@link #setFlushMillis flushMillis} (100 ms) later; a WARN or ERROR line goes out
- * at once with everything before it, and so does the buffer when logback stops (its shutdown hook,
- * logback.xml). What a SIGKILL loses is the INFO lines of the last interval.
+ * at once with everything before it, and so does the buffer when the appender stops.
+ *
+ * <p>When the JVM begins to exit, the appender's own shutdown hook flushes and from then on writes
+ * every line through at once ({@link #exiting}). Stopping logback from a shutdown hook instead
+ * loses what the server logs while it drains (shutdown hooks run concurrently: "Dialtone stopped"
+ * came after logback had stopped). What a SIGKILL loses is the INFO lines of the last interval.
  */
 public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingEvent> {
 
@@ -30,6 +34,9 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
     private ScheduledExecutorService timer;
     /** Whether lines wait in the buffer; read by the timer without the stream's lock. */
     private volatile boolean pending;
+    /** Set when the JVM begins to exit: every line is written through from then on. */
+    private volatile boolean writeThrough;
+    private Thread shutdownHook;
 
     /** Standard output, as logback's configuration makes it. */
     public BatchedConsoleAppender() {
@@ -61,12 +68,23 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
             return t;
         });
         timer.scheduleWithFixedDelay(this::flushPending, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
+        shutdownHook = new Thread(this::exiting, "log-flush-on-exit");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * The JVM is exiting: what waits goes out now, and every later line at once. A line appended
+     * while this runs is either in the buffer before the flush or sees {@link #writeThrough} after.
+     */
+    void exiting() {
+        writeThrough = true;
+        flush();
     }
 
     @Override
     protected void subAppend(ILoggingEvent event) {
         super.subAppend(event);
-        if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
+        if (writeThrough || event.getLevel().isGreaterOrEqual(Level.WARN)) {
             flush();
         } else {
             pending = true;
@@ -77,6 +95,13 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
     public void stop() {
         if (timer != null) {
             timer.shutdownNow();
+        }
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is already exiting: the hook runs, and flushing twice is harmless
+            }
         }
         super.stop();
     }

@@ -116,6 +116,17 @@ class BatchedConsoleAppenderTest {
     }
 
     @Test
+    void onceTheJvmExitsEveryLineIsWrittenAtOnce() {
+        start(3_600_000);
+        log(Level.INFO, "SIGTERM received: draining");
+        appender.exiting();
+        assertEquals("INFO  SIGTERM received: draining\n", stdout.text(), "what waited goes out at exit");
+        log(Level.INFO, "Dialtone stopped");
+        assertEquals("INFO  SIGTERM received: draining\nINFO  Dialtone stopped\n", stdout.text(),
+                "lines logged while the server drains are written at once: no one flushes after them");
+    }
+
+    @Test
     void anIntervalBelowOneIsRefused() {
         appender = new BatchedConsoleAppender(stdout);
         appender.setContext(context);
