@@ -18,7 +18,9 @@
 #      LOADS ("10 1000 20,50 1000 10,100 1000 5": uclient clients msgs interval_ms), FLAT ("60 2000":
 #      clients msgs at -z 0), FLOOD_ALLOCS (20), FLOOD_SECS (5), TCP ("2000 50 200": clients msgs
 #      interval_ms), TCP_PROCS (10: uclient processes the TCP clients are spread over), FLOOR_SECS (5),
-#      FLOOR_MODES ("1 32": floor fwd's recvfrom/sendto and recvmmsg/sendmmsg), ROUNDS (1), SERVERS
+#      FLOOR_MODES ("1 32": floor fwd's recvfrom/sendto and recvmmsg/sendmmsg), ROUNDS (1), WARM_ROUNDS (8:
+#      most warm-up rounds), WARM_JIT_PCT (2: a Java server is warm when its JIT took at most this % of its
+#      CPU in a warm-up round), SERVERS
 #      (all of the above that are available, e.g. "dialtone coturn"), PIN (e.g. "1:0": servers on CPU 1,
 #      generators on CPU 0)
 # An empty LOADS, FLAT or TCP skips those loads. Every load is bounded in count and time; only 127.0.0.0/8
@@ -34,6 +36,7 @@ TCP=${TCP-"2000 50 200"}; TCP_PROCS=${TCP_PROCS:-10}
 FLOOD_ALLOCS=${FLOOD_ALLOCS:-20}; FLOOD_SECS=${FLOOD_SECS:-5}
 FLOOR_SECS=${FLOOR_SECS:-5}; FLOOR_MODES=${FLOOR_MODES:-"1 32"}
 ROUNDS=${ROUNDS:-1}
+WARM_ROUNDS=${WARM_ROUNDS:-8}; WARM_JIT_PCT=${WARM_JIT_PCT:-2}
 FLOOR_C=${FLOOR_C:-$ROOT/../shared/bench/relay/floor.c}
 DIALTONE_JAR=${DIALTONE_JAR:-$ROOT/server/target/dialtone.jar}
 export PEER_PORT=${PEER_PORT:-24800}
@@ -202,6 +205,33 @@ floor_run() {
   echo "$line"
 }
 
+# CPU ticks of a JVM's JIT compiler threads (C1, C2); 0 for a server that has none
+jit_ticks() {
+  local t sum=0
+  for t in /proc/"$1"/task/*; do
+    case $(cat "$t/comm" 2>/dev/null) in
+      C1\ Compiler*|C2\ Compiler*) sum=$((sum + $(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$sum"
+}
+# A server is warm when its JIT is done with the paths the loads run: until then, compiling them costs
+# more CPU than relaying (C2 was still compiling the allocation and request path in the measured loads
+# after a single warm-up load).
+warm_up() {
+  local s=$1 pid=${PID[$1]} round c0 j0 c1 j1 pct
+  for ((round = 1; round <= WARM_ROUNDS; round++)); do
+    c0=$(ticks "$pid"); j0=$(jit_ticks "$pid")
+    uclient_run warm "$s" 50 500 5 >/dev/null
+    flood_run warm "$s" >/dev/null
+    if [ -n "$TCP" ] && [ "$s" != master-mp ]; then uclient_run warm "$s" 200 50 20 -t 4 >/dev/null; fi
+    c1=$(ticks "$pid"); j1=$(jit_ticks "$pid")
+    pct=$(awk -v j=$((j1 - j0)) -v c=$((c1 - c0)) 'BEGIN{printf "%.1f", (c > 0 ? 100*j/c : 0)}')
+    echo "- $s: warm-up round $round: server CPU $(awk -v c=$((c1 - c0)) -v hz="$HZ" 'BEGIN{printf "%.2f", c/hz}') core-s, JIT ${pct}% of it"
+    awk -v p="$pct" -v m="$WARM_JIT_PCT" 'BEGIN{exit !(p <= m)}' && return 0
+  done
+}
+
 # --- the run ---------------------------------------------------------------------------------------
 LOAD_NAMES=()
 describe() { case $1 in
@@ -224,6 +254,13 @@ label() { case $1 in # short, for the tables
 esac; }
 
 run_load() { # load server
+  local load=$1 s=$2 c0 j0 c1 j1
+  c0=$(ticks "${PID[$s]}"); j0=$(jit_ticks "${PID[$s]}")
+  run_load_once "$load" "$s"
+  c1=$(ticks "${PID[$s]}"); j1=$(jit_ticks "${PID[$s]}")
+  [ "$j1" -gt 0 ] && echo "  (JIT compiler threads: $(awk -v j=$((j1 - j0)) -v c=$((c1 - c0)) 'BEGIN{printf "%.1f", (c > 0 ? 100*j/c : 0)}')% of $s's CPU in this load)"
+}
+run_load_once() { # load server
   local load=$1 s=$2
   case $load in
     u:*) set -- ${load#u:}; uclient_run "$load" "$s" "$1" "$2" "$3" ;;
@@ -254,11 +291,10 @@ run_load() { # load server
   [ -n "$MASTER_NOTE" ] && echo "# $MASTER_NOTE"
   [ -n "$FLOOR" ] && echo "# floor: gcc -O2 $FLOOR_C, fwd modes $FLOOR_MODES, ${FLOOR_SECS}s at the packet rate dialtone (else the first server) produced" \
     || echo "# floor: skipped (FLOOR_C=none)"
-  echo "## warm-up (JIT), not counted: one uclient load (50 clients x 500, 5 ms) and one flood against each"
-  for s in "${SERVERS[@]}"; do
-    uclient_run warm "$s" 50 500 5 >/dev/null
-    flood_run warm "$s" >/dev/null
-  done
+  echo "## warm-up, not counted: rounds of one uclient load (50 clients x 500, 5 ms), one flood${TCP:+ and 200 TURN/TCP"
+  echo "## clients x 50 (20 ms)}; a Java server gets more rounds until its JIT compiler threads spent at most"
+  echo "## ${WARM_JIT_PCT}% of its CPU in the last one (at most $WARM_ROUNDS rounds)"
+  for s in "${SERVERS[@]}"; do warm_up "$s"; done
   for round in $(seq 1 "$ROUNDS"); do
     for load in "${LOAD_NAMES[@]}"; do
       echo "## $(describe "$load") (round $round)"
