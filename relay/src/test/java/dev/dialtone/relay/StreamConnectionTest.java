@@ -3,12 +3,21 @@ package dev.dialtone.relay;
 import static dev.dialtone.relay.TestClient.assertSuccess;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dialtone.common.TurnRestSecret;
 import dev.dialtone.relay.stun.MessageIntegrity;
 import java.io.DataInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.ice4j.message.Message;
 import org.ice4j.message.MessageFactory;
@@ -74,6 +83,30 @@ class StreamConnectionTest {
             byte[] id = TestClient.newTransactionId();
             socket.getOutputStream().write(concat(binding(id), new byte[] {(byte) 0xC0, 1, 2, 3}));
             assertAnsweredThenClosed(socket, id);
+        }
+    }
+
+    /**
+     * A connection with an allocation waits for its client without a timeout; once the allocation
+     * is gone (here deleted by a Refresh with LIFETIME 0) the rule of a connection without one is
+     * back: it is closed after 30 silent seconds.
+     */
+    @Test
+    void aConnectionWhoseAllocationWasDeletedIsClosedAfterThirtySilentSecondsOneWithAnAllocationStays() throws Exception {
+        try (TestClient deleted = TestClient.tcp(relay.address()); TestClient kept = TestClient.tcp(relay.address())) {
+            for (TestClient client : List.of(deleted, kept)) {
+                client.useCredentials(new TurnRestSecret(RelayUnderTest.SECRET)
+                        .mint("alice", Duration.ofHours(1), Clock.systemUTC()));
+                assertSuccess(client.authenticated(MessageFactory.createAllocateRequest((byte) 17, false)));
+            }
+            assertSuccess(deleted.authenticated(MessageFactory.createRefreshRequest(0)));
+            long start = System.nanoTime();
+            deleted.receiveTimeout(90_000);
+            IOException end = assertThrows(IOException.class, deleted::receiveRaw, "the relay closes the connection");
+            assertFalse(end instanceof SocketTimeoutException, "closed within 90 s");
+            long waited = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertTrue(waited >= 25_000, "closed after " + waited + " ms, not after 30 s of silence");
+            assertSuccess(kept.authenticated(MessageFactory.createRefreshRequest(600)));
         }
     }
 }

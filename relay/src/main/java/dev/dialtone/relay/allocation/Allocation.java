@@ -250,13 +250,14 @@ public final class Allocation {
         lastSendPeer = peer;
     }
 
-    /** Closes the relay socket, which ends the thread reading it. */
+    /** Closes the relay socket, which ends the thread reading it, and tells the client's transport. */
     public void close() {
         try {
             relaySocket.close();
         } catch (IOException e) {
             // nothing left to release: the socket is gone either way
         }
+        client.released(this);
     }
 
     public enum BindOutcome { BOUND, CONFLICT, FULL }

@@ -23,4 +23,8 @@ public interface ClientTransport {
      * whatever loop this transport runs; it stops when the relay socket is closed.
      */
     void relayFor(Allocation allocation);
+
+    /** {@code allocation}, which this transport relayed for, has ended (closed, expired or deleted). */
+    default void released(Allocation allocation) {
+    }
 }

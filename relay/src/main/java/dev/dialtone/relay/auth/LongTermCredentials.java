@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The long-term credential mechanism (RFC 8489 section 9.2) with TURN REST usernames: the
@@ -15,6 +16,16 @@ import java.time.Clock;
  */
 public final class LongTermCredentials {
 
+    /** As many users as hold allocations at once on a large relay; 16 bytes of key and the username each. */
+    static final int CACHED_KEYS = 10_000;
+
+    /**
+     * Keys of recently authenticated usernames, so that the later requests of an allocation (and
+     * the other connections of a user) skip the password's HMAC and the key's MD5. A username is
+     * only put here once a request signed with its key passed, so a client without credentials
+     * cannot fill it; bounded by {@link #CACHED_KEYS}, emptied when full.
+     */
+    private final ConcurrentHashMap<String, byte[]> keys = new ConcurrentHashMap<>();
     private final TurnRestSecret secret;
     private final String realm;
     private final Nonces nonces;
@@ -50,9 +61,16 @@ public final class LongTermCredentials {
         if (!request.realm().get().equals(realm) || !TurnRestSecret.isCurrent(username, clock.instant())) {
             return new Rejected(401, "Unauthorized");
         }
-        byte[] key = key(username, realm, secret.passwordFor(username));
+        byte[] cached = keys.get(username);
+        byte[] key = cached != null ? cached : key(username, realm, secret.passwordFor(username));
         if (!MessageIntegrity.verify(request.raw(), key)) {
             return new Rejected(401, "Unauthorized");
+        }
+        if (cached == null) {
+            if (keys.size() >= CACHED_KEYS) {
+                keys.clear();
+            }
+            keys.put(username, key);
         }
         return new Accepted(username, userIdOf(username), key);
     }

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -23,6 +24,15 @@ public final class Nonces {
     private static final int EXPIRY_HEX = 16;
     private static final int TAG_BYTES = 12;
 
+    /** Most nonces remembered as verified; one per client that was challenged, emptied when full. */
+    static final int REMEMBERED = 10_000;
+
+    /**
+     * Nonces whose tag was verified, with their expiry: a client signs each request of its
+     * allocation with the nonce it was given, and this spares the HMAC of every request after the
+     * first. Only nonces this relay issued get in.
+     */
+    private final ConcurrentHashMap<String, Long> verified = new ConcurrentHashMap<>();
     private final SecretKeySpec key;
     private final Clock clock;
     private final Duration lifetime;
@@ -43,6 +53,10 @@ public final class Nonces {
 
     /** What a nonce presented by a client is worth. */
     public Validity check(String nonce) {
+        Long remembered = verified.get(nonce);
+        if (remembered != null) {
+            return remembered > clock.millis() ? Validity.VALID : Validity.STALE;
+        }
         if (nonce.length() != EXPIRY_HEX + 2 * TAG_BYTES || !nonce.chars().allMatch(HexFormat::isHexDigit)) {
             return Validity.FORGED;
         }
@@ -51,7 +65,12 @@ public final class Nonces {
         if (!MessageDigest.isEqual(tag(expiry), presented)) {
             return Validity.FORGED;
         }
-        return HEX.fromHexDigitsToLong(expiry) > clock.millis() ? Validity.VALID : Validity.STALE;
+        long expiresAt = HEX.fromHexDigitsToLong(expiry);
+        if (verified.size() >= REMEMBERED) {
+            verified.clear();
+        }
+        verified.put(nonce, expiresAt);
+        return expiresAt > clock.millis() ? Validity.VALID : Validity.STALE;
     }
 
     private byte[] tag(String expiry) {

@@ -15,9 +15,11 @@ import java.util.Arrays;
  * header, then the data padded to 4 bytes). Framing only; what a frame means is
  * {@link ClientPackets}' business, and when to give up on the stream is {@link StreamConnection}'s.
  *
- * <p>It reads exactly one frame at a time, the 4 bytes that tell the kind and length and then the
- * rest, so a frame always starts at index 0 of {@link #buffer()} and is read in place from there.
- * A read that times out keeps what came before it: the next call resumes inside the frame.
+ * <p>A frame always starts at index 0 of {@link #buffer()} and is read in place from there. Each
+ * read also takes what has arrived of the next frames, up to {@link #READ_AHEAD} bytes, so that
+ * a frame costs one system call rather than two (its 4-byte prefix, then the rest); those bytes
+ * are moved to the front when the next frame is asked for. A read that times out keeps what came
+ * before it: the next call resumes inside the frame.
  */
 final class StreamFramer {
 
@@ -30,13 +32,20 @@ final class StreamFramer {
     static final int FIRST_SIZE = 2048;
     /** What tells the kind and the length: ChannelData's whole header, the start of STUN's. */
     private static final int PREFIX = ChannelData.HEADER_LENGTH;
+    /**
+     * How far a read may reach beyond the frame in progress (from the buffer's start); it also
+     * bounds the bytes moved to the front after each frame.
+     */
+    static final int READ_AHEAD = FIRST_SIZE;
 
     private byte[] frame = new byte[FIRST_SIZE];
     private ByteBuffer buffer = ByteBuffer.wrap(frame);
-    /** Bytes of the current frame read so far. */
+    /** Bytes in the buffer: the current frame's read so far, then any of the next frames read with them. */
     private int filled;
     /** The current frame's length once its prefix is in; 0 before. */
     private int length;
+    /** The length of the frame handed out last, at the front of the buffer until the next call. */
+    private int handedOut;
 
     /**
      * Reads the next frame into {@link #buffer()}; returns its length, or -1 when the stream is not
@@ -47,6 +56,11 @@ final class StreamFramer {
      * @throws SocketTimeoutException when a read times out; the next call resumes where this one was
      */
     int next(InputStream in) throws IOException {
+        if (handedOut > 0) {
+            filled -= handedOut;
+            System.arraycopy(frame, handedOut, frame, 0, filled);
+            handedOut = 0;
+        }
         fill(in, PREFIX);
         if (length == 0) {
             int declared = frameLength(frame);
@@ -61,7 +75,7 @@ final class StreamFramer {
         }
         fill(in, length);
         int complete = length;
-        filled = 0;
+        handedOut = complete;
         length = 0;
         buffer.clear();
         return complete;
@@ -94,7 +108,7 @@ final class StreamFramer {
 
     private void fill(InputStream in, int upTo) throws IOException {
         while (filled < upTo) {
-            int n = in.read(frame, filled, upTo - filled);
+            int n = in.read(frame, filled, Math.min(frame.length, Math.max(upTo, READ_AHEAD)) - filled);
             if (n < 0) {
                 throw new EOFException(filled == 0 ? "end of stream" : "end of stream inside a frame");
             }

@@ -168,11 +168,21 @@ final class StreamWriter {
      * (an answer to a client's last request before it half-closed, say); true when it did.
      */
     boolean finish(long millis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         lock.lock();
         try {
             finishing = true;
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return awaitClosed(millis);
+    }
+
+    /** Waits up to {@code millis} for the writer to end; true when it has. */
+    boolean awaitClosed(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        lock.lock();
+        try {
             while (!closed) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

@@ -72,6 +72,18 @@ class LongTermCredentialsTest {
         assertEquals(438, code(check(minted, minted.credential(), REALM, nonce)), "stale nonce");
     }
 
+    @Test
+    void aUsernameAuthenticatedBeforeStillNeedsTheRightPassword() throws Exception {
+        TurnCredentials minted = secret.mint("alice", Duration.ofHours(1), clock);
+        String nonce = nonces.issue();
+        assertInstanceOf(LongTermCredentials.Accepted.class, check(minted, minted.credential(), REALM, nonce));
+        // the second request of the same username is checked with the key kept from the first
+        assertInstanceOf(LongTermCredentials.Accepted.class, check(minted, minted.credential(), REALM, nonce));
+        assertEquals(401, code(check(minted, "wrong", REALM, nonce)), "wrong password, same username");
+        clock.advance(Duration.ofHours(2));
+        assertEquals(401, code(check(minted, minted.credential(), REALM, nonces.issue())), "expired since");
+    }
+
     private static int code(LongTermCredentials.Outcome outcome) {
         return assertInstanceOf(LongTermCredentials.Rejected.class, outcome).code();
     }

@@ -118,6 +118,25 @@ class StreamFramerTest {
     }
 
     @Test
+    void framesThatHaveArrivedTogetherAreTakenInFewReadsNotTwoPerFrame() throws Exception {
+        Random random = new Random(8);
+        List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            frames.add(channelData(0x4000, 100, random));
+        }
+        int[] reads = {0};
+        InputStream in = new ByteArrayInputStream(concat(frames)) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                reads[0]++;
+                return super.read(b, off, len);
+            }
+        };
+        assertFrames(frames, readAll(new StreamFramer(), in), "back to back");
+        assertTrue(reads[0] <= 10, "10,400 bytes in " + reads[0] + " reads");
+    }
+
+    @Test
     void theLargestFramesOfEitherKindAreReadWholeAndTheBufferStopsAtTheLargestFrame() throws Exception {
         Random random = new Random(4);
         byte[] largestStun = stun(0x0016, 0xFFFF, random); // 16-bit length: not a multiple of 4, framed anyway
