@@ -291,8 +291,8 @@ run_load_once() { # load server
   [ -n "$MASTER_NOTE" ] && echo "# $MASTER_NOTE"
   [ -n "$FLOOR" ] && echo "# floor: gcc -O2 $FLOOR_C, fwd modes $FLOOR_MODES, ${FLOOR_SECS}s at the packet rate dialtone (else the first server) produced" \
     || echo "# floor: skipped (FLOOR_C=none)"
-  echo "## warm-up, not counted: rounds of one uclient load (50 clients x 500, 5 ms), one flood${TCP:+ and 200 TURN/TCP"
-  echo "## clients x 50 (20 ms)}; a Java server gets more rounds until its JIT compiler threads spent at most"
+  echo "## warm-up, not counted: rounds of one uclient load (50 clients x 500, 5 ms), one flood$([ -n "$TCP" ] && echo " and 200 TURN/TCP")"
+  echo "## $([ -n "$TCP" ] && echo "clients x 50 (20 ms)"); a Java server gets more rounds until its JIT compiler threads spent at most"
   echo "## ${WARM_JIT_PCT}% of its CPU in the last one (at most $WARM_ROUNDS rounds)"
   for s in "${SERVERS[@]}"; do warm_up "$s"; done
   for round in $(seq 1 "$ROUNDS"); do
