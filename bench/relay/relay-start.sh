@@ -4,7 +4,8 @@
 # dialtone.jar: signaling and HTTP on, on SIGNALING_PORT/HTTP_PORT of 127.0.0.1, default logging).
 # Usage: relay-start.sh [port] [secret] [realm] [logdir]
 # Env: RELAY_CP (classpath for the relay alone; default: classpath.sh builds it; a dialtone.jar works too),
-#      JAVA_OPTS (relay alone: -Xms16m -Xmx128m -XX:+UseSerialGC), RELAY_OPTS (more -D settings, after
+#      JAVA_OPTS (relay alone: -Xms16m -Xmx128m -XX:+UseSerialGC), GRANTS (relay alone: what the jar's manifest
+#      grants, native access and the socket descriptor for the recvmmsg reader; GRANTS= runs the JDK's reader), RELAY_OPTS (more -D settings, after
 #      and so over the ones below), SERVER_PIN, FULL_JAR (path to dialtone.jar), JAR_JAVA_OPTS (full
 #      jar: none, as `java -jar`), SIGNALING_PORT/HTTP_PORT (port+1 / port+2)
 # Prints the Java process's PID on stdout (last line). Stop with: kill <PID>
@@ -32,7 +33,8 @@ if [ -n "${FULL_JAR:-}" ]; then
 else
   CP=${RELAY_CP:-$("$HERE/classpath.sh")}
   # shellcheck disable=SC2086
-  ${SERVER_PIN:-} java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} -cp "$CP" "${RELAY[@]}" \
+  ${SERVER_PIN:-} java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} \
+    ${GRANTS---enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED} -cp "$CP" "${RELAY[@]}" \
     -Dlogback.configurationFile="$HERE/logback-bench.xml" "$HERE/StandaloneRelay.java" >"$LOGDIR/relay.log" 2>&1 &
   LOG=$LOGDIR/relay.log
 fi

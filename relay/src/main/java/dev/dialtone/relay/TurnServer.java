@@ -11,6 +11,7 @@ import dev.dialtone.relay.allocation.RelayPorts;
 import dev.dialtone.relay.allocation.Transport;
 import dev.dialtone.relay.auth.LongTermCredentials;
 import dev.dialtone.relay.auth.Nonces;
+import dev.dialtone.relay.io.DatagramReader;
 import dev.dialtone.relay.policy.PeerAddressPolicy;
 import dev.dialtone.relay.server.AllocateHandler;
 import dev.dialtone.relay.server.ChannelBindHandler;
@@ -163,7 +164,9 @@ public final class TurnServer implements AutoCloseable {
 
     private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls, UdpPort[] moreUdp)
             throws IOException {
-        StreamPeerLoop peers = new StreamPeerLoop(peerPackets);
+        DatagramReader reader = DatagramReader.best();
+        log.info("TURN relay reads UDP with {}", reader.describe());
+        StreamPeerLoop peers = new StreamPeerLoop(peerPackets, reader);
         streamPeers = peers;
         Function<StreamConnection.Accepted, StreamConnection> connections =
                 accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peers, counters, clock);
@@ -178,7 +181,7 @@ public final class TurnServer implements AutoCloseable {
                 for (int i = 0; i < loops; i++) {
                     InetSocketAddress udpAddress = new InetSocketAddress(address, port.port());
                     udpListeners.add(ListenException.bind(LISTEN_ADDRESSES, port.key(), udpAddress, port.service(),
-                            () -> new UdpListener(udpAddress, loops > 1, clientPackets, peerPackets)));
+                            () -> new UdpListener(udpAddress, loops > 1, clientPackets, peerPackets, reader)));
                 }
             }
         }

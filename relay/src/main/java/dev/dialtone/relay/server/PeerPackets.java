@@ -5,6 +5,8 @@ import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.ChannelBinding;
 import dev.dialtone.relay.allocation.ClientSlowException;
+import dev.dialtone.relay.io.DatagramBatch;
+import dev.dialtone.relay.io.DatagramReader;
 import dev.dialtone.relay.stun.ChannelData;
 import dev.dialtone.relay.stun.Stun;
 import dev.dialtone.relay.stun.XorAddress;
@@ -32,7 +34,8 @@ public final class PeerPackets {
 
     /** Data indication header: STUN header, XOR-PEER-ADDRESS (IPv6 at most), DATA header. */
     static final int HEADROOM = Stun.HEADER_LENGTH + 4 + 20 + 4;
-    private static final int MAX_DATAGRAM = 65_535;
+    /** Padding of the payload to a multiple of 4 bytes. */
+    private static final int TAILROOM = 3;
 
     private final RelayCounters counters;
     private final Clock clock;
@@ -44,27 +47,21 @@ public final class PeerPackets {
         this.internalErrors = new InternalErrors(counters);
     }
 
-    /** A buffer for {@link #receive}: headroom, the largest datagram, and padding. */
-    static ByteBuffer newBuffer() {
-        return ByteBuffer.allocateDirect(HEADROOM + MAX_DATAGRAM + 3);
+    /** A batch for {@link #onDatagram}: each slot with room for either header and the padding. */
+    static DatagramBatch newBatch(DatagramReader reader) {
+        return reader.newBatch(HEADROOM, TAILROOM);
     }
 
     /**
-     * Receives one datagram from {@code allocation}'s relay socket into {@code buffer} and relays
-     * it; false when none was waiting (non-blocking socket).
+     * Relays datagram {@code i} of {@code batch}, read from {@code allocation}'s relay socket; a
+     * fault costs that datagram only.
      */
-    boolean receive(Allocation allocation, ByteBuffer buffer) throws IOException {
-        buffer.clear().position(HEADROOM);
-        InetSocketAddress peer = (InetSocketAddress) allocation.relaySocket().receive(buffer);
-        if (peer == null) {
-            return false;
-        }
+    void onDatagram(Allocation allocation, DatagramBatch batch, int i) {
         try {
-            relay(allocation, buffer, peer, buffer.position() - HEADROOM);
+            relay(allocation, batch.packet(i), batch.sender(i), batch.length(i));
         } catch (RuntimeException e) {
             internalErrors.dropped(allocation, e);
         }
-        return true;
     }
 
     /**

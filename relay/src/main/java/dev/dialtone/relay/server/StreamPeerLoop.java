@@ -1,8 +1,9 @@
 package dev.dialtone.relay.server;
 
 import dev.dialtone.relay.allocation.Allocation;
+import dev.dialtone.relay.io.DatagramBatch;
+import dev.dialtone.relay.io.DatagramReader;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -27,11 +28,14 @@ public final class StreamPeerLoop implements AutoCloseable {
 
     private final Selector selector;
     private final PeerPackets peerPackets;
-    private final ByteBuffer buffer = PeerPackets.newBuffer();
+    private final DatagramReader reader;
+    private final DatagramBatch batch;
 
-    public StreamPeerLoop(PeerPackets peerPackets) throws IOException {
+    public StreamPeerLoop(PeerPackets peerPackets, DatagramReader reader) throws IOException {
         this.selector = Selector.open();
         this.peerPackets = peerPackets;
+        this.reader = reader;
+        this.batch = PeerPackets.newBatch(reader);
     }
 
     /** Starts relaying what peers send to {@code allocation}'s relay socket; it stops when that closes. */
@@ -59,11 +63,8 @@ public final class StreamPeerLoop implements AutoCloseable {
 
     private void relay(SelectionKey ready) {
         Allocation allocation = (Allocation) ready.attachment();
-        int received = 0;
         try {
-            while (received < BATCH && peerPackets.receive(allocation, buffer)) {
-                received++;
-            }
+            reader.drain(allocation.relaySocket(), batch, BATCH, (read, i) -> peerPackets.onDatagram(allocation, read, i));
         } catch (ClosedChannelException e) {
             ready.cancel(); // the allocation ended
         } catch (IOException e) {

@@ -4,6 +4,9 @@ import dev.dialtone.relay.allocation.Allocation;
 import dev.dialtone.relay.allocation.ClientTransport;
 import dev.dialtone.relay.allocation.FiveTuple;
 import dev.dialtone.relay.allocation.Transport;
+import dev.dialtone.relay.io.DatagramBatch;
+import dev.dialtone.relay.io.DatagramHandler;
+import dev.dialtone.relay.io.DatagramReader;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -40,9 +43,10 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
     private final InetSocketAddress local;
     private final ClientPackets clientPackets;
     private final PeerPackets peerPackets;
-    /** Largest UDP payload; anything bigger cannot arrive. */
-    private final ByteBuffer clientBuffer = ByteBuffer.allocateDirect(65_535);
-    private final ByteBuffer peerBuffer = PeerPackets.newBuffer();
+    private final DatagramReader reader;
+    private final DatagramBatch fromClients;
+    private final DatagramBatch fromPeers;
+    private final DatagramHandler clientPacket = this::onClientPacket;
 
     /**
      * Binds now, so that a taken port fails the start.
@@ -51,7 +55,7 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
      *               spreads clients over them by address hash, always the same listener for a client
      */
     public UdpListener(InetSocketAddress address, boolean shared, ClientPackets clientPackets,
-                       PeerPackets peerPackets) throws IOException {
+                       PeerPackets peerPackets, DatagramReader reader) throws IOException {
         this.socket = DatagramChannel.open(address.getAddress() instanceof Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
@@ -68,6 +72,9 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
         this.local = (InetSocketAddress) socket.getLocalAddress();
         this.clientPackets = clientPackets;
         this.peerPackets = peerPackets;
+        this.reader = reader;
+        this.fromClients = reader.newBatch(0, 0);
+        this.fromPeers = PeerPackets.newBatch(reader);
     }
 
     public InetSocketAddress localAddress() {
@@ -88,30 +95,26 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
     private void onReady(SelectionKey key) {
         try {
             if (key.attachment() instanceof Allocation allocation) {
-                for (int i = 0; i < BATCH && peerPackets.receive(allocation, peerBuffer); i++) {
-                    // relayed to the client inside receive
-                }
+                reader.drain(allocation.relaySocket(), fromPeers, BATCH,
+                        (batch, i) -> peerPackets.onDatagram(allocation, batch, i));
             } else {
-                for (int i = 0; i < BATCH && receiveFromClient(); i++) {
-                    // handled inside receiveFromClient
-                }
+                reader.drain(socket, fromClients, BATCH, clientPacket);
             }
         } catch (ClosedChannelException e) {
             key.cancel(); // an allocation ended; the listener's own socket closes only with the selector
         } catch (IOException | RuntimeException e) {
-            // one bad packet or failed answer must not stop the listener
-            log.debug("UDP {}: packet dropped: {}", local, e.toString());
+            // a failed receive must not stop the listener; the socket is tried again at the next select
+            log.debug("UDP {}: receive failed: {}", local, e.toString());
         }
     }
 
-    private boolean receiveFromClient() throws IOException {
-        clientBuffer.clear();
-        InetSocketAddress from = (InetSocketAddress) socket.receive(clientBuffer);
-        if (from == null) {
-            return false;
+    private void onClientPacket(DatagramBatch batch, int i) {
+        try {
+            clientPackets.onPacket(new FiveTuple(batch.sender(i), local, Transport.UDP), batch.packet(i),
+                    batch.length(i), this);
+        } catch (IOException e) {
+            log.debug("UDP {}: answer not sent: {}", local, e.toString());
         }
-        clientPackets.onPacket(new FiveTuple(from, local, Transport.UDP), clientBuffer, clientBuffer.position(), this);
-        return true;
     }
 
     @Override
