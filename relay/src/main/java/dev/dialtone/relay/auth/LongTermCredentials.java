@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The long-term credential mechanism (RFC 8489 section 9.2) with TURN REST usernames: the
@@ -25,7 +24,7 @@ public final class LongTermCredentials {
      * only put here once a request signed with its key passed, so a client without credentials
      * cannot fill it; bounded by {@link #CACHED_KEYS}, emptied when full.
      */
-    private final ConcurrentHashMap<String, byte[]> keys = new ConcurrentHashMap<>();
+    private final BoundedCache<String, byte[]> keys = new BoundedCache<>(CACHED_KEYS);
     private final TurnRestSecret secret;
     private final String realm;
     private final Nonces nonces;
@@ -67,9 +66,6 @@ public final class LongTermCredentials {
             return new Rejected(401, "Unauthorized");
         }
         if (cached == null) {
-            if (keys.size() >= CACHED_KEYS) {
-                keys.clear();
-            }
             keys.put(username, key);
         }
         return new Accepted(username, userIdOf(username), key);

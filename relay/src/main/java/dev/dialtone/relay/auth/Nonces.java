@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -32,7 +31,7 @@ public final class Nonces {
      * allocation with the nonce it was given, and this spares the HMAC of every request after the
      * first. Only nonces this relay issued get in.
      */
-    private final ConcurrentHashMap<String, Long> verified = new ConcurrentHashMap<>();
+    private final BoundedCache<String, Long> verified = new BoundedCache<>(REMEMBERED);
     private final SecretKeySpec key;
     private final Clock clock;
     private final Duration lifetime;
@@ -55,7 +54,7 @@ public final class Nonces {
     public Validity check(String nonce) {
         Long remembered = verified.get(nonce);
         if (remembered != null) {
-            return remembered > clock.millis() ? Validity.VALID : Validity.STALE;
+            return validityUntil(remembered);
         }
         if (nonce.length() != EXPIRY_HEX + 2 * TAG_BYTES || !nonce.chars().allMatch(HexFormat::isHexDigit)) {
             return Validity.FORGED;
@@ -66,10 +65,12 @@ public final class Nonces {
             return Validity.FORGED;
         }
         long expiresAt = HEX.fromHexDigitsToLong(expiry);
-        if (verified.size() >= REMEMBERED) {
-            verified.clear();
-        }
         verified.put(nonce, expiresAt);
+        return validityUntil(expiresAt);
+    }
+
+    /** A genuine nonce is valid until its expiry, stale after. */
+    private Validity validityUntil(long expiresAt) {
         return expiresAt > clock.millis() ? Validity.VALID : Validity.STALE;
     }
 
