@@ -222,9 +222,9 @@ warm_up() {
   local s=$1 pid=${PID[$1]} round c0 j0 c1 j1 pct
   for ((round = 1; round <= WARM_ROUNDS; round++)); do
     c0=$(ticks "$pid"); j0=$(jit_ticks "$pid")
-    uclient_run warm "$s" 50 500 5 >/dev/null
+    uclient_run warm "$s" 100 250 5 >/dev/null
     flood_run warm "$s" >/dev/null
-    if [ -n "$TCP" ] && [ "$s" != master-mp ]; then uclient_run warm "$s" 200 50 20 -t 4 >/dev/null; fi
+    if [ -n "$TCP" ] && [ "$s" != master-mp ]; then uclient_run warm "$s" 1000 20 50 -t "$TCP_PROCS" >/dev/null; fi
     c1=$(ticks "$pid"); j1=$(jit_ticks "$pid")
     pct=$(awk -v j=$((j1 - j0)) -v c=$((c1 - c0)) 'BEGIN{printf "%.1f", (c > 0 ? 100*j/c : 0)}')
     echo "- $s: warm-up round $round: server CPU $(awk -v c=$((c1 - c0)) -v hz="$HZ" 'BEGIN{printf "%.2f", c/hz}') core-s, JIT ${pct}% of it"
@@ -291,8 +291,8 @@ run_load_once() { # load server
   [ -n "$MASTER_NOTE" ] && echo "# $MASTER_NOTE"
   [ -n "$FLOOR" ] && echo "# floor: gcc -O2 $FLOOR_C, fwd modes $FLOOR_MODES, ${FLOOR_SECS}s at the packet rate dialtone (else the first server) produced" \
     || echo "# floor: skipped (FLOOR_C=none)"
-  echo "## warm-up, not counted: rounds of one uclient load (50 clients x 500, 5 ms), one flood$([ -n "$TCP" ] && echo " and 200 TURN/TCP")"
-  echo "## $([ -n "$TCP" ] && echo "clients x 50 (20 ms)"); a Java server gets more rounds until its JIT compiler threads spent at most"
+  echo "## warm-up, not counted: rounds of one uclient load (100 clients x 250, 5 ms), one flood$([ -n "$TCP" ] && echo " and 1,000 TURN/TCP")"
+  echo "## $([ -n "$TCP" ] && echo "clients x 20 (50 ms)"); a Java server gets more rounds until its JIT compiler threads spent at most"
   echo "## ${WARM_JIT_PCT}% of its CPU in the last one (at most $WARM_ROUNDS rounds)"
   for s in "${SERVERS[@]}"; do warm_up "$s"; done
   for round in $(seq 1 "$ROUNDS"); do
