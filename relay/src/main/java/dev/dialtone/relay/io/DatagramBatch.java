@@ -23,7 +23,6 @@ public final class DatagramBatch {
     private final ByteBuffer[] packets;
     private final int[] lengths;
     private final InetSocketAddress[] senders;
-    private int count;
     /** What the reader that made this batch keeps with it (recvmmsg's native headers); null for the JDK's. */
     private Object readerState;
 
@@ -46,11 +45,6 @@ public final class DatagramBatch {
     /** Most datagrams one read can return. */
     public int capacity() {
         return packets.length;
-    }
-
-    /** Datagrams the last read returned. */
-    public int count() {
-        return count;
     }
 
     /**
@@ -88,10 +82,6 @@ public final class DatagramBatch {
         lengths[i] = length;
         senders[i] = sender;
         packets[i].clear();
-    }
-
-    void setCount(int count) {
-        this.count = count;
     }
 
     Object readerState() {

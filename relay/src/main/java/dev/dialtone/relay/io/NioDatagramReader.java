@@ -19,12 +19,11 @@ public final class NioDatagramReader implements DatagramReader {
     public int read(DatagramChannel socket, DatagramBatch batch) throws IOException {
         var buffer = batch.payloadBuffer(0);
         InetSocketAddress sender = (InetSocketAddress) socket.receive(buffer);
-        int read = sender == null ? 0 : 1;
-        if (sender != null) {
-            batch.set(0, buffer.position() - batch.headroom(), sender);
+        if (sender == null) {
+            return 0;
         }
-        batch.setCount(read);
-        return read;
+        batch.set(0, buffer.position() - batch.headroom(), sender);
+        return 1;
     }
 
     @Override

@@ -122,9 +122,6 @@ public final class RecvmmsgReader implements DatagramReader {
             throw new ClosedChannelException();
         }
         Headers headers = (Headers) batch.readerState();
-        for (int i = 0; i < batch.capacity(); i++) {
-            headers.messages.set(JAVA_INT, i * MMSGHDR_SIZE + MSG_NAMELEN, SenderAddresses.SOCKADDR_SIZE);
-        }
         int read;
         try {
             int fd = (int) FD.invokeExact(socket);
@@ -143,10 +140,12 @@ public final class RecvmmsgReader implements DatagramReader {
             read = 0;
         }
         for (int i = 0; i < read; i++) {
-            int length = headers.messages.get(JAVA_INT, i * MMSGHDR_SIZE + MSG_LEN);
+            long message = (long) i * MMSGHDR_SIZE;
+            int length = headers.messages.get(JAVA_INT, message + MSG_LEN);
             batch.set(i, length, headers.senders.decode(headers.names.asSlice((long) i * SOCKADDR_STRIDE, SOCKADDR_STRIDE)));
+            // the kernel shortened this slot's address length to the sender's; only filled slots need it back
+            headers.messages.set(JAVA_INT, message + MSG_NAMELEN, SenderAddresses.SOCKADDR_SIZE);
         }
-        batch.setCount(read);
         return read;
     }
 
@@ -208,6 +207,7 @@ public final class RecvmmsgReader implements DatagramReader {
                 vectors.set(JAVA_LONG, (long) i * IOVEC_SIZE + 8, payload.byteSize());
                 long message = (long) i * MMSGHDR_SIZE;
                 messages.set(ADDRESS, message + MSG_NAME, names.asSlice((long) i * SOCKADDR_STRIDE));
+                messages.set(JAVA_INT, message + MSG_NAMELEN, SenderAddresses.SOCKADDR_SIZE);
                 messages.set(ADDRESS, message + MSG_IOV, vectors.asSlice((long) i * IOVEC_SIZE));
                 messages.set(JAVA_LONG, message + MSG_IOVLEN, 1);
             }
