@@ -187,6 +187,8 @@ async function startNode(opts = {}) {
     'dialtone.auth.jwt-secret': jwtSecret,
     'dialtone.turn.secret': turnSecret,
     'dialtone.signaling.ring-timeout': opts.ringTimeout || '2s',
+    // tests start hundreds of servers: no call-path warm-up (e2e/test/warmup.test.js tests it)
+    'dialtone.signaling.warmup.calls': 0,
   };
   if (!opts.deriveTurnUrls) turnUrls.forEach((u, i) => { props[`dialtone.turn.urls.${i}`] = u; });
   if (opts.ttl) props['dialtone.turn.credential-ttl'] = opts.ttl;

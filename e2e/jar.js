@@ -35,7 +35,9 @@ process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } ca
 function runJar({ props = {}, env = {}, args = [] } = {}) {
   const cleanEnv = { ...process.env };
   DIALTONE_ENV.forEach((k) => delete cleanEnv[k]);
-  const argv = ['-Xmx256m', ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', jarCopy(), ...args];
+  // no call-path warm-up unless the test asks for it: it costs seconds per start (e2e/test/warmup.test.js)
+  const all = { 'dialtone.signaling.warmup.calls': 0, ...props };
+  const argv = ['-Xmx256m', ...Object.entries(all).map(([k, v]) => `-D${k}=${v}`), '-jar', jarCopy(), ...args];
   const child = spawn(javaBin(), argv, { env: { ...cleanEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';

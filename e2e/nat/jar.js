@@ -17,7 +17,9 @@ async function startJarIn(spaces, ns, dir, name, props) {
   const jar = path.join(dir, `${name}.jar`);
   fs.copyFileSync(JAR, jar); // never read a jar that is being rebuilt
   const logFile = path.join(dir, `${name}.log`);
-  const args = ['-Xmx256m', ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
+  // no call-path warm-up: it costs seconds per start (e2e/test/warmup.test.js tests it)
+  const all = { 'dialtone.signaling.warmup.calls': 0, ...props };
+  const args = ['-Xmx256m', ...Object.entries(all).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
   const fd = fs.openSync(logFile, 'a');
   const child = spaces.spawnIn(ns, javaBin(), args, { stdio: ['ignore', fd, fd], cwd: dir });
   fs.closeSync(fd);

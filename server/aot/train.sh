@@ -19,8 +19,17 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 free_port() {
   node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
-free_udp_port() {
-  node -e "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+# The relay listens on its port over UDP and TCP: a port free for both.
+free_relay_port() {
+  node -e "
+    const net = require('net'), dgram = require('dgram');
+    (function attempt(left) {
+      const t = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = t.address().port, u = dgram.createSocket('udp4');
+        u.once('error', () => { t.close(); if (left > 0) attempt(left - 1); else process.exit(1); });
+        u.bind(port, '127.0.0.1', () => { console.log(port); u.close(); t.close(); });
+      });
+    })(20);"
 }
 
 if [ ! -d "$HERE/node_modules/socket.io-client" ]; then
@@ -29,7 +38,7 @@ fi
 
 SIGNALING=$(free_port)
 HTTP=$(free_port)
-RELAY=$(free_udp_port)
+RELAY=$(free_relay_port)
 SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 LOG=$(mktemp "${TMPDIR:-/tmp}/dialtone-aot-train.XXXXXX.log")
 rm -f "$CACHE"

@@ -17,12 +17,15 @@ import dev.dialtone.server.edge.EdgeMetrics;
 import dev.dialtone.server.edge.EdgeStamp;
 import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
+import dev.dialtone.server.logging.QuietLoggers;
 import dev.dialtone.signaling.SignalingConfig;
 import dev.dialtone.signaling.SignalingServer;
 import dev.dialtone.signaling.call.CallSessions;
 import dev.dialtone.signaling.turn.EdgeConnections;
 import dev.dialtone.signaling.turn.IceUrls;
 import dev.dialtone.signaling.turn.ReachedHost;
+import dev.dialtone.signaling.warmup.CallPathWarmup;
+import dev.dialtone.signaling.warmup.WarmupConfig;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -34,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -146,6 +150,8 @@ public final class Main {
             SignalingConfig signalingConfig;
             HttpConfig httpConfig;
             AdminConfig adminConfig;
+            WarmupConfig warmup;
+            ReachedHost reachedHost;
             EdgeConfig edgeConfig;
             EdgeCertificate edgeCertificate = null;
             EdgeStamp edgeStamp = new EdgeStamp();
@@ -158,10 +164,11 @@ public final class Main {
                 signalingConfig = SignalingConfig.from(config);
                 httpConfig = HttpConfig.from(config);
                 adminConfig = AdminConfig.from(config);
+                warmup = WarmupConfig.from(config);
                 if (relayConfig.enabled()) {
                     relay = new TurnServer(relayConfig, turn);
                 }
-                ReachedHost reachedHost = new ReachedHost(httpConfig::trustedProxy,
+                reachedHost = new ReachedHost(httpConfig::trustedProxy,
                         relay != null ? relay.advertisedAddress() : InetAddress.getLoopbackAddress(),
                         edgeConfig.enabled() ? edgeStamp : EdgeConnections.NONE);
                 if (edgeConfig.enabled() && edgeConfig.tls()) {
@@ -196,6 +203,9 @@ public final class Main {
                             signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
                                     signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this), edgeStamp));
             http.start();
+            if (warmup.enabled()) {
+                warmUp(warmup, signalingConfig, turn, urls, reachedHost);
+            }
             InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
             ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
                     "the Socket.IO signaling service", () -> {
@@ -213,6 +223,21 @@ public final class Main {
             }
             ready.set(true);
             log.info("Dialtone started; iceServers advertise {}", urls);
+        }
+
+        /** Compiles the call path before the port opens; quietly, and never fatal (CallPathWarmup). */
+        private static void warmUp(WarmupConfig warmup, SignalingConfig signaling, TurnConfig turn, IceUrls urls,
+                                   ReachedHost reachedHost) {
+            log.info("warming up the call path before the signaling port opens: {} calls on a private loopback server",
+                    warmup.calls());
+            CallPathWarmup.Result r = QuietLoggers.during(List.of("dev.dialtone.signaling", "com.corundumstudio"),
+                    () -> CallPathWarmup.run(warmup, signaling, turn, urls, reachedHost));
+            if (r.stoppedBy().isPresent()) {
+                log.warn("call path warm-up stopped after {} of {} calls in {} ms: {}; starting anyway, the first calls"
+                        + " will be slower", r.calls(), warmup.calls(), r.took().toMillis(), r.stoppedBy().get());
+            } else {
+                log.info("call path warmed up: {} calls in {} ms", r.calls(), r.took().toMillis());
+            }
         }
 
         /** Where the edge reaches a service listening on {@code address}: loopback for a wildcard. */

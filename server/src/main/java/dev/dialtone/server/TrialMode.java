@@ -38,7 +38,9 @@ final class TrialMode {
                 Map.entry("dialtone.relay.relay-address", LOOPBACK),
                 Map.entry("dialtone.relay.external-ip", ""),
                 Map.entry("dialtone.relay.allow-loopback-peers", true),
-                Map.entry("dialtone.turn.public-host", LOOPBACK));
+                Map.entry("dialtone.turn.public-host", LOOPBACK),
+                // a trial starts at once: the warm-up pays off under load, not for two tabs
+                Map.entry("dialtone.signaling.warmup.calls", 0));
         return ConfigFactory.parseMap(trial, "trial mode (no secrets configured)").withFallback(config);
     }
 

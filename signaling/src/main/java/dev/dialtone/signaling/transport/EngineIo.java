@@ -7,8 +7,10 @@ import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
 import com.corundumstudio.socketio.SocketIOServer;
 import com.corundumstudio.socketio.protocol.PacketEncoder;
+import com.corundumstudio.socketio.scheduler.CancelableScheduler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,7 +44,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link EngineIoVersionGate}: EIO=3 clients are connected without the auth listener
  *       (issue 1067), other versions served with the wrong framing;</li>
  *   <li>{@link Eio3PayloadLengths} and {@link Eio3PollingEncoder}: EIO=3 polling payloads counted
- *       in bytes or code points instead of UTF-16 units (netty-socketio issues 754 and 566).</li>
+ *       in bytes or code points instead of UTF-16 units (netty-socketio issues 754 and 566);</li>
+ *   <li>{@link #install}: the pipeline factory it replaces holds a timer nobody releases, which
+ *       Netty's leak detector reports as an ERROR once collected (netty-socketio issue 741).</li>
  * </ul>
  */
 public final class EngineIo {
@@ -91,6 +95,7 @@ public final class EngineIo {
      * event loop where registering a socket waits for Redis).
      */
     public void install(SocketIOServer server, ChannelHandler admission) {
+        releaseDefaultPipelineFactory(server);
         server.setPipelineFactory(new SocketIOChannelInitializer() {
             @Override
             protected void addSocketioHandlers(ChannelPipeline pipeline) {
@@ -107,6 +112,25 @@ public final class EngineIo {
                 pipeline.addLast("dialtoneEio3PollingEncoder", eio3Encoder);
             }
         });
+    }
+
+    /**
+     * {@code new SocketIOServer} makes a pipeline factory with a timer of its own, before anyone
+     * can set theirs; the one replaced is never started nor stopped, and Netty tracks every timer:
+     * when the garbage collector takes it, the next timer made logs "LEAK: HashedWheelTimer.release()
+     * was not called" as an ERROR (netty-socketio issue 741). Stopping its timer releases it. The
+     * library offers no way to reach it but reflection; if that fails, only the log line remains.
+     */
+    private static void releaseDefaultPipelineFactory(SocketIOServer server) {
+        try {
+            Field factory = SocketIOServer.class.getDeclaredField("pipelineFactory");
+            factory.setAccessible(true);
+            Field scheduler = SocketIOChannelInitializer.class.getDeclaredField("scheduler");
+            scheduler.setAccessible(true);
+            ((CancelableScheduler) scheduler.get(factory.get(server))).shutdown();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.debug("could not release netty-socketio's default pipeline factory: {}", e.toString());
+        }
     }
 
     /**

@@ -1,0 +1,67 @@
+package dev.dialtone.server.logging;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.filter.Filter;
+import ch.qos.logback.core.spi.FilterReply;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the INFO lines of some loggers out of the log while a task runs: the signaling warm-up's
+ * thousands of made-up calls would otherwise bury the start-up. WARN and ERROR still go through,
+ * and so does every other logger's output (the relay, already serving). The loggers keep their
+ * levels, so the code that logs runs exactly as it will for real clients: only the appenders of
+ * the root logger turn the lines away.
+ */
+public final class QuietLoggers {
+
+    private QuietLoggers() {
+    }
+
+    /** Runs {@code task} with the INFO and lower lines of loggers named under {@code prefixes} dropped. */
+    public static <T> T during(List<String> prefixes, Supplier<T> task) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return task.get(); // another SLF4J binding: nothing to filter with
+        }
+        Filter<ILoggingEvent> quiet = new Filter<>() {
+            @Override
+            public FilterReply decide(ILoggingEvent event) {
+                if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
+                    return FilterReply.NEUTRAL;
+                }
+                for (String prefix : prefixes) {
+                    if (event.getLoggerName().startsWith(prefix)) {
+                        return FilterReply.DENY;
+                    }
+                }
+                return FilterReply.NEUTRAL;
+            }
+        };
+        quiet.start();
+        List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
+        for (Iterator<Appender<ILoggingEvent>> it = context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders();
+             it.hasNext(); ) {
+            Appender<ILoggingEvent> appender = it.next();
+            appender.addFilter(quiet);
+            appenders.add(appender);
+        }
+        try {
+            return task.get();
+        } finally {
+            // logback has no way to remove one filter: put back the others
+            for (Appender<ILoggingEvent> appender : appenders) {
+                List<Filter<ILoggingEvent>> others = new ArrayList<>(appender.getCopyOfAttachedFiltersList());
+                others.remove(quiet);
+                appender.clearAllFilters();
+                others.forEach(appender::addFilter);
+            }
+        }
+    }
+}

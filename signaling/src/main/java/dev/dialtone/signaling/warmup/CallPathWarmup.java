@@ -1,0 +1,213 @@
+package dev.dialtone.signaling.warmup;
+
+import dev.dialtone.common.Secrets;
+import dev.dialtone.common.TurnConfig;
+import dev.dialtone.signaling.SignalingConfig;
+import dev.dialtone.signaling.SignalingServer;
+import dev.dialtone.signaling.cluster.ClusterConfig;
+import dev.dialtone.signaling.push.PushConfig;
+import dev.dialtone.signaling.turn.IceUrls;
+import dev.dialtone.signaling.turn.ReachedHost;
+import io.jsonwebtoken.Jwts;
+import io.netty.channel.EventLoop;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Compiles the call path before the first client comes. A fresh JVM interprets the call path and
+ * then spends more CPU compiling it than serving the calls: the first ~60,000 calls after a start
+ * cost several times a warm server's CPU and setup latency (bench/README.md), exactly when every
+ * client reconnects after a deploy. JDK 25's AOT cache keeps profiles but no compiled code. So,
+ * before the real port opens, this places calls between pairs of users on a private copy of the
+ * signaling server: loopback, a port of its own, a random JWT secret nobody else knows, no Redis
+ * and no webhooks, its own metrics registry. The calls go through the same classes as a client's
+ * (Netty, the websocket and Engine.IO framing, netty-socketio, the switchboard), so the JIT
+ * compiles the code the real server runs. Then the private server closes and the compiler is
+ * given time to finish the queue the calls left.
+ */
+public final class CallPathWarmup {
+
+    /** Pairs calling at once: several sockets' frames per read, as under real load. */
+    private static final int PAIRS = 50;
+    /** How long the compilers must stay idle under the calls before the warm-up counts as done. */
+    private static final Duration JIT_QUIET = Duration.ofMillis(500);
+    private static final Duration POLL = Duration.ofMillis(50);
+    private static final ClientStyle[] STYLES = ClientStyle.values();
+
+    /**
+     * @param calls     calls completed
+     * @param took      from start to the compiler's quiet
+     * @param stoppedBy why it stopped before all calls were made, if it did
+     */
+    public record Result(int calls, Duration took, Optional<String> stoppedBy) {
+    }
+
+    private CallPathWarmup() {
+    }
+
+    /** Never throws: a warm-up that cannot run leaves the server cold, which is slow, not wrong. */
+    public static Result run(WarmupConfig warmup, SignalingConfig real, TurnConfig turn, IceUrls urls,
+                             ReachedHost reachedHost) {
+        long start = System.nanoTime();
+        long deadline = start + warmup.maxTime().toNanos();
+        AtomicInteger calls = new AtomicInteger();
+        Optional<String> stoppedBy;
+        try {
+            stoppedBy = callUntilDone(warmup.calls(), deadline, calls, real, turn, urls, reachedHost);
+        } catch (RuntimeException | IOException e) {
+            stoppedBy = Optional.of(e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stoppedBy = Optional.of("interrupted");
+        }
+        return new Result(calls.get(), Duration.ofNanos(System.nanoTime() - start), stoppedBy);
+    }
+
+    private static Optional<String> callUntilDone(int minCalls, long deadline, AtomicInteger calls, SignalingConfig real,
+                                                  TurnConfig turn, IceUrls urls, ReachedHost reachedHost)
+            throws IOException, InterruptedException {
+        String secret = Secrets.random();
+        SignalingConfig config = privateCopy(real, secret, freeLoopbackPort());
+        SecretKeySpec key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+        int maxFrame = 4 * config.limits().maxSignalBytes() + 64 * 1024;
+        NioEventLoopGroup clients = new NioEventLoopGroup(1, r -> {
+            Thread t = new Thread(r, "signaling-warmup");
+            t.setDaemon(true);
+            return t;
+        });
+        EventLoop loop = clients.next();
+        List<WarmupPair> pairs = new ArrayList<>();
+        try (SignalingServer server = new SignalingServer(config, turn, urls, reachedHost, new PrometheusRegistry())) {
+            server.start();
+            try {
+                return call(new InetSocketAddress(config.host(), config.port()), key, maxFrame, minCalls, deadline,
+                        calls, loop, pairs);
+            } finally {
+                // the clients go first: a server closing under them would be a failure to report
+                pairs.forEach(pair -> loop.execute(pair::close));
+                clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        }
+    }
+
+    private static Optional<String> call(InetSocketAddress server, SecretKeySpec key, int maxFrame, int minCalls,
+                                         long deadline, AtomicInteger calls, EventLoop loop, List<WarmupPair> pairs)
+            throws InterruptedException {
+        CountDownLatch ready = new CountDownLatch(PAIRS);
+        CompletableFuture<Optional<String>> failure = new CompletableFuture<>();
+        WarmupPair.Progress progress = new WarmupPair.Progress() {
+            @Override
+            public void ready(WarmupPair pair) {
+                ready.countDown();
+            }
+
+            @Override
+            public void callDone() {
+                calls.incrementAndGet();
+            }
+
+            @Override
+            public void failed(String why) {
+                failure.complete(Optional.of(why));
+                while (ready.getCount() > 0) {
+                    ready.countDown();
+                }
+            }
+        };
+        WarmupSdp sdp = WarmupSdp.typical();
+        for (int i = 0; i < PAIRS; i++) {
+            WarmupPair pair = new WarmupPair(user(key, "warmup-caller-" + i), user(key, "warmup-callee-" + i), sdp,
+                    STYLES[i % STYLES.length], i % 2 == 0, progress, loop, server, maxFrame);
+            pairs.add(pair);
+            loop.execute(pair::connect);
+        }
+        if (!ready.await(remaining(deadline), TimeUnit.NANOSECONDS)) {
+            return Optional.of("the sockets did not connect within dialtone.signaling.warmup.max-time");
+        }
+        if (failure.isDone()) {
+            return failure.join();
+        }
+        pairs.forEach(pair -> loop.execute(pair::run));
+        return untilCompiled(minCalls, deadline, calls, failure);
+    }
+
+    /**
+     * Calls go on until there were {@code minCalls} and the compilers have then had nothing to do
+     * for {@link #JIT_QUIET}. Stopping the calls and then waiting would not do: HotSpot drops
+     * queued compilations of methods that stopped running, and they would be compiled while the
+     * first real clients wait.
+     */
+    private static Optional<String> untilCompiled(int minCalls, long deadline, AtomicInteger calls,
+                                                  CompletableFuture<Optional<String>> failure)
+            throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long compiled = watchJit ? jit.getTotalCompilationTime() : 0;
+        long quietSince = System.nanoTime();
+        while (!failure.isDone()) {
+            if (remaining(deadline) == 0) {
+                return Optional.of("dialtone.signaling.warmup.max-time reached");
+            }
+            Thread.sleep(POLL.toMillis());
+            long now = watchJit ? jit.getTotalCompilationTime() : compiled;
+            if (now != compiled) {
+                compiled = now;
+                quietSince = System.nanoTime();
+            }
+            if (calls.get() >= minCalls && System.nanoTime() - quietSince >= JIT_QUIET.toNanos()) {
+                return Optional.empty();
+            }
+        }
+        return failure.join();
+    }
+
+    /** The real configuration's limits and timings, alone on loopback, trusting only its own tokens. */
+    private static SignalingConfig privateCopy(SignalingConfig real, String secret, int port) {
+        SignalingConfig.Limits l = real.limits();
+        ClusterConfig c = real.cluster();
+        PushConfig p = real.push();
+        return new SignalingConfig(InetAddress.getLoopbackAddress().getHostAddress(), port, real.ringTimeout(),
+                real.pingInterval(), real.pingTimeout(), false, real.eventLoops(),
+                new SignalingConfig.Limits(l.maxSignalBytes(), l.maxCandidateBytes(), l.maxCheckOnline(),
+                        Integer.MAX_VALUE, l.maxSocketsPerUser()),
+                new SignalingConfig.Auth(secret, "sub", Duration.ZERO),
+                new ClusterConfig("", c.nodeTtl(), c.heartbeatInterval(), c.keyPrefix()),
+                new PushConfig(null, "", p.events(), p.waitForWake(), p.maxAge(), p.dataDir(), p.timeout(),
+                        p.retryMin(), p.retryMax(), p.maxHistory(), p.concurrency()));
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    private static WarmupPair.User user(SecretKeySpec key, String id) {
+        // the claims an app's backend puts in: a number among them, as in real tokens
+        Instant now = Instant.now();
+        return new WarmupPair.User(id, Jwts.builder().subject(id).issuedAt(Date.from(now))
+                .expiration(Date.from(now.plus(Duration.ofHours(1)))).signWith(key).compact());
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
+    }
+}
