@@ -65,6 +65,15 @@ public final class PeerPackets {
     }
 
     /**
+     * A read from a socket of {@code where} failed on a runtime exception: a reader bug, not
+     * input. Whatever the read held is lost: counted as one internal-error drop and logged as
+     * {@link InternalErrors} does.
+     */
+    void readFailed(Object where, RuntimeException e) {
+        internalErrors.dropped(where, e);
+    }
+
+    /**
      * Relays the {@code length} bytes at {@link #HEADROOM} of {@code buffer}, from {@code peer}, to
      * {@code allocation}'s client if its permissions and budget let them through.
      */

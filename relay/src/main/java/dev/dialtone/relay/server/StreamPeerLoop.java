@@ -69,6 +69,8 @@ public final class StreamPeerLoop implements AutoCloseable {
             ready.cancel(); // the allocation ended
         } catch (IOException e) {
             log.debug("{}: receive failed: {}", allocation, e.toString());
+        } catch (RuntimeException e) {
+            peerPackets.readFailed(allocation, e); // and the loop goes on for every other allocation
         }
     }
 

@@ -102,9 +102,11 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
             }
         } catch (ClosedChannelException e) {
             key.cancel(); // an allocation ended; the listener's own socket closes only with the selector
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             // a failed receive must not stop the listener; the socket is tried again at the next select
             log.debug("UDP {}: receive failed: {}", local, e.toString());
+        } catch (RuntimeException e) {
+            peerPackets.readFailed(local, e);
         }
     }
 
