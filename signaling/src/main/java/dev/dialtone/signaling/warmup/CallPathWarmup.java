@@ -53,6 +53,10 @@ public final class CallPathWarmup {
     private static final Duration JIT_QUIET = Duration.ofMillis(500);
     private static final Duration POLL = Duration.ofMillis(50);
     private static final ClientStyle[] STYLES = ClientStyle.values();
+    /** Limits at least this high on the private server, whatever an operator set on the real one. */
+    private static final int ROOMY_SIGNAL_BYTES = 64 * 1024;
+    private static final int ROOMY_CANDIDATE_BYTES = 4096;
+    private static final int ROOMY_SOCKETS_PER_USER = 16;
 
     /**
      * @param calls     calls completed
@@ -200,15 +204,21 @@ public final class CallPathWarmup {
         return failure.join();
     }
 
-    /** The real configuration's limits and timings, alone on loopback, trusting only its own tokens. */
+    /**
+     * The real configuration's timings and threads, alone on loopback, trusting only its own
+     * tokens. Its limits are the real ones where the warm-up's traffic fits them: a browser-sized
+     * offer, a socket that reconnects before the server saw the last one go, a call every few
+     * milliseconds per user.
+     */
     private static SignalingConfig privateCopy(SignalingConfig real, String secret, int port) {
         SignalingConfig.Limits l = real.limits();
         ClusterConfig c = real.cluster();
         PushConfig p = real.push();
         return new SignalingConfig(InetAddress.getLoopbackAddress().getHostAddress(), port, real.ringTimeout(),
                 real.pingInterval(), real.pingTimeout(), false, real.eventLoops(),
-                new SignalingConfig.Limits(l.maxSignalBytes(), l.maxCandidateBytes(), l.maxCheckOnline(),
-                        Integer.MAX_VALUE, l.maxSocketsPerUser()),
+                new SignalingConfig.Limits(Math.max(l.maxSignalBytes(), ROOMY_SIGNAL_BYTES),
+                        Math.max(l.maxCandidateBytes(), ROOMY_CANDIDATE_BYTES), l.maxCheckOnline(), Integer.MAX_VALUE,
+                        Math.max(l.maxSocketsPerUser(), ROOMY_SOCKETS_PER_USER)),
                 new SignalingConfig.Auth(secret, "sub", Duration.ZERO),
                 new ClusterConfig("", c.nodeTtl(), c.heartbeatInterval(), c.keyPrefix()),
                 new PushConfig(null, "", p.events(), p.waitForWake(), p.maxAge(), p.dataDir(), p.timeout(),
