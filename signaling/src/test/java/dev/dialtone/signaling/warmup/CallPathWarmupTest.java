@@ -73,7 +73,8 @@ class CallPathWarmupTest {
         assertTrue(r.stoppedBy().isEmpty() || r.stoppedBy().get().equals(MAX_TIME_REACHED),
                 "no failed call, no connect failure: " + r);
         assertTrue(r.calls() >= minimum, "at least the minimum of calls: " + r);
-        // closing the 100 sockets and the private server comes on top of max-time: 2 s measured under load
+        // closing the private server comes on top of max-time: netty-socketio's stop() waits out Netty's
+        // default 2 s quiet period (2.0-2.1 s measured)
         assertTrue(r.took().compareTo(maxTime.plusSeconds(10)) < 0, "bounded by max-time (and the close): " + r);
         assertNothingLeft(threadsBefore, socketsBefore);
     }
@@ -90,8 +91,9 @@ class CallPathWarmupTest {
         assertTrue(r.stoppedBy().isPresent(), "a run out of time says why: " + r);
         assertTrue(r.stoppedBy().get().contains(MAX_TIME_KEY), "the reason names the key: " + r);
         assertTrue(r.calls() < 100_000_000, r.toString());
-        // starting and closing the private server is all it does: seconds even on a loaded machine
-        assertTrue(wall.compareTo(Duration.ofSeconds(10)) < 0, "returned after " + wall.toMillis() + " ms: " + r);
+        // starting and closing the private server is all it does (the close alone waits 2 s, see above):
+        // seconds even on a loaded machine, where calling or connecting on would not end
+        assertTrue(wall.compareTo(Duration.ofSeconds(15)) < 0, "returned after " + wall.toMillis() + " ms: " + r);
         assertNothingLeft(threadsBefore, socketsBefore);
     }
 
