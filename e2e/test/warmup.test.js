@@ -15,8 +15,11 @@ const { runJar } = require('../jar');
 const WARMING = /warming up the call path before the signaling port opens: (\d+) calls on a private loopback server/;
 const WARMED = /call path warmed up: (\d+) calls in (\d+) ms/;
 const STOPPED = /WARN .*call path warm-up stopped after (\d+) of (\d+) calls in (\d+) ms: (.*); starting anyway, the first calls will be slower/;
-/** The warm-up's bound in these tests: generous, the machine is shared and loaded. */
-const MAX_TIME_S = 60;
+/**
+ * The warm-up's bound in these tests: generous, the machine is shared and loaded (2000 calls and
+ * then the JIT idle took 21-27 s on a loaded 2-core machine: the calls go on until it is).
+ */
+const MAX_TIME_S = 90;
 
 /**
  * The jar in production mode on free loopback ports, relay off, with `props` on top; returns
@@ -99,15 +102,16 @@ test('the warm-up runs before the port opens: /readyz 503 and the port closed me
     // Probed at once and again until the warm-up says it is done: it takes at least the 500 ms
     // the compilers must be idle, so the first probe lands inside it even when it is quick.
     const whileWarming = [];
+    const giveUp = Date.now() + (MAX_TIME_S + 30) * 1000;
     while (!WARMED.test(jar.output()) && !STOPPED.test(jar.output())) {
       const [status, tcp] = await Promise.all([readyz(ports.http), tcpConnect(ports.signaling)]);
       whileWarming.push(`${status} ${tcp}`);
-      if (whileWarming.length > 2000) assert.fail(`the warm-up did not end (bounded by max-time ${MAX_TIME_S}s)\n${jar.output()}`);
+      if (Date.now() > giveUp) assert.fail(`the warm-up did not end (bounded by max-time ${MAX_TIME_S}s)\n${jar.output()}`);
       await sleep(50);
     }
     // (the last probes may race the line's way to stdout, which comes in batches: the first may not)
     assert.equal(whileWarming[0], '503 refused',
-      `while warming up: /readyz 503 and the signaling port refusing connections; probes said ${whileWarming.join(', ')}`);
+      `while warming up: /readyz 503 and the signaling port refusing connections; the first probes said ${whileWarming.slice(0, 10).join(', ')}`);
 
     const second = await jar.waitFor(WARMED, 1000).catch(() => assert.fail(`the warm-up did not complete\n${jar.output()}`));
     assert.ok(Number(second.match(WARMED)[1]) >= 2000, second);
