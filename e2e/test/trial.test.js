@@ -72,6 +72,8 @@ async function startTrial() {
     'dialtone.http.port': ports.http,
     'dialtone.relay.port': ports.relay,
     'dialtone.relay.tls-port': 0,
+    // asked for, as an operator's file may: trial mode turns the call-path warm-up off all the same
+    'dialtone.signaling.warmup.calls': 20000,
   } });
   return { jar, ports };
 }
@@ -152,6 +154,8 @@ test('with no secrets the server starts in trial mode: one URL line, dev tokens,
       new RegExp(`INFO .*call ${id} answered after \\d+\\.\\d s`),
       new RegExp(`INFO .*call ${id} ended: hangup \\(alice -> bob\\), connected for \\d+\\.\\d s`),
     ]) assert.match(log, re);
+    // the call above went through the signaling port, which opens only after a warm-up
+    assert.doesNotMatch(log, /warming up|warmed up|warm-up/, 'a trial starts at once, without the warm-up');
     const icePwd = (sdp) => sdp.split('\r\n').find((l) => l.startsWith('a=ice-pwd:'));
     for (const secret of [aliceToken, bobToken, turn.credential, icePwd(theOffer.sdp), icePwd(theAnswer.sdp)]) {
       assert.ok(!log.includes(secret), `the log must not contain ${secret.slice(0, 40)}...`);
