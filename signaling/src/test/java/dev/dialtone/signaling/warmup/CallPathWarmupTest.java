@@ -34,7 +34,6 @@ class CallPathWarmupTest {
 
     private static final String MAX_TIME_KEY = "dialtone.signaling.warmup.max-time";
     /** What the warm-up says when it ran out of time while calling (as opposed to a failed call). */
-    private static final String MAX_TIME_REACHED = MAX_TIME_KEY + " reached";
     /** How long leftovers of a run (threads, sockets) may take to go once it has returned. */
     private static final Duration SETTLE = Duration.ofSeconds(10);
 
@@ -65,13 +64,13 @@ class CallPathWarmupTest {
         int minimum = 300;
         // The calls go on until the JIT is idle for 500 ms. In a test JVM that may not come within
         // any time a test can wait (41,000 calls in 15 s and the compilers still busy, measured on a
-        // loaded 2-core machine), so the run is bounded and then may only have stopped for lack of time.
+        // loaded 2-core machine), so the run is bounded: reaching max-time after the minimum is a
+        // success with the compilers still busy.
         Duration maxTime = Duration.ofSeconds(8);
 
         CallPathWarmup.Result r = run(new WarmupConfig(minimum, maxTime));
 
-        assertTrue(r.stoppedBy().isEmpty() || r.stoppedBy().get().equals(MAX_TIME_REACHED),
-                "no failed call, no connect failure: " + r);
+        assertTrue(r.stoppedBy().isEmpty(), "no failed call, no connect failure, the minimum made in time: " + r);
         assertTrue(r.calls() >= minimum, "at least the minimum of calls: " + r);
         // closing the private server comes on top of max-time: netty-socketio's stop() waits out Netty's
         // default 2 s quiet period (2.0-2.1 s measured)
