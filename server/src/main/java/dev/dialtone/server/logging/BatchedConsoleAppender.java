@@ -8,6 +8,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,6 +42,8 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
     /** Set when the JVM begins to exit: every line is written through from then on. */
     private volatile boolean writeThrough;
     private Thread shutdownHook;
+    /** Loggers whose INFO and lower lines are formatted but not written ({@link QuietLoggers}); mostly none. */
+    private volatile List<String> quietPrefixes = List.of();
 
     /** Standard output, as logback's configuration makes it. */
     public BatchedConsoleAppender() {
@@ -84,14 +87,33 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
         flush();
     }
 
+    /** From now on, formats and drops the INFO and lower lines of loggers named under {@code prefixes}. */
+    void quiet(List<String> prefixes) {
+        quietPrefixes = List.copyOf(prefixes);
+    }
+
     @Override
     protected void subAppend(ILoggingEvent event) {
+        if (isQuiet(event)) {
+            // formatted all the same: a warm-up then compiles the code every real line takes
+            getEncoder().encode(event);
+            return;
+        }
         super.subAppend(event);
         if (writeThrough || event.getLevel().isGreaterOrEqual(Level.WARN)) {
             flush();
         } else if (pending.compareAndSet(false, true)) {
             scheduleFlush();
         }
+    }
+
+    private boolean isQuiet(ILoggingEvent event) {
+        for (String prefix : quietPrefixes) {
+            if (event.getLoggerName().startsWith(prefix) && !event.getLevel().isGreaterOrEqual(Level.WARN)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

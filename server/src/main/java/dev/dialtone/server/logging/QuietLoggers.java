@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
  * Keeps the INFO lines of some loggers out of the log while a task runs: the signaling warm-up's
  * thousands of made-up calls would otherwise bury the start-up. WARN and ERROR still go through,
  * and so does every other logger's output (the relay, already serving). The loggers keep their
- * levels, so the code that logs runs exactly as it will for real clients: only the appenders of
- * the root logger turn the lines away.
+ * levels, so the code that logs runs exactly as it will for real clients. Dialtone's own
+ * {@link BatchedConsoleAppender} even formats the lines before it drops them, so that the warm-up
+ * compiles the formatting too; any other appender (a logback.xml of the operator's) is given a
+ * filter that turns them away.
  */
 public final class QuietLoggers {
 
@@ -49,18 +51,26 @@ public final class QuietLoggers {
         for (Iterator<Appender<ILoggingEvent>> it = context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders();
              it.hasNext(); ) {
             Appender<ILoggingEvent> appender = it.next();
-            appender.addFilter(quiet);
+            if (appender instanceof BatchedConsoleAppender batched) {
+                batched.quiet(prefixes);
+            } else {
+                appender.addFilter(quiet);
+            }
             appenders.add(appender);
         }
         try {
             return task.get();
         } finally {
-            // logback has no way to remove one filter: put back the others
             for (Appender<ILoggingEvent> appender : appenders) {
-                List<Filter<ILoggingEvent>> others = new ArrayList<>(appender.getCopyOfAttachedFiltersList());
-                others.remove(quiet);
-                appender.clearAllFilters();
-                others.forEach(appender::addFilter);
+                if (appender instanceof BatchedConsoleAppender batched) {
+                    batched.quiet(List.of());
+                } else {
+                    // logback has no way to remove one filter: put back the others
+                    List<Filter<ILoggingEvent>> others = new ArrayList<>(appender.getCopyOfAttachedFiltersList());
+                    others.remove(quiet);
+                    appender.clearAllFilters();
+                    others.forEach(appender::addFilter);
+                }
             }
         }
     }

@@ -13,6 +13,7 @@ import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -140,6 +141,19 @@ class BatchedConsoleAppenderTest {
         log(Level.INFO, "Dialtone stopped");
         assertEquals("INFO  SIGTERM received: draining\nINFO  Dialtone stopped\n", stdout.text(),
                 "lines logged while the server drains are written at once: no one flushes after them");
+    }
+
+    @Test
+    void quietLoggersLinesAreLeftOutUntilTheQuietEnds() throws InterruptedException {
+        start(1);
+        Logger warmup = context.getLogger("dev.dialtone.signaling.call.CallLog");
+        appender.quiet(List.of("dev.dialtone.signaling"));
+        appender.doAppend(new LoggingEvent(Logger.FQCN, warmup, Level.INFO, "made-up call placed", null, null));
+        log(Level.INFO, "relay line");
+        appender.doAppend(new LoggingEvent(Logger.FQCN, warmup, Level.WARN, "warm-up trouble", null, null));
+        appender.quiet(List.of());
+        appender.doAppend(new LoggingEvent(Logger.FQCN, warmup, Level.INFO, "real call placed", null, null));
+        awaitText("INFO  relay line\nWARN  warm-up trouble\nINFO  real call placed\n");
     }
 
     @Test
