@@ -42,8 +42,12 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
     /** Set when the JVM begins to exit: every line is written through from then on. */
     private volatile boolean writeThrough;
     private Thread shutdownHook;
-    /** Loggers whose INFO and lower lines are formatted but not written ({@link QuietLoggers}); mostly none. */
-    private volatile List<String> quietPrefixes = List.of();
+    /**
+     * Loggers whose INFO and lower lines are formatted but not written ({@link QuietLoggers});
+     * mostly none. An array, not a list: the one class before, during and after keeps the compiled
+     * logging path valid when the quiet ends.
+     */
+    private volatile String[] quietPrefixes = new String[0];
 
     /** Standard output, as logback's configuration makes it. */
     public BatchedConsoleAppender() {
@@ -89,7 +93,7 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
 
     /** From now on, formats and drops the INFO and lower lines of loggers named under {@code prefixes}. */
     void quiet(List<String> prefixes) {
-        quietPrefixes = List.copyOf(prefixes);
+        quietPrefixes = prefixes.toArray(String[]::new);
     }
 
     @Override
