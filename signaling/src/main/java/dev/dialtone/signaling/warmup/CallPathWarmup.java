@@ -43,7 +43,8 @@ import javax.management.ObjectName;
  * before the real port opens, this places calls between pairs of users on a private copy of the
  * signaling server: loopback, a port of its own, a random JWT secret nobody else knows, no Redis
  * and no webhooks, its own metrics registry. The calls go through the same classes as a client's
- * (Netty, the websocket and Engine.IO framing, netty-socketio, the switchboard), so the JIT
+ * (Netty, the HTTP long-polling and its upgrade, the websocket and Engine.IO framing,
+ * netty-socketio and Dialtone's patches to it, the switchboard), so the JIT
  * compiles the code the real server runs. Then the private server closes and the compiler is
  * given time to finish the queue the calls left.
  */
