@@ -11,7 +11,8 @@
 #   (repeat everything, servers alternating) SETTLE_MS=3000 (pause before measuring)
 #   STORM_MS=0 (after the measured phase, every idle socket drops and reconnects within this many
 #   ms; back = Dialtone's iceServers / Node's connect) CLIENT_DEFLATE=default|off (off: the clients do
-#   not offer permessage-deflate; a diagnostic, see README) SERVERS="node dialtone" (also
+#   not offer permessage-deflate; a diagnostic, see README) TRANSPORT=websocket|default (default:
+#   the clients connect as socket.io-client does by default, long-polling then the upgrade) SERVERS="node dialtone" (also
 #   dialtone-aot: Dialtone started with an AOT cache trained by server/aot/train.sh) JAVA_OPTS="-Xms64m
 #   -Xmx512m -XX:+UseG1GC" JAR=server/target/dialtone.jar RESULTS=dir (default: a new
 #   bench/signaling/results/<UTC time>/, kept; raw JSON lines in results.jsonl).
@@ -25,6 +26,7 @@ IDLE=${IDLE:-2000}
 SDP=${SDP:-4000}
 PROCS=${PROCS:-"1 2"}
 CLIENT_DEFLATE=${CLIENT_DEFLATE:-default}
+TRANSPORT=${TRANSPORT:-websocket}
 ROUNDS=${ROUNDS:-1}
 SERVERS=${SERVERS:-"node dialtone"}
 SETTLE_MS=${SETTLE_MS:-3000}
@@ -46,7 +48,7 @@ ulimit -n "$(ulimit -Hn)"
   echo "java_opts=$JAVA_OPTS"
   echo "jar_sha1=$(sha1sum "$JAR" | cut -c1-12) jar_mtime=$(date -u -r "$JAR" +%Y-%m-%dT%H:%M:%SZ)"
   echo "git_head=$(git -C "$SIG_REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  echo "pairs=$PAIRS calls_per_pair=$CALLS warmup_per_pair=$WARMUP idle=$IDLE sdp=$SDP procs=\"$PROCS\" rounds=$ROUNDS client_deflate=$CLIENT_DEFLATE"
+  echo "pairs=$PAIRS calls_per_pair=$CALLS warmup_per_pair=$WARMUP idle=$IDLE sdp=$SDP procs=\"$PROCS\" rounds=$ROUNDS client_deflate=$CLIENT_DEFLATE transport=$TRANSPORT"
 } | tee "$RESULTS/env.txt" >&2
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -60,7 +62,7 @@ for round in $(seq 1 "$ROUNDS"); do
       ready_event=connect; [ "$server" = node ] || ready_event=iceServers
       if ! node "$SIG_HERE/load.js" --url "http://127.0.0.1:$port" --secret "$SECRET" --pid "$pid" \
           --pairs "$PAIRS" --calls "$CALLS" --warmup "$WARMUP" --idle "$IDLE" --sdp "$SDP" \
-          --procs "$procs" --settle-ms "$SETTLE_MS" --storm-ms "$STORM_MS" --ready-event "$ready_event" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" \
+          --procs "$procs" --settle-ms "$SETTLE_MS" --storm-ms "$STORM_MS" --ready-event "$ready_event" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" --transport "$TRANSPORT" \
           | tee -a "$RESULTS/results.jsonl"; then
         log "load.js failed for $label"
       fi

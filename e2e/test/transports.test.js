@@ -8,6 +8,7 @@ const {
   startServer, scenario, once, noEvent, ack, offer, answer, candidate, turnCredential, sleep,
   TEST_TIMEOUT,
 } = require('../harness');
+const { httpGet } = require('../browser/stack');
 const { ring, accept, hangup, assertIncoming } = require('../flows');
 
 let srv;
@@ -91,6 +92,32 @@ t('the default client upgrades from polling to websocket', async (h) => {
   while (transportOf(a) !== 'websocket' && Date.now() - t0 < 3000) await sleep(50);
   assert.equal(transportOf(a), 'websocket', 'the polling → websocket upgrade must complete within 3 s');
   assert.deepEqual(await ack(a, 'checkOnline', { userIds: [a.userId] }), { ok: true, online: { [a.userId]: true } });
+});
+
+/** The /metrics samples whose names start with `prefix`, as name{labels} → value. */
+async function samples(prefix) {
+  const r = await httpGet(`http://127.0.0.1:${srv.httpPort}/metrics`);
+  assert.ok(r && r.status === 200, `GET /metrics: ${r ? `HTTP ${r.status}` : 'no answer'}`);
+  return Object.fromEntries(r.body.split('\n').filter((l) => l.startsWith(prefix))
+    .map((l) => { const at = l.lastIndexOf(' '); return [l.slice(0, at), Number(l.slice(at + 1))]; }));
+}
+
+t('metrics count connects by the transport they came over, and the polling → websocket upgrades', async (h) => {
+  const names = ['dialtone_signaling_connects_total{transport="websocket"}',
+    'dialtone_signaling_connects_total{transport="polling"}', 'dialtone_signaling_upgrades_total'];
+  const counts = async () => { const m = await samples('dialtone_signaling_'); return names.map((n) => m[n] || 0); };
+  const before = await counts();
+  await h.connect(h.id('ws'), WS);
+  await h.connect(h.id('poll'), POLL);
+  const d = await h.connect(h.id('default'), DEFAULT);
+  const t0 = Date.now();
+  while (transportOf(d) !== 'websocket' && Date.now() - t0 < 10000) await sleep(50);
+  assert.equal(transportOf(d), 'websocket', 'the default client upgraded');
+  const expected = [before[0] + 1, before[1] + 2, before[2] + 1];
+  let now = await counts();
+  // the client switches on sending its upgrade packet; the server counts when it reads it
+  while (JSON.stringify(now) !== JSON.stringify(expected) && Date.now() - t0 < 10000) { await sleep(50); now = await counts(); }
+  assert.deepEqual(now, expected, `${names.join(', ')}: one websocket connect, two over polling, one upgrade`);
 });
 
 t('default transports: 40 fresh clients each get prompt answers across the polling → websocket upgrade', async (h) => {

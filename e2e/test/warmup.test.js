@@ -13,7 +13,7 @@ const { connectCall, hangup } = require('../flows');
 const { runJar } = require('../jar');
 
 const WARMING = /warming up the call path before the signaling port opens: (\d+) calls on a private loopback server/;
-const WARMED = /call path warmed up: (\d+) calls in (\d+) ms/;
+const WARMED = /call path warmed up: (\d+) calls in (\d+) ms, (\d+) sockets of them upgraded from long-polling/;
 const STOPPED = /WARN .*call path warm-up stopped after (\d+) of (\d+) calls in (\d+) ms: (.*); starting anyway, the first calls will be slower/;
 /**
  * The warm-up's bound in these tests: generous, the machine is shared and loaded (2000 calls and
@@ -115,6 +115,9 @@ test('the warm-up runs before the port opens: /readyz 503 and the port closed me
 
     const second = await jar.waitFor(WARMED, 1000).catch(() => assert.fail(`the warm-up did not complete\n${jar.output()}`));
     assert.ok(Number(second.match(WARMED)[1]) >= 2000, second);
+    // a third of the warm-up's 50 pairs connect as socket.io-client does by default, long-polling then
+    // the upgrade, as the private server counted: at least their first connections (18 pairs, 2 sockets each)
+    assert.ok(Number(second.match(WARMED)[3]) >= 36, second);
     t.diagnostic(`${second.replace(/^.*call path/, 'call path')}; ${whileWarming.length} probes while warming, the first: ${whileWarming[0]}`);
     await jar.waitFor(/Dialtone started/, 30000);
     assert.equal(await readyz(ports.http), 200);

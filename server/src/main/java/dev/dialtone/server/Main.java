@@ -236,7 +236,8 @@ public final class Main {
                 log.warn("call path warm-up stopped after {} of {} calls in {} ms: {}; starting anyway, the first calls"
                         + " will be slower", r.calls(), warmup.calls(), r.took().toMillis(), r.stoppedBy().get());
             } else {
-                log.info("call path warmed up: {} calls in {} ms{}", r.calls(), r.took().toMillis(), r.compilerIdle() ? ""
+                log.info("call path warmed up: {} calls in {} ms, {} sockets of them upgraded from long-polling{}",
+                        r.calls(), r.took().toMillis(), r.upgraded(), r.compilerIdle() ? ""
                         : "; the JIT was still compiling at dialtone.signaling.warmup.max-time, it goes on meanwhile");
             }
         }

@@ -19,6 +19,8 @@ public final class SignalingMetrics implements CallListener {
     private final Histogram setupSeconds;
     private final Counter authFailures;
     private final Counter errors;
+    private final Counter connects;
+    private final Counter upgrades;
 
     public SignalingMetrics(PrometheusRegistry registry) {
         callsEnded = Counter.builder().name("dialtone_signaling_calls_ended_total")
@@ -30,6 +32,11 @@ public final class SignalingMetrics implements CallListener {
                 .help("Connections refused for a missing, invalid or expired token").register(registry);
         errors = Counter.builder().name("dialtone_signaling_errors_total")
                 .help("Requests refused, by error code").labelNames("code").register(registry);
+        connects = Counter.builder().name("dialtone_signaling_connects_total")
+                .help("Sockets authenticated, by the transport they connected over").labelNames("transport")
+                .register(registry);
+        upgrades = Counter.builder().name("dialtone_signaling_upgrades_total")
+                .help("Long-polling sessions upgraded to a websocket").register(registry);
     }
 
     /** Gauges read from the live state when scraped. */
@@ -60,6 +67,15 @@ public final class SignalingMetrics implements CallListener {
 
     void authFailed() {
         authFailures.inc();
+    }
+
+    /** {@code transport}: "polling" or "websocket". */
+    void connected(String transport) {
+        connects.labelValues(transport).inc();
+    }
+
+    void upgraded() {
+        upgrades.inc();
     }
 
     void refused(ErrorCode code) {

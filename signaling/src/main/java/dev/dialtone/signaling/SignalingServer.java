@@ -160,7 +160,8 @@ public final class SignalingServer implements AutoCloseable {
         // on Redis a socket is registered before its CONNECT reaches the gate (DeferredAdmission): it
         // is welcomed once that CONNECT went through
         this.engineIo = new EngineIo(socketIo, config.allowEio3(), timers, s -> sessions.userOf(s),
-                s -> sessions.userOf(s) != null && !awaitingWelcome.contains(s), this::welcomeIfAdmitted);
+                s -> sessions.userOf(s) != null && !awaitingWelcome.contains(s), this::welcomeIfAdmitted,
+                metrics::upgraded);
         engineIo.install(server, admission);
         SocketIONamespace namespace = server.getNamespace(Namespace.DEFAULT_NAME);
         namespace.addAuthTokenListener(this::authenticate);
@@ -256,10 +257,12 @@ public final class SignalingServer implements AutoCloseable {
             log.info("auth refused: {} token from {}", token == null ? "missing" : "invalid", remote);
             return new AuthTokenResult(false, AUTH_ERROR);
         }
-        if (!sessions.connect(socket, user.get(), detailsOf(transport, remote))) {
+        SocketDetails details = detailsOf(transport, remote);
+        if (!sessions.connect(socket, user.get(), details)) {
             log.info("auth refused: user={} already has {} sockets", user.get(), config.limits().maxSocketsPerUser());
             return new AuthTokenResult(false, Map.of("message", "Too many connections for this user"));
         }
+        metrics.connected(details.transport());
         awaitingWelcome.add(socket);
         log.info("connected user={} socket={} transport={} from {}", user.get(), socket, transport, remote);
         return AuthTokenResult.AuthTokenResultSuccess;
@@ -307,12 +310,14 @@ public final class SignalingServer implements AutoCloseable {
         // never null: the handshake of an Engine.IO v3 client stores the user or is refused
         String user = client.get(EIO3_USER);
         work.submitAlways(socket, () -> {
-            if (!sessions.connect(socket, user, detailsOf(client.getTransport(), client.getRemoteAddress()))) {
+            SocketDetails details = detailsOf(client.getTransport(), client.getRemoteAddress());
+            if (!sessions.connect(socket, user, details)) {
                 log.info("auth refused: user={} already has {} sockets", user, config.limits().maxSocketsPerUser());
                 engineIo.send(client, Events.ERROR, Map.of("message", "Too many connections for this user"));
                 client.disconnect();
                 return;
             }
+            metrics.connected(details.transport());
             log.info("connected user={} socket={} transport={} from {} (Engine.IO v3)", user, socket,
                     client.getTransport(), client.getRemoteAddress());
             engineIo.send(client, Events.ICE_SERVERS, mint.forUser(user, hostOf(client)));

@@ -61,7 +61,7 @@ public final class EngineIo {
 
     private final Function<UUID, String> userOf;
     private final ConnectGate connectGate;
-    private final UpgradeUnblocker upgrades = new UpgradeUnblocker();
+    private final UpgradeUnblocker upgrades;
     private final PendingPolls polls;
     private final PollingFlush flush;
     private final ConnectionClose connectionClose = new ConnectionClose();
@@ -78,10 +78,13 @@ public final class EngineIo {
      *                      not waiting to be greeted
      * @param onAcknowledged runs for a socket not yet authenticated after each batch of its packets:
      *                      once its CONNECT is acknowledged, it may be greeted
+     * @param onUpgraded    runs for each long-polling session upgraded to a websocket
      */
     public EngineIo(Configuration socketIo, boolean allowEio3, ScheduledExecutorService timers,
-                    Function<UUID, String> userOf, Predicate<UUID> admitted, Consumer<UUID> onAcknowledged) {
+                    Function<UUID, String> userOf, Predicate<UUID> admitted, Consumer<UUID> onAcknowledged,
+                    Runnable onUpgraded) {
         this.userOf = userOf;
+        this.upgrades = new UpgradeUnblocker(onUpgraded);
         this.connectGate = new ConnectGate(admitted, onAcknowledged);
         this.polls = new PendingPolls(Duration.ofMillis(socketIo.getPingInterval() + socketIo.getPingTimeout()));
         this.flush = new PollingFlush(timers, polls);

@@ -34,6 +34,12 @@ final class UpgradeUnblocker extends ChannelInboundHandlerAdapter {
 
     /** Sessions between probe and upgrade. */
     private final Map<UUID, ClientHead> upgrading = new ConcurrentHashMap<>();
+    private final Runnable onUpgraded;
+
+    /** @param onUpgraded runs for each session upgraded (its {@code 5} after a probe) */
+    UpgradeUnblocker(Runnable onUpgraded) {
+        this.onUpgraded = onUpgraded;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -66,8 +72,8 @@ final class UpgradeUnblocker extends ChannelInboundHandlerAdapter {
         ClientHead client = packets.getClient();
         if (PROBE.equals(content)) {
             upgrading.put(client.getSessionId(), client);
-        } else if (UPGRADE.equals(content)) {
-            upgrading.remove(client.getSessionId());
+        } else if (UPGRADE.equals(content) && upgrading.remove(client.getSessionId()) != null) {
+            onUpgraded.run();
         }
     }
 }

@@ -12,6 +12,7 @@ import io.jsonwebtoken.Jwts;
 import io.netty.channel.EventLoop;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -42,7 +43,8 @@ import javax.management.ObjectName;
  * before the real port opens, this places calls between pairs of users on a private copy of the
  * signaling server: loopback, a port of its own, a random JWT secret nobody else knows, no Redis
  * and no webhooks, its own metrics registry. The calls go through the same classes as a client's
- * (Netty, the websocket and Engine.IO framing, netty-socketio, the switchboard), so the JIT
+ * (Netty, the HTTP long-polling and its upgrade, the websocket and Engine.IO framing,
+ * netty-socketio and Dialtone's patches to it, the switchboard), so the JIT
  * compiles the code the real server runs. Then the private server closes and the compiler is
  * given time to finish the queue the calls left.
  */
@@ -54,18 +56,27 @@ public final class CallPathWarmup {
     private static final Duration JIT_QUIET = Duration.ofMillis(500);
     private static final Duration POLL = Duration.ofMillis(50);
     private static final ClientStyle[] STYLES = ClientStyle.values();
+    /**
+     * One in this many runs of {@link #STYLES} connects by long-polling and then upgrades, as
+     * socket.io-client's default does: a third of the pairs, of every style, with and without acks.
+     */
+    private static final int POLLING_FIRST_EVERY = 3;
     /** Limits at least this high on the private server, whatever an operator set on the real one. */
     private static final int ROOMY_SIGNAL_BYTES = 64 * 1024;
     private static final int ROOMY_CANDIDATE_BYTES = 4096;
     private static final int ROOMY_SOCKETS_PER_USER = 16;
+    /** The private server's counter of upgrades, as its registry names it (without {@code _total}). */
+    private static final String UPGRADES = "dialtone_signaling_upgrades";
 
     /**
      * @param calls        calls completed
+     * @param upgraded     sockets that connected by long-polling and were upgraded to a websocket,
+     *                     as the private server counted them ({@code dialtone_signaling_upgrades_total})
      * @param took         from start to the private server's close
      * @param compilerIdle whether it ended on the compilers' quiet, not on max-time
      * @param stoppedBy    why it stopped before the minimum of calls, if it did: the server is then cold
      */
-    public record Result(int calls, Duration took, boolean compilerIdle, Optional<String> stoppedBy) {
+    public record Result(int calls, long upgraded, Duration took, boolean compilerIdle, Optional<String> stoppedBy) {
     }
 
     private CallPathWarmup() {
@@ -78,9 +89,11 @@ public final class CallPathWarmup {
         long deadline = start + warmup.maxTime().toNanos();
         AtomicInteger calls = new AtomicInteger();
         AtomicBoolean compilerIdle = new AtomicBoolean();
+        PrometheusRegistry registry = new PrometheusRegistry();
         Optional<String> stoppedBy;
         try {
-            stoppedBy = callUntilDone(warmup.calls(), deadline, calls, compilerIdle, real, turn, urls, reachedHost);
+            stoppedBy = callUntilDone(warmup.calls(), deadline, calls, compilerIdle, real, turn, urls, reachedHost,
+                    registry);
         } catch (RuntimeException | IOException e) {
             stoppedBy = Optional.of(e.toString());
         } catch (InterruptedException e) {
@@ -88,7 +101,15 @@ public final class CallPathWarmup {
             stoppedBy = Optional.of("interrupted");
         }
         giveBackMemory();
-        return new Result(calls.get(), Duration.ofNanos(System.nanoTime() - start), compilerIdle.get(), stoppedBy);
+        return new Result(calls.get(), upgrades(registry), Duration.ofNanos(System.nanoTime() - start),
+                compilerIdle.get(), stoppedBy);
+    }
+
+    /** The private server's count of polling sessions upgraded to a websocket. */
+    private static long upgrades(PrometheusRegistry registry) {
+        return registry.scrape(UPGRADES::equals).stream()
+                .flatMap(metric -> ((CounterSnapshot) metric).getDataPoints().stream())
+                .mapToLong(point -> (long) point.getValue()).sum();
     }
 
     /**
@@ -111,7 +132,7 @@ public final class CallPathWarmup {
 
     private static Optional<String> callUntilDone(int minCalls, long deadline, AtomicInteger calls,
                                                   AtomicBoolean compilerIdle, SignalingConfig real, TurnConfig turn,
-                                                  IceUrls urls, ReachedHost reachedHost)
+                                                  IceUrls urls, ReachedHost reachedHost, PrometheusRegistry registry)
             throws IOException, InterruptedException {
         String secret = Secrets.random();
         SignalingConfig config = privateCopy(real, secret, freeLoopbackPort());
@@ -124,7 +145,7 @@ public final class CallPathWarmup {
         });
         EventLoop loop = clients.next();
         List<WarmupPair> pairs = new ArrayList<>();
-        try (SignalingServer server = new SignalingServer(config, turn, urls, reachedHost, new PrometheusRegistry())) {
+        try (SignalingServer server = new SignalingServer(config, turn, urls, reachedHost, registry)) {
             server.start();
             try {
                 return call(new InetSocketAddress(config.host(), config.port()), key, maxFrame, minCalls, deadline,
@@ -165,7 +186,8 @@ public final class CallPathWarmup {
         WarmupSdp sdp = WarmupSdp.typical();
         for (int i = 0; i < PAIRS; i++) {
             WarmupPair pair = new WarmupPair(user(key, "warmup-caller-" + i), user(key, "warmup-callee-" + i), sdp,
-                    STYLES[i % STYLES.length], i % 2 == 0, progress, loop, server, maxFrame);
+                    STYLES[i % STYLES.length], i / STYLES.length % POLLING_FIRST_EVERY == 0, i % 2 == 0, progress, loop,
+                    server, maxFrame);
             pairs.add(pair);
             loop.execute(pair::connect);
         }

@@ -9,7 +9,8 @@ import java.net.InetSocketAddress;
  * callee's {@code callEnded}; then the next call. Every few calls both reconnect, so that
  * connecting (the websocket upgrade, the token check) and disconnecting are compiled as well as
  * calling: after a restart, clients do all of it at once. Every other pair asks for
- * acknowledgements, so that both kinds of request are compiled. Confined to the client's one
+ * acknowledgements, so that both kinds of request are compiled; some pairs connect by long-polling
+ * first and then upgrade to the websocket, as socket.io-client does by default. Confined to the client's one
  * event loop: every method runs there.
  */
 final class WarmupPair implements WarmupSocket.Listener {
@@ -39,6 +40,7 @@ final class WarmupPair implements WarmupSocket.Listener {
     private final InetSocketAddress server;
     private final int maxFrameBytes;
     private final ClientStyle style;
+    private final boolean pollingFirst;
     private WarmupSocket caller;
     private WarmupSocket callee;
     private int socketsIn;
@@ -47,9 +49,10 @@ final class WarmupPair implements WarmupSocket.Listener {
     private boolean video;
     private boolean over;
 
-    WarmupPair(User caller, User callee, WarmupSdp sdp, ClientStyle style, boolean acks, Progress progress,
-               EventLoop loop, InetSocketAddress server, int maxFrameBytes) {
+    WarmupPair(User caller, User callee, WarmupSdp sdp, ClientStyle style, boolean pollingFirst, boolean acks,
+               Progress progress, EventLoop loop, InetSocketAddress server, int maxFrameBytes) {
         this.style = style;
+        this.pollingFirst = pollingFirst;
         this.callerUser = caller;
         this.calleeUser = callee;
         this.sdp = sdp;
@@ -63,8 +66,8 @@ final class WarmupPair implements WarmupSocket.Listener {
     /** Connects both users; {@link Progress#ready} follows once both are in. */
     void connect() {
         socketsIn = 0;
-        caller = WarmupSocket.connect(loop, server, style, callerUser.token(), this, maxFrameBytes);
-        callee = WarmupSocket.connect(loop, server, style, calleeUser.token(), this, maxFrameBytes);
+        caller = WarmupSocket.connect(loop, server, style, callerUser.token(), this, maxFrameBytes, pollingFirst);
+        callee = WarmupSocket.connect(loop, server, style, calleeUser.token(), this, maxFrameBytes, pollingFirst);
     }
 
     /** Places calls one after the other until {@link #close}. */

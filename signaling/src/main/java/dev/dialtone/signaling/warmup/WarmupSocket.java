@@ -21,12 +21,15 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One Socket.IO v4 client over a websocket, just enough of the protocol for the warm-up's calls:
  * the Engine.IO open, a CONNECT with the token, events out (with or without an ack id), events
- * and acks in, answers to pings. Everything runs on the one event loop it was connected on.
+ * and acks in, answers to pings. Or, as socket.io-client connects by default, long-polling first
+ * ({@link PollingHandshake}) and then the upgrade of that session to the websocket. Everything
+ * runs on the one event loop it was connected on.
  */
 final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame> {
 
@@ -42,26 +45,70 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     private static final String HTTP = "http";
     private static final String AGGREGATOR = "aggregator";
 
+    private final EventLoop loop;
+    private final InetSocketAddress server;
+    private final ClientStyle style;
     private final String token;
     private final Listener listener;
+    private final int maxFrameBytes;
+    /** The long-polling start until the upgrade, or null. */
+    private PollingHandshake polling;
     private Channel channel;
     private int nextAck;
     /** Whether the warm-up closed this socket: its end is then expected, not a failure. */
     private boolean closing;
 
-    private WarmupSocket(String token, Listener listener) {
+    private WarmupSocket(EventLoop loop, InetSocketAddress server, ClientStyle style, String token,
+                         Listener listener, int maxFrameBytes) {
+        this.loop = loop;
+        this.server = server;
+        this.style = style;
         this.token = token;
         this.listener = listener;
+        this.maxFrameBytes = maxFrameBytes;
     }
 
     /**
-     * Connects the way a {@code style} client does; {@code listener} hears of every event once the
-     * socket is in, beginning with iceServers. Called on {@code loop}'s thread, which then runs
-     * everything of this socket.
+     * Connects the way a {@code style} client does, over the websocket at once or, when
+     * {@code pollingFirst}, by long-polling and then the upgrade; {@code listener} hears of every
+     * event once the socket is in on its websocket, beginning with iceServers. Called on
+     * {@code loop}'s thread, which then runs everything of this socket.
      */
     static WarmupSocket connect(EventLoop loop, InetSocketAddress server, ClientStyle style, String token,
-                                Listener listener, int maxFrameBytes) {
-        WarmupSocket socket = new WarmupSocket(token, listener);
+                                Listener listener, int maxFrameBytes, boolean pollingFirst) {
+        WarmupSocket socket = new WarmupSocket(loop, server, style, token, listener, maxFrameBytes);
+        if (pollingFirst) {
+            socket.polling = new PollingHandshake(loop, server, style, token, maxFrameBytes, socket);
+            socket.polling.start();
+        } else {
+            socket.openWebSocket(null);
+        }
+        return socket;
+    }
+
+    /** The polling session {@code sid} has its iceServers: its websocket opens, and is probed. */
+    void probe(String sid) {
+        openWebSocket(sid);
+    }
+
+    /**
+     * The probe was answered and no poll is pending: {@code 5} upgrades the session, and what the
+     * polls brought is read as if it had come on the websocket.
+     */
+    void upgraded(List<String> received) {
+        polling = null;
+        channel.writeAndFlush(new TextWebSocketFrame("5"));
+        received.forEach(this::read);
+    }
+
+    /** The polling start went wrong. */
+    void failed(String why) {
+        listener.onFailure(this, why);
+    }
+
+    /** The websocket, of a new session, or of the polling session {@code sid} to upgrade. */
+    private void openWebSocket(String sid) {
+        WarmupSocket socket = this;
         ChannelFuture connected = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -69,34 +116,35 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(HTTP, new HttpResponseDecoder())
                                 .addLast(AGGREGATOR, new HttpObjectAggregator(8192))
-                                .addLast(new Upgrade(style, server, maxFrameBytes, socket));
+                                .addLast(new Upgrade(style, server, maxFrameBytes, sid, socket));
                     }
                 })
                 .connect(server);
-        socket.channel = connected.channel();
+        channel = connected.channel();
         connected.addListener(f -> {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() && !closing) {
                 listener.onFailure(socket, "cannot connect: " + f.cause());
             }
         });
-        return socket;
     }
 
     /**
      * The websocket upgrade, written byte for byte as {@link ClientStyle} says; on 101, the
-     * pipeline turns to websocket frames, the client's masked.
+     * pipeline turns to websocket frames, the client's masked, and a polling session's probe goes out.
      */
     private static final class Upgrade extends SimpleChannelInboundHandler<FullHttpResponse> {
 
         private final ClientStyle style;
         private final InetSocketAddress server;
         private final int maxFrameBytes;
+        private final String sid;
         private final WarmupSocket socket;
 
-        Upgrade(ClientStyle style, InetSocketAddress server, int maxFrameBytes, WarmupSocket socket) {
+        Upgrade(ClientStyle style, InetSocketAddress server, int maxFrameBytes, String sid, WarmupSocket socket) {
             this.style = style;
             this.server = server;
             this.maxFrameBytes = maxFrameBytes;
+            this.sid = sid;
             this.socket = socket;
         }
 
@@ -105,7 +153,7 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
             byte[] nonce = new byte[16];
             ThreadLocalRandom.current().nextBytes(nonce);
             String request = style.upgradeRequest(server.getHostString() + ":" + server.getPort(),
-                    Base64.getEncoder().encodeToString(nonce));
+                    Base64.getEncoder().encodeToString(nonce), sid);
             ctx.writeAndFlush(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
         }
 
@@ -122,6 +170,9 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
             p.replace(this, "socket", socket);
             p.remove(AGGREGATOR);
             p.remove(HTTP); // what it holds past the response (the first frames) goes on to the frame decoder
+            if (sid != null) {
+                ctx.writeAndFlush(new TextWebSocketFrame("2probe"));
+            }
         }
 
         @Override
@@ -138,12 +189,26 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
 
     void close() {
         closing = true;
-        channel.close();
+        if (polling != null) {
+            polling.close();
+        }
+        if (channel != null) {
+            channel.close();
+        }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
         String text = frame.text();
+        if (polling != null && text.equals("3probe")) {
+            polling.probed();
+        } else {
+            read(text);
+        }
+    }
+
+    /** A packet from the server, on the websocket or brought by a poll before the upgrade. */
+    private void read(String text) {
         if (text.startsWith(EVENT)) {
             int end = text.indexOf('"', EVENT.length());
             String event = end < 0 ? "" : text.substring(EVENT.length(), end);
@@ -154,9 +219,9 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
             }
         } else if (text.startsWith("0")) {
             // the Engine.IO open: now the Socket.IO CONNECT, with the token as its auth data
-            ctx.writeAndFlush(new TextWebSocketFrame("40{\"token\":\"" + token + "\"}"));
+            channel.writeAndFlush(new TextWebSocketFrame("40{\"token\":\"" + token + "\"}"));
         } else if (text.equals("2")) {
-            ctx.writeAndFlush(new TextWebSocketFrame("3"));
+            channel.writeAndFlush(new TextWebSocketFrame("3"));
         } else if (text.startsWith("44")) {
             listener.onFailure(this, "connect refused");
         }

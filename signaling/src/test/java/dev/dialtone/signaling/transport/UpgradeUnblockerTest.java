@@ -13,11 +13,13 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class UpgradeUnblockerTest {
 
-    private final UpgradeUnblocker upgrades = new UpgradeUnblocker();
+    private final AtomicInteger upgraded = new AtomicInteger();
+    private final UpgradeUnblocker upgrades = new UpgradeUnblocker(upgraded::incrementAndGet);
     private final ClientHead head = EmbeddedPolls.session("4");
 
     @Test
@@ -29,6 +31,9 @@ class UpgradeUnblockerTest {
         websocket("5");
         poll();
         assertEquals(2, queued().size(), "after the upgrade polls wait as usual");
+        assertEquals(1, upgraded.get(), "one upgrade counted");
+        websocket("5");
+        assertEquals(1, upgraded.get(), "a 5 without a probe before it upgrades nothing");
     }
 
     @Test
@@ -37,6 +42,8 @@ class UpgradeUnblockerTest {
         upgrades.forget(head.getSessionId());
         poll();
         assertTrue(queued().isEmpty());
+        websocket("5");
+        assertEquals(0, upgraded.get(), "no upgrade of a forgotten session");
     }
 
     private void websocket(String content) {

@@ -72,6 +72,9 @@ class CallPathWarmupTest {
 
         assertTrue(r.stoppedBy().isEmpty(), "no failed call, no connect failure, the minimum made in time: " + r);
         assertTrue(r.calls() >= minimum, "at least the minimum of calls: " + r);
+        // a third of the 50 pairs connect as socket.io-client does by default: the private server upgraded
+        // all of their sockets (18 pairs, 2 each) from long-polling to the websocket, and again on each reconnect
+        assertTrue(r.upgraded() >= 36, "the polling-first sockets upgraded on the private server: " + r);
         // closing the private server comes on top of max-time: netty-socketio's stop() waits out Netty's
         // default 2 s quiet period (2.0-2.1 s measured)
         assertTrue(r.took().compareTo(maxTime.plusSeconds(10)) < 0, "bounded by max-time (and the close): " + r);
