@@ -8,7 +8,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -92,13 +91,13 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
     }
 
     /** From now on, formats and drops the INFO and lower lines of loggers named under {@code prefixes}. */
-    void quiet(List<String> prefixes) {
-        quietPrefixes = prefixes.toArray(String[]::new);
+    void quiet(String[] prefixes) {
+        quietPrefixes = prefixes;
     }
 
     @Override
     protected void subAppend(ILoggingEvent event) {
-        if (isQuiet(event)) {
+        if (QuietLoggers.quiets(quietPrefixes, event)) {
             // formatted all the same: a warm-up then compiles the code every real line takes
             getEncoder().encode(event);
             return;
@@ -109,15 +108,6 @@ public final class BatchedConsoleAppender extends OutputStreamAppender<ILoggingE
         } else if (pending.compareAndSet(false, true)) {
             scheduleFlush();
         }
-    }
-
-    private boolean isQuiet(ILoggingEvent event) {
-        for (String prefix : quietPrefixes) {
-            if (event.getLoggerName().startsWith(prefix) && !event.getLevel().isGreaterOrEqual(Level.WARN)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override

@@ -27,23 +27,29 @@ public final class QuietLoggers {
     private QuietLoggers() {
     }
 
+    /** The rule, for the filter and for {@link BatchedConsoleAppender}: INFO or lower, of a logger under a prefix. */
+    static boolean quiets(String[] prefixes, ILoggingEvent event) {
+        if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
+            return false;
+        }
+        for (String prefix : prefixes) {
+            if (event.getLoggerName().startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Runs {@code task} with the INFO and lower lines of loggers named under {@code prefixes} dropped. */
     public static <T> T during(List<String> prefixes, Supplier<T> task) {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return task.get(); // another SLF4J binding: nothing to filter with
         }
+        String[] quieted = prefixes.toArray(String[]::new);
         Filter<ILoggingEvent> quiet = new Filter<>() {
             @Override
             public FilterReply decide(ILoggingEvent event) {
-                if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-                    return FilterReply.NEUTRAL;
-                }
-                for (String prefix : prefixes) {
-                    if (event.getLoggerName().startsWith(prefix)) {
-                        return FilterReply.DENY;
-                    }
-                }
-                return FilterReply.NEUTRAL;
+                return quiets(quieted, event) ? FilterReply.DENY : FilterReply.NEUTRAL;
             }
         };
         quiet.start();
@@ -52,7 +58,7 @@ public final class QuietLoggers {
              it.hasNext(); ) {
             Appender<ILoggingEvent> appender = it.next();
             if (appender instanceof BatchedConsoleAppender batched) {
-                batched.quiet(prefixes);
+                batched.quiet(quieted);
             } else {
                 appender.addFilter(quiet);
             }
@@ -63,7 +69,7 @@ public final class QuietLoggers {
         } finally {
             for (Appender<ILoggingEvent> appender : appenders) {
                 if (appender instanceof BatchedConsoleAppender batched) {
-                    batched.quiet(List.of());
+                    batched.quiet(new String[0]);
                 } else {
                     // logback has no way to remove one filter: put back the others
                     List<Filter<ILoggingEvent>> others = new ArrayList<>(appender.getCopyOfAttachedFiltersList());

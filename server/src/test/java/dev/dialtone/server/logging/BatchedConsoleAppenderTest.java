@@ -13,7 +13,6 @@ import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -147,11 +146,11 @@ class BatchedConsoleAppenderTest {
     void quietLoggersLinesAreLeftOutUntilTheQuietEnds() throws InterruptedException {
         start(1);
         Logger warmup = context.getLogger("dev.dialtone.signaling.call.CallLog");
-        appender.quiet(List.of("dev.dialtone.signaling"));
+        appender.quiet(new String[] {"dev.dialtone.signaling"});
         appender.doAppend(new LoggingEvent(Logger.FQCN, warmup, Level.INFO, "made-up call placed", null, null));
         log(Level.INFO, "relay line");
         appender.doAppend(new LoggingEvent(Logger.FQCN, warmup, Level.WARN, "warm-up trouble", null, null));
-        appender.quiet(List.of());
+        appender.quiet(new String[0]);
         appender.doAppend(new LoggingEvent(Logger.FQCN, warmup, Level.INFO, "real call placed", null, null));
         awaitText("INFO  relay line\nWARN  warm-up trouble\nINFO  real call placed\n");
     }
