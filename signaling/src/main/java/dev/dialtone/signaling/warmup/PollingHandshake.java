@@ -1,15 +1,10 @@
 package dev.dialtone.signaling.warmup;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -126,17 +121,10 @@ final class PollingHandshake {
     private void request(String body, Consumer<String> answered) {
         String t = Integer.toString(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE), 36);
         String request = style.pollingRequest(server.getHostString() + ":" + server.getPort(), sid, t, body);
-        Channel channel = new Bootstrap().group(loop).channel(NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        // the request goes out as the style's bytes, not through an encoder
-                        ch.pipeline().addLast(new HttpResponseDecoder(), new HttpContentDecompressor(),
-                                new HttpObjectAggregator(maxResponseBytes), new Response(request, answered));
-                    }
-                })
-                .connect(server)
+        // the request goes out as the style's bytes, not through an encoder
+        Channel channel = WarmupSocket.dial(loop, server, p -> p.addLast(new HttpResponseDecoder(),
+                        new HttpContentDecompressor(), new HttpObjectAggregator(maxResponseBytes),
+                        new Response(request, answered)))
                 .addListener(f -> {
                     if (!f.isSuccess() && !closed) {
                         socket.failed("cannot connect: " + f.cause());

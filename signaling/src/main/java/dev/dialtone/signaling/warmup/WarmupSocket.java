@@ -1,17 +1,17 @@
 package dev.dialtone.signaling.warmup;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseDecoder;
@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * One Socket.IO v4 client over a websocket, just enough of the protocol for the warm-up's calls:
@@ -106,24 +107,30 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
         listener.onFailure(this, why);
     }
 
-    /** The websocket, of a new session, or of the polling session {@code sid} to upgrade. */
-    private void openWebSocket(String sid) {
-        WarmupSocket socket = this;
-        ChannelFuture connected = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+    /**
+     * A connection to {@code server} on {@code loop}, its pipeline made by {@code handlers}: the
+     * warm-up's one way to open a connection, for the websocket and for each polling request.
+     */
+    static ChannelFuture dial(EventLoop loop, InetSocketAddress server, Consumer<ChannelPipeline> handlers) {
+        return new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(HTTP, new HttpResponseDecoder())
-                                .addLast(AGGREGATOR, new HttpObjectAggregator(8192))
-                                .addLast(new Upgrade(style, server, maxFrameBytes, sid, socket));
+                        handlers.accept(ch.pipeline());
                     }
                 })
                 .connect(server);
+    }
+
+    /** The websocket, of a new session, or of the polling session {@code sid} to upgrade. */
+    private void openWebSocket(String sid) {
+        ChannelFuture connected = dial(loop, server, p -> p.addLast(HTTP, new HttpResponseDecoder())
+                .addLast(AGGREGATOR, new HttpObjectAggregator(8192)).addLast(new Upgrade(sid)));
         channel = connected.channel();
         connected.addListener(f -> {
             if (!f.isSuccess() && !closing) {
-                listener.onFailure(socket, "cannot connect: " + f.cause());
+                listener.onFailure(this, "cannot connect: " + f.cause());
             }
         });
     }
@@ -132,20 +139,13 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
      * The websocket upgrade, written byte for byte as {@link ClientStyle} says; on 101, the
      * pipeline turns to websocket frames, the client's masked, and a polling session's probe goes out.
      */
-    private static final class Upgrade extends SimpleChannelInboundHandler<FullHttpResponse> {
+    private final class Upgrade extends SimpleChannelInboundHandler<FullHttpResponse> {
 
-        private final ClientStyle style;
-        private final InetSocketAddress server;
-        private final int maxFrameBytes;
+        /** The polling session to upgrade, or null for a websocket-only client. */
         private final String sid;
-        private final WarmupSocket socket;
 
-        Upgrade(ClientStyle style, InetSocketAddress server, int maxFrameBytes, String sid, WarmupSocket socket) {
-            this.style = style;
-            this.server = server;
-            this.maxFrameBytes = maxFrameBytes;
+        Upgrade(String sid) {
             this.sid = sid;
-            this.socket = socket;
         }
 
         @Override
@@ -160,14 +160,14 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
             if (response.status().code() != 101) {
-                socket.listener.onFailure(socket, "websocket upgrade refused: " + response.status());
+                listener.onFailure(WarmupSocket.this, "websocket upgrade refused: " + response.status());
                 ctx.close();
                 return;
             }
             ChannelPipeline p = ctx.pipeline();
             p.addAfter(HTTP, "ws-decoder", new WebSocket13FrameDecoder(false, false, maxFrameBytes));
             p.addAfter("ws-decoder", "ws-encoder", new WebSocket13FrameEncoder(true));
-            p.replace(this, "socket", socket);
+            p.replace(this, "socket", WarmupSocket.this);
             p.remove(AGGREGATOR);
             p.remove(HTTP); // what it holds past the response (the first frames) goes on to the frame decoder
             if (sid != null) {
@@ -177,7 +177,7 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            socket.exceptionCaught(ctx, cause);
+            WarmupSocket.this.exceptionCaught(ctx, cause);
         }
     }
 
