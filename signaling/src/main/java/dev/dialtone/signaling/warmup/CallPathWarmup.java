@@ -29,7 +29,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.spec.SecretKeySpec;
 import javax.management.JMException;
@@ -45,8 +44,8 @@ import javax.management.ObjectName;
  * and no webhooks, its own metrics registry. The calls go through the same classes as a client's
  * (Netty, the HTTP long-polling and its upgrade, the websocket and Engine.IO framing,
  * netty-socketio and Dialtone's patches to it, the switchboard), so the JIT
- * compiles the code the real server runs. Then the private server closes and the compiler is
- * given time to finish the queue the calls left.
+ * compiles the code the real server runs. The calls go on until the compilers are idle; then
+ * the private server closes and the memory the calls took is given back.
  */
 public final class CallPathWarmup {
 
@@ -79,21 +78,39 @@ public final class CallPathWarmup {
     public record Result(int calls, long upgraded, Duration took, boolean compilerIdle, Optional<String> stoppedBy) {
     }
 
-    private CallPathWarmup() {
+    private final int minCalls;
+    private final long deadline;
+    private final SignalingConfig real;
+    private final TurnConfig turn;
+    private final IceUrls urls;
+    private final ReachedHost reachedHost;
+    /** The private server's metrics: its count of upgrades is part of the result. */
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    /** Counted on the clients' event loop. */
+    private final AtomicInteger calls = new AtomicInteger();
+    /** A pair's failure, completed on the clients' event loop; it ends the warm-up. */
+    private final CompletableFuture<Optional<String>> failure = new CompletableFuture<>();
+    /** Set by the thread that runs the warm-up, when it ends on the compilers' quiet. */
+    private boolean compilerIdle;
+
+    private CallPathWarmup(WarmupConfig warmup, long start, SignalingConfig real, TurnConfig turn, IceUrls urls,
+                           ReachedHost reachedHost) {
+        this.minCalls = warmup.calls();
+        this.deadline = start + warmup.maxTime().toNanos();
+        this.real = real;
+        this.turn = turn;
+        this.urls = urls;
+        this.reachedHost = reachedHost;
     }
 
     /** Never throws: a warm-up that cannot run leaves the server cold, which is slow, not wrong. */
     public static Result run(WarmupConfig warmup, SignalingConfig real, TurnConfig turn, IceUrls urls,
                              ReachedHost reachedHost) {
         long start = System.nanoTime();
-        long deadline = start + warmup.maxTime().toNanos();
-        AtomicInteger calls = new AtomicInteger();
-        AtomicBoolean compilerIdle = new AtomicBoolean();
-        PrometheusRegistry registry = new PrometheusRegistry();
+        CallPathWarmup run = new CallPathWarmup(warmup, start, real, turn, urls, reachedHost);
         Optional<String> stoppedBy;
         try {
-            stoppedBy = callUntilDone(warmup.calls(), deadline, calls, compilerIdle, real, turn, urls, reachedHost,
-                    registry);
+            stoppedBy = run.callUntilDone();
         } catch (RuntimeException | IOException e) {
             stoppedBy = Optional.of(e.toString());
         } catch (InterruptedException e) {
@@ -101,12 +118,12 @@ public final class CallPathWarmup {
             stoppedBy = Optional.of("interrupted");
         }
         giveBackMemory();
-        return new Result(calls.get(), upgrades(registry), Duration.ofNanos(System.nanoTime() - start),
-                compilerIdle.get(), stoppedBy);
+        return new Result(run.calls.get(), run.upgrades(), Duration.ofNanos(System.nanoTime() - start),
+                run.compilerIdle, stoppedBy);
     }
 
     /** The private server's count of polling sessions upgraded to a websocket. */
-    private static long upgrades(PrometheusRegistry registry) {
+    private long upgrades() {
         return registry.scrape(UPGRADES::equals).stream()
                 .flatMap(metric -> ((CounterSnapshot) metric).getDataPoints().stream())
                 .mapToLong(point -> (long) point.getValue()).sum();
@@ -130,10 +147,7 @@ public final class CallPathWarmup {
         }
     }
 
-    private static Optional<String> callUntilDone(int minCalls, long deadline, AtomicInteger calls,
-                                                  AtomicBoolean compilerIdle, SignalingConfig real, TurnConfig turn,
-                                                  IceUrls urls, ReachedHost reachedHost, PrometheusRegistry registry)
-            throws IOException, InterruptedException {
+    private Optional<String> callUntilDone() throws IOException, InterruptedException {
         String secret = Secrets.random();
         SignalingConfig config = privateCopy(real, secret, freeLoopbackPort());
         SecretKeySpec key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
@@ -148,8 +162,7 @@ public final class CallPathWarmup {
         try (SignalingServer server = new SignalingServer(config, turn, urls, reachedHost, registry)) {
             server.start();
             try {
-                return call(new InetSocketAddress(config.host(), config.port()), key, maxFrame, minCalls, deadline,
-                        calls, compilerIdle, loop, pairs);
+                return call(new InetSocketAddress(config.host(), config.port()), key, maxFrame, loop, pairs);
             } finally {
                 // the clients go first: a server closing under them would be a failure to report
                 pairs.forEach(pair -> loop.execute(pair::close));
@@ -158,12 +171,9 @@ public final class CallPathWarmup {
         }
     }
 
-    private static Optional<String> call(InetSocketAddress server, SecretKeySpec key, int maxFrame, int minCalls,
-                                         long deadline, AtomicInteger calls, AtomicBoolean compilerIdle, EventLoop loop,
-                                         List<WarmupPair> pairs)
-            throws InterruptedException {
+    private Optional<String> call(InetSocketAddress server, SecretKeySpec key, int maxFrame, EventLoop loop,
+                                  List<WarmupPair> pairs) throws InterruptedException {
         CountDownLatch ready = new CountDownLatch(PAIRS);
-        CompletableFuture<Optional<String>> failure = new CompletableFuture<>();
         WarmupPair.Progress progress = new WarmupPair.Progress() {
             @Override
             public void ready(WarmupPair pair) {
@@ -191,33 +201,30 @@ public final class CallPathWarmup {
             pairs.add(pair);
             loop.execute(pair::connect);
         }
-        if (!ready.await(remaining(deadline), TimeUnit.NANOSECONDS)) {
+        if (!ready.await(remaining(), TimeUnit.NANOSECONDS)) {
             return Optional.of("the sockets did not connect within dialtone.signaling.warmup.max-time");
         }
         if (failure.isDone()) {
             return failure.join();
         }
         pairs.forEach(pair -> loop.execute(pair::run));
-        return untilCompiled(minCalls, deadline, calls, compilerIdle, failure);
+        return untilCompiled();
     }
 
     /**
-     * Calls go on until there were {@code minCalls} and the compilers have then had nothing to do
+     * Calls go on until there were {@link #minCalls} and the compilers have then had nothing to do
      * for {@link #JIT_QUIET}. Stopping the calls and then waiting would not do: HotSpot drops
      * queued compilations of methods that stopped running, and they would be compiled while the
      * first real clients wait. At the deadline, the minimum of calls made is a success with the
      * compilers still busy; fewer is a failure.
      */
-    private static Optional<String> untilCompiled(int minCalls, long deadline, AtomicInteger calls,
-                                                  AtomicBoolean compilerIdle,
-                                                  CompletableFuture<Optional<String>> failure)
-            throws InterruptedException {
+    private Optional<String> untilCompiled() throws InterruptedException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
         long compiled = watchJit ? jit.getTotalCompilationTime() : 0;
         long quietSince = System.nanoTime();
         while (!failure.isDone()) {
-            if (remaining(deadline) == 0) {
+            if (remaining() == 0) {
                 return calls.get() >= minCalls ? Optional.empty()
                         : Optional.of("dialtone.signaling.warmup.max-time reached");
             }
@@ -228,7 +235,7 @@ public final class CallPathWarmup {
                 quietSince = System.nanoTime();
             }
             if (calls.get() >= minCalls && System.nanoTime() - quietSince >= JIT_QUIET.toNanos()) {
-                compilerIdle.set(true);
+                compilerIdle = true;
                 return Optional.empty();
             }
         }
@@ -269,7 +276,7 @@ public final class CallPathWarmup {
                 .expiration(Date.from(now.plus(Duration.ofHours(1)))).signWith(key).compact());
     }
 
-    private static long remaining(long deadline) {
+    private long remaining() {
         return Math.max(0, deadline - System.nanoTime());
     }
 }
