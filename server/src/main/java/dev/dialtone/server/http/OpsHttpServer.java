@@ -3,6 +3,7 @@ package dev.dialtone.server.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.dialtone.server.edge.EdgeStamp;
+import dev.dialtone.signaling.auth.ClientTokenIssuer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

@@ -4,11 +4,11 @@ import dev.dialtone.common.Secrets;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.signaling.SignalingConfig;
 import dev.dialtone.signaling.SignalingServer;
+import dev.dialtone.signaling.auth.ClientTokenIssuer;
 import dev.dialtone.signaling.cluster.ClusterConfig;
 import dev.dialtone.signaling.push.PushConfig;
 import dev.dialtone.signaling.turn.IceUrls;
 import dev.dialtone.signaling.turn.ReachedHost;
-import io.jsonwebtoken.Jwts;
 import io.netty.channel.EventLoop;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -19,18 +19,15 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.crypto.spec.SecretKeySpec;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
@@ -150,7 +147,7 @@ public final class CallPathWarmup {
     private Optional<String> callUntilDone() throws IOException, InterruptedException {
         String secret = Secrets.random();
         SignalingConfig config = privateCopy(real, secret, freeLoopbackPort());
-        SecretKeySpec key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+        ClientTokenIssuer tokens = new ClientTokenIssuer(secret, config.auth().userClaim(), Clock.systemUTC());
         int maxFrame = 4 * config.limits().maxSignalBytes() + 64 * 1024;
         NioEventLoopGroup clients = new NioEventLoopGroup(1, r -> {
             Thread t = new Thread(r, "signaling-warmup");
@@ -162,7 +159,7 @@ public final class CallPathWarmup {
         try (SignalingServer server = new SignalingServer(config, turn, urls, reachedHost, registry)) {
             server.start();
             try {
-                return call(new InetSocketAddress(config.host(), config.port()), key, maxFrame, loop, pairs);
+                return call(new InetSocketAddress(config.host(), config.port()), tokens, maxFrame, loop, pairs);
             } finally {
                 // the clients go first: a server closing under them would be a failure to report
                 pairs.forEach(pair -> loop.execute(pair::close));
@@ -171,7 +168,7 @@ public final class CallPathWarmup {
         }
     }
 
-    private Optional<String> call(InetSocketAddress server, SecretKeySpec key, int maxFrame, EventLoop loop,
+    private Optional<String> call(InetSocketAddress server, ClientTokenIssuer tokens, int maxFrame, EventLoop loop,
                                   List<WarmupPair> pairs) throws InterruptedException {
         CountDownLatch ready = new CountDownLatch(PAIRS);
         WarmupPair.Progress progress = new WarmupPair.Progress() {
@@ -195,7 +192,7 @@ public final class CallPathWarmup {
         };
         WarmupSdp sdp = WarmupSdp.typical();
         for (int i = 0; i < PAIRS; i++) {
-            WarmupPair pair = new WarmupPair(user(key, "warmup-caller-" + i), user(key, "warmup-callee-" + i), sdp,
+            WarmupPair pair = new WarmupPair(user(tokens, "warmup-caller-" + i), user(tokens, "warmup-callee-" + i), sdp,
                     STYLES[i % STYLES.length], i / STYLES.length % POLLING_FIRST_EVERY == 0, i % 2 == 0, progress, loop,
                     server, maxFrame);
             pairs.add(pair);
@@ -269,11 +266,9 @@ public final class CallPathWarmup {
         }
     }
 
-    private static WarmupPair.User user(SecretKeySpec key, String id) {
-        // the claims an app's backend puts in: a number among them, as in real tokens
-        Instant now = Instant.now();
-        return new WarmupPair.User(id, Jwts.builder().subject(id).issuedAt(Date.from(now))
-                .expiration(Date.from(now.plus(Duration.ofHours(1)))).signWith(key).compact());
+    /** A made-up user with a token as an app's backend makes them: issued-at and expiry among its claims. */
+    private static WarmupPair.User user(ClientTokenIssuer tokens, String id) {
+        return new WarmupPair.User(id, tokens.tokenFor(id, Duration.ofHours(1)));
     }
 
     private long remaining() {

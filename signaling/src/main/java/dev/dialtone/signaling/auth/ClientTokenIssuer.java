@@ -1,4 +1,4 @@
-package dev.dialtone.server.http;
+package dev.dialtone.signaling.auth;
 
 import io.jsonwebtoken.Jwts;
 import java.nio.charset.StandardCharsets;
@@ -8,9 +8,9 @@ import java.util.Date;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Signs client tokens with the same secret and claim the signaling service checks: for the
+ * Signs client tokens with the same secret and claim {@link TokenVerifier} checks: for the
  * test-call page's {@code /dev/token} (development only: anyone who can reach it becomes any
- * user) and for the {@code token} command.
+ * user), for the {@code token} command, and for the made-up users of the call-path warm-up.
  */
 public final class ClientTokenIssuer {
 
