@@ -6,7 +6,7 @@ import dev.dialtone.relay.TurnServer;
 /**
  * Runs Dialtone's relay alone, as its own process, so that a benchmark can read its CPU time and
  * RSS from /proc. Configuration as in the server: -Ddialtone.relay.port=... and so on.
- * Launched by relay-start.sh with the relay module's classpath (Java source-file mode).
+ * Compiled and launched by relay-start.sh with the relay module's classpath.
  */
 public class StandaloneRelay {
     public static void main(String[] args) throws Exception {

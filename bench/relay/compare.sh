@@ -281,7 +281,7 @@ run_load_once() { # load server
   for s in "${SERVERS[@]}"; do
     case $s in
       dialtone) echo "# dialtone  pid ${PID[$s]}: java -jar $(basename "$DIALTONE_JAR") ${JAR_JAVA_OPTS:-} (signaling, HTTP and relay; default logging)" ;;
-      relay) echo "# relay     pid ${PID[$s]}: StandaloneRelay.java, ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC}" ;;
+      relay) echo "# relay     pid ${PID[$s]}: StandaloneRelay (compiled), ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC}" ;;
       coturn) echo "# coturn    pid ${PID[$s]}: $(turnserver --version 2>/dev/null | head -1) (Debian)" ;;
       master) echo "# master    pid ${PID[$s]}: $COTURN_MASTER $("$COTURN_MASTER" --version 2>/dev/null | head -1), --rfc5766-channel-numbers" ;;
       master-mp) echo "# master-mp pid ${PID[$s]}: the same, --multiplex-peer --udp-gso; uclient loads: one $MASTER_UCLIENT --no-even-port per client, each with its own peer" ;;
