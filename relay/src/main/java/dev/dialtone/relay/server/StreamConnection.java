@@ -56,12 +56,6 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     private volatile long framesRead;
     /** The reader has ended: an allocation that ends now ends with the connection, nothing to watch. */
     private volatile boolean ending;
-    /**
-     * The thread reading the connection and its output stream, which it writes its answers to
-     * itself; set by that thread before it reads. Other threads only compare themselves with it.
-     */
-    private Thread reader;
-    private OutputStream out;
 
     public StreamConnection(Accepted accepted, ClientPackets packets, AllocationTable allocations, Workers workers,
                             StreamPeerLoop peers, RelayCounters counters, Clock clock) {
@@ -80,8 +74,7 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     /** Reads frames until the client goes away, then deletes the allocation it made. */
     public void run() {
         try {
-            out = socket.getOutputStream();
-            reader = Thread.currentThread();
+            OutputStream out = socket.getOutputStream();
             workers.startVirtual("relay-" + fiveTuple.transport().name().toLowerCase() + "-writer-" + fiveTuple.client(),
                     () -> writer.drainTo(out));
             socket.setSoTimeout(IDLE_MILLIS);
@@ -139,7 +132,7 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
 
     @Override
     public void send(ByteBuffer bytes, InetSocketAddress client) throws IOException {
-        writer.sendOrWrite(bytes, Thread.currentThread() == reader ? out : null);
+        writer.send(bytes);
     }
 
     @Override
@@ -172,13 +165,10 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
         });
     }
 
-    /**
-     * The client has read nothing for a long while and its queue overflows, or an answer to it has
-     * waited all that time: end it, on a thread of its own.
-     */
+    /** The client has read nothing for a long while and its queue overflows: end it, on a thread of its own. */
     private void stalled() {
-        log.info("{}: closing, the client read nothing for {} s while data for it waited (its write queue holds"
-                        + " at most {} KiB)", fiveTuple, StreamWriter.STALL_MILLIS / 1000, StreamWriter.LIMIT / 1024);
+        log.info("{}: closing, the client read nothing for {} s while its write queue ({} KiB) overflowed",
+                fiveTuple, StreamWriter.STALL_MILLIS / 1000, StreamWriter.LIMIT / 1024);
         workers.startVirtual("relay-stalled-" + fiveTuple.client(), () -> end(true));
     }
 

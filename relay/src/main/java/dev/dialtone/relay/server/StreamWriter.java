@@ -20,14 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * (hairpinned data, a UDP loop among them): a client that stops reading must cost only its own
  * data, never one of those threads' time.
  *
- * <p>The one thread that may wait on this client, its own reader, writes its answers itself
- * ({@link #sendOrWrite}) when nothing is queued: handing each answer to the writer cost a thread
- * wake-up and a park per request, most of a TURN/TCP client's set-up CPU after the kernel's.
- *
  * <p>When the queue is full, the frame is dropped ({@link ClientSlowException}) and the sender
  * counts it. A client that has taken no bytes for {@link #STALL_MILLIS} while frames were being
- * dropped, or while its reader was blocked writing it an answer, is gone or hopeless:
- * {@code onStall} runs, once, and the connection ends.
+ * dropped is gone or hopeless: {@code onStall} runs, once, and the connection ends.
  */
 final class StreamWriter {
 
@@ -41,8 +36,6 @@ final class StreamWriter {
     static final int CHUNK = 16 * 1024;
     /** As long as a connection may go without an allocation (see {@link StreamConnection}). */
     static final long STALL_MILLIS = 30_000;
-    /** How often the writer looks at a reader blocked in writing an answer, for the stall rule. */
-    private static final long WATCH_MILLIS = 1_000;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -62,8 +55,6 @@ final class StreamWriter {
     /** When the writer last finished a write or found work: the relay clock's millis. */
     private long progressAt;
     private boolean stalled;
-    /** The reader is writing an answer itself: the writer waits, and frames sent meanwhile are queued. */
-    private boolean readerWriting;
     /** No frame is taken any more; the writer writes what is queued, then ends. */
     private boolean finishing;
     /** The writer has ended (or must): nothing more is written. */
@@ -84,38 +75,11 @@ final class StreamWriter {
      * @throws SocketException     when the connection is ending
      */
     void send(ByteBuffer frame) throws IOException {
-        sendOrWrite(frame, null);
-    }
-
-    /**
-     * As {@link #send}, but when nothing is queued or being written, writes the frame to {@code out}
-     * on the calling thread, waiting for the socket as long as it takes: only for the connection's
-     * reader, whose waiting holds up no one but its own client.
-     *
-     * @param out the connection's stream; null queues the frame as {@link #send} does
-     * @throws IOException when the write fails, as a read would: the connection is ending
-     */
-    void sendOrWrite(ByteBuffer frame, OutputStream out) throws IOException {
         boolean stallNow = false;
         lock.lock();
         try {
             if (finishing || closed) {
                 throw new SocketException("connection closed");
-            }
-            if (out != null && frame.hasArray() && queue.isEmpty() && !readerWriting) {
-                readerWriting = true; // an empty queue means the writer is not writing either
-                progressAt = clock.millis();
-                lock.unlock();
-                try {
-                    out.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
-                    frame.position(frame.limit());
-                } finally {
-                    lock.lock();
-                    readerWriting = false;
-                    progressAt = clock.millis();
-                    changed.signalAll(); // the writer, if frames were queued meanwhile
-                }
-                return;
             }
             boolean wasEmpty = queue.isEmpty();
             int length = frame.remaining();
@@ -143,37 +107,32 @@ final class StreamWriter {
     void drainTo(OutputStream out) {
         try {
             while (true) {
-                boolean stallNow;
-                byte[] array = null;
-                int from = 0;
-                int length = 0;
+                byte[] array;
+                int from;
+                int length;
                 lock.lock();
                 try {
-                    stallNow = awaitWork();
-                    if (!stallNow) {
-                        if (closed || queue.isEmpty()) {
-                            return;
-                        }
-                        array = queue.array();
-                        from = queue.head();
-                        if (framePerWrite) {
-                            queue.copy(prefix, prefix.length);
-                            length = StreamFramer.frameLength(prefix);
-                            if (queue.contiguous(length) < length) {
-                                array = wrapped(length);
-                                from = 0;
-                            }
-                        } else {
-                            length = queue.contiguous(CHUNK);
-                        }
-                        progressAt = clock.millis();
+                    while (queue.isEmpty() && !finishing && !closed) {
+                        changed.awaitUninterruptibly();
                     }
+                    if (closed || queue.isEmpty()) {
+                        return;
+                    }
+                    array = queue.array();
+                    from = queue.head();
+                    if (framePerWrite) {
+                        queue.copy(prefix, prefix.length);
+                        length = StreamFramer.frameLength(prefix);
+                        if (queue.contiguous(length) < length) {
+                            array = wrapped(length);
+                            from = 0;
+                        }
+                    } else {
+                        length = queue.contiguous(CHUNK);
+                    }
+                    progressAt = clock.millis();
                 } finally {
                     lock.unlock();
-                }
-                if (stallNow) {
-                    onStall.run(); // it ends the connection, which closes this writer
-                    continue;
                 }
                 out.write(array, from, length);
                 lock.lock();
@@ -193,29 +152,6 @@ final class StreamWriter {
         } finally {
             close();
         }
-    }
-
-    /**
-     * Waits, under the lock, until there is something to write or the writer must end; true instead,
-     * once, when the reader has been blocked writing an answer for {@link #STALL_MILLIS}: a client
-     * that asks and never reads is as stuck as one whose queue overflows.
-     */
-    private boolean awaitWork() {
-        while (!closed && (readerWriting || queue.isEmpty() && !finishing)) {
-            if (!readerWriting) {
-                changed.awaitUninterruptibly();
-            } else if (!stalled && clock.millis() - progressAt >= STALL_MILLIS) {
-                stalled = true;
-                return true;
-            } else {
-                try {
-                    changed.await(WATCH_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    close();
-                }
-            }
-        }
-        return false;
     }
 
     /** The frame at the head, which wraps around the queue's end, in one piece. */
