@@ -25,7 +25,8 @@ import dev.dialtone.relay.server.RefreshHandler;
 import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamConnection;
 import dev.dialtone.relay.server.StreamListener;
-import dev.dialtone.relay.server.StreamPeerLoop;
+import dev.dialtone.relay.server.StreamClients;
+import dev.dialtone.relay.server.StreamLoop;
 import dev.dialtone.relay.server.TlsContexts;
 import dev.dialtone.relay.server.UdpAddresses;
 import dev.dialtone.relay.server.UdpListener;
@@ -46,11 +47,9 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,11 +74,10 @@ public final class TurnServer implements AutoCloseable {
     private final List<UdpListener> udpListeners = new ArrayList<>();
     private final List<StreamListener> tcpListeners = new ArrayList<>();
     private final List<StreamListener> tlsListeners = new ArrayList<>();
-    /** The peer-to-client direction of every TCP and TLS allocation. */
-    private StreamPeerLoop streamPeers;
-    /** Connections handed over by {@link #serveStream}, closed with the relay. */
-    private final Set<StreamConnection> handedOver = ConcurrentHashMap.newKeySet();
-    private volatile Function<StreamConnection.Accepted, StreamConnection> connections;
+    /** The loop of stream clients: plain TCP connections, and every TCP and TLS allocation's relay socket. */
+    private StreamLoop streamLoop;
+    /** Every TCP and TLS connection, the edge's included; set once the relay has started. */
+    private volatile StreamClients streamClients;
     private ScheduledExecutorService sweeper;
     private final InetAddress relayAddress;
     private final InetAddress advertised;
@@ -142,7 +140,7 @@ public final class TurnServer implements AutoCloseable {
             UdpListener listener = udpListeners.get(i);
             workers.start("relay-udp-" + i + "-" + listener.localAddress(), listener::run);
         }
-        workers.start("relay-stream-peers", streamPeers::run);
+        workers.start("relay-stream-loop", streamLoop::run);
         tcpListeners.forEach(l -> workers.start("relay-tcp-accept-" + l.localAddress(), l::run));
         tlsListeners.forEach(l -> workers.start("relay-tls-accept-" + l.localAddress(), l::run));
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -166,11 +164,9 @@ public final class TurnServer implements AutoCloseable {
             throws IOException {
         DatagramReader reader = DatagramReader.best();
         log.info("TURN relay reads UDP with {}", reader.describe());
-        StreamPeerLoop peers = new StreamPeerLoop(peerPackets, reader);
-        streamPeers = peers;
-        Function<StreamConnection.Accepted, StreamConnection> connections =
-                accepted -> new StreamConnection(accepted, clientPackets, allocations, workers, peers, counters, clock);
-        this.connections = connections;
+        streamLoop = new StreamLoop(peerPackets, reader, clock);
+        StreamClients streams = new StreamClients(streamLoop, clientPackets, allocations, workers, counters, clock);
+        streamClients = streams;
         int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
         List<UdpPort> udpPorts = new ArrayList<>(List.of(new UdpPort(config.port(), "dialtone.relay.port", "the TURN relay, UDP")));
         udpPorts.addAll(List.of(moreUdp));
@@ -188,11 +184,11 @@ public final class TurnServer implements AutoCloseable {
         for (InetAddress address : config.listenAddresses()) {
             InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
             tcpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", turnAddress,
-                    "the TURN relay, TCP", () -> new StreamListener(turnAddress, null, workers, connections)));
+                    "the TURN relay, TCP", () -> new StreamListener(turnAddress, null, streams::accepted)));
             if (tls != null) {
                 InetSocketAddress tlsAddress = new InetSocketAddress(address, config.tlsPort());
                 tlsListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.tls-port", tlsAddress,
-                        "the TURN relay, TLS", () -> new StreamListener(tlsAddress, tls, workers, connections)));
+                        "the TURN relay, TLS", () -> new StreamListener(tlsAddress, tls, streams::accepted)));
             }
         }
     }
@@ -205,18 +201,12 @@ public final class TurnServer implements AutoCloseable {
      * @param head bytes the caller already read from {@code socket}: the start of the first STUN message
      */
     public void serveStream(Socket socket, byte[] head, boolean tls) {
-        Function<StreamConnection.Accepted, StreamConnection> make = connections;
-        if (make == null) {
+        StreamClients streams = streamClients;
+        if (streams == null) {
             throw new IllegalStateException("the relay is not started");
         }
-        StreamConnection connection = make.apply(new StreamConnection.Accepted(socket, head,
-                tls ? Transport.TLS : Transport.TCP, (InetSocketAddress) socket.getLocalSocketAddress()));
-        handedOver.add(connection);
-        try {
-            connection.run();
-        } finally {
-            handedOver.remove(connection);
-        }
+        streams.serve(new StreamConnection.Accepted(socket, head, tls ? Transport.TLS : Transport.TCP,
+                (InetSocketAddress) socket.getLocalSocketAddress()));
     }
 
     /**
@@ -326,11 +316,10 @@ public final class TurnServer implements AutoCloseable {
     private void closeListeners() {
         List<AutoCloseable> all = new ArrayList<>(udpListeners);
         all.addAll(tcpListeners);
-        if (streamPeers != null) {
-            all.add(streamPeers);
-        }
         all.addAll(tlsListeners);
-        all.addAll(handedOver);
+        if (streamClients != null) {
+            all.add(streamClients);
+        }
         for (AutoCloseable listener : all) {
             try {
                 listener.close();

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * header, so the frame is built in place: no copy, no allocation.
  *
  * <p>Used by the loop that reads the relay socket: the UDP listener's, or the stream clients'
- * {@link StreamPeerLoop}; and by {@link Hairpin} for data between two allocations of this relay.
+ * {@link StreamLoop}; and by {@link Hairpin} for data between two allocations of this relay.
  * Holds no state of its own.
  */
 public final class PeerPackets {

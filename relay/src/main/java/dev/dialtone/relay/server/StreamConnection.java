@@ -33,9 +33,9 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
     /** A connection must authenticate and allocate in this time, and stay busy while it has none. */
-    private static final int IDLE_MILLIS = 30_000;
+    static final int IDLE_MILLIS = 30_000;
     /** How long a closing connection waits for its last answers to be written. */
-    private static final long FINISH_MILLIS = 2_000;
+    static final long FINISH_MILLIS = 2_000;
 
     private final Socket socket;
     private final byte[] head;
@@ -43,7 +43,7 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     private final ClientPackets packets;
     private final AllocationTable allocations;
     private final Workers workers;
-    private final StreamPeerLoop peers;
+    private final StreamLoop peers;
     private final RelayCounters counters;
     private final StreamFramer framer = new StreamFramer();
     private final StreamWriter writer;
@@ -58,7 +58,7 @@ public final class StreamConnection implements ClientTransport, AutoCloseable {
     private volatile boolean ending;
 
     public StreamConnection(Accepted accepted, ClientPackets packets, AllocationTable allocations, Workers workers,
-                            StreamPeerLoop peers, RelayCounters counters, Clock clock) {
+                            StreamLoop peers, RelayCounters counters, Clock clock) {
         this.socket = accepted.socket();
         this.head = accepted.head();
         this.fiveTuple = new FiveTuple((InetSocketAddress) accepted.socket().getRemoteSocketAddress(),

@@ -18,8 +18,9 @@ import java.util.Arrays;
  * <p>A frame always starts at index 0 of {@link #buffer()} and is read in place from there. Each
  * read also takes what has arrived of the next frames, up to {@link #READ_AHEAD} bytes, so that
  * a frame costs one system call rather than two (its 4-byte prefix, then the rest); those bytes
- * are moved to the front when the next frame is asked for. A read that times out keeps what came
- * before it: the next call resumes inside the frame.
+ * are moved to the front when the next frame is asked for. A read that times out, or a
+ * non-blocking read that finds nothing ({@link #INCOMPLETE}), keeps what came before it: the next
+ * call resumes inside the frame.
  */
 final class StreamFramer {
 
@@ -37,6 +38,10 @@ final class StreamFramer {
      * bounds the bytes moved to the front after each frame.
      */
     static final int READ_AHEAD = FIRST_SIZE;
+    /** What {@link #next} returns when the stream is not STUN/ChannelData framing. */
+    static final int NOT_FRAMING = -1;
+    /** What {@link #next} returns when a non-blocking source has no more bytes now, inside a frame or before one. */
+    static final int INCOMPLETE = -2;
 
     private byte[] frame = new byte[FIRST_SIZE];
     private ByteBuffer buffer = ByteBuffer.wrap(frame);
@@ -48,24 +53,53 @@ final class StreamFramer {
     private int handedOut;
 
     /**
-     * Reads the next frame into {@link #buffer()}; returns its length, or -1 when the stream is not
-     * STUN/ChannelData framing (the first two bits of a frame are neither 00 nor 01), after which
-     * it cannot be resynchronised.
+     * Where the bytes come from: a blocking stream, or a non-blocking channel that may have none
+     * at the moment.
+     */
+    interface Source {
+        /**
+         * Reads into {@code into}, from its position up to its limit, advancing the position; returns
+         * how many bytes, 0 when none are there now (non-blocking only), -1 at the end of the stream.
+         */
+        int read(ByteBuffer into) throws IOException;
+    }
+
+    /**
+     * Reads the next frame from a blocking stream; see {@link #next(Source)}. It never returns
+     * {@link #INCOMPLETE}: a read waits for bytes.
+     */
+    int next(InputStream in) throws IOException {
+        return next(into -> {
+            int n = in.read(into.array(), into.position(), into.remaining());
+            if (n > 0) {
+                into.position(into.position() + n);
+            }
+            return n;
+        });
+    }
+
+    /**
+     * Reads the next frame into {@link #buffer()}; returns its length, {@link #NOT_FRAMING} when the
+     * stream is not STUN/ChannelData framing (the first two bits of a frame are neither 00 nor 01),
+     * after which it cannot be resynchronised, or {@link #INCOMPLETE} when the source has no more
+     * bytes now and no whole frame is buffered.
      *
      * @throws EOFException           when the stream ends, between two frames or inside one
      * @throws SocketTimeoutException when a read times out; the next call resumes where this one was
      */
-    int next(InputStream in) throws IOException {
+    int next(Source in) throws IOException {
         if (handedOut > 0) {
             filled -= handedOut;
             System.arraycopy(frame, handedOut, frame, 0, filled);
             handedOut = 0;
         }
-        fill(in, PREFIX);
+        if (!fill(in, PREFIX)) {
+            return INCOMPLETE;
+        }
         if (length == 0) {
             int declared = frameLength(frame);
             if (declared < 0) {
-                return -1;
+                return NOT_FRAMING;
             }
             if (declared > frame.length) {
                 frame = Arrays.copyOf(frame, Math.min(MAX_FRAME, Math.max(declared, 2 * frame.length)));
@@ -73,7 +107,9 @@ final class StreamFramer {
             }
             length = declared;
         }
-        fill(in, length);
+        if (!fill(in, length)) {
+            return INCOMPLETE;
+        }
         int complete = length;
         handedOut = complete;
         length = 0;
@@ -106,13 +142,19 @@ final class StreamFramer {
         return -1;
     }
 
-    private void fill(InputStream in, int upTo) throws IOException {
+    /** Reads until the buffer holds {@code upTo} bytes; false when the source has none now. */
+    private boolean fill(Source in, int upTo) throws IOException {
         while (filled < upTo) {
-            int n = in.read(frame, filled, Math.min(frame.length, Math.max(upTo, READ_AHEAD)) - filled);
+            buffer.limit(Math.min(frame.length, Math.max(upTo, READ_AHEAD))).position(filled);
+            int n = in.read(buffer);
             if (n < 0) {
                 throw new EOFException(filled == 0 ? "end of stream" : "end of stream inside a frame");
             }
+            if (n == 0) {
+                return false;
+            }
             filled += n;
         }
+        return true;
     }
 }

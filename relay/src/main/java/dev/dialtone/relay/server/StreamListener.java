@@ -5,17 +5,16 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.nio.channels.ServerSocketChannel;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * STUN/TURN over TCP or TLS on one address: accepts connections and gives each its own
- * {@link StreamConnection} on a virtual thread, which keeps the framing code linear and costs a
- * small stack on the heap per connection.
+ * STUN/TURN over TCP or TLS on one address: accepts connections and hands each to whoever serves
+ * it. Plain TCP connections come with their {@link java.nio.channels.SocketChannel}, so that they
+ * can be served without a thread of their own.
  */
 public final class StreamListener implements AutoCloseable {
 
@@ -32,18 +31,16 @@ public final class StreamListener implements AutoCloseable {
     private final ServerSocket server;
     private final Transport transport;
     private final InetSocketAddress local;
-    private final Function<StreamConnection.Accepted, StreamConnection> connections;
-    private final Workers workers;
-    private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
+    private final Consumer<StreamConnection.Accepted> connections;
 
     /**
      * Binds now, so that a taken port fails the start.
      *
      * @param tls null for plain TCP
      */
-    public StreamListener(InetSocketAddress address, SSLContext tls, Workers workers,
-                          Function<StreamConnection.Accepted, StreamConnection> connections) throws IOException {
-        this.server = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
+    public StreamListener(InetSocketAddress address, SSLContext tls,
+                          Consumer<StreamConnection.Accepted> connections) throws IOException {
+        this.server = tls == null ? ServerSocketChannel.open().socket() : tls.getServerSocketFactory().createServerSocket();
         this.transport = tls == null ? Transport.TCP : Transport.TLS;
         try {
             server.setReuseAddress(true);
@@ -53,7 +50,6 @@ public final class StreamListener implements AutoCloseable {
             throw new IOException("cannot listen on " + transport + " " + address + ": " + e.getMessage(), e);
         }
         this.local = (InetSocketAddress) server.getLocalSocketAddress();
-        this.workers = workers;
         this.connections = connections;
     }
 
@@ -69,15 +65,7 @@ public final class StreamListener implements AutoCloseable {
             try {
                 Socket socket = server.accept();
                 socket.setTcpNoDelay(true);
-                StreamConnection connection = connections.apply(new StreamConnection.Accepted(socket, transport, local));
-                open.add(connection);
-                workers.startVirtual("relay-" + transport.name().toLowerCase() + "-" + socket.getRemoteSocketAddress(), () -> {
-                    try {
-                        connection.run();
-                    } finally {
-                        open.remove(connection);
-                    }
-                });
+                connections.accept(new StreamConnection.Accepted(socket, transport, local));
             } catch (IOException e) {
                 if (server.isClosed()) {
                     return;
@@ -100,12 +88,9 @@ public final class StreamListener implements AutoCloseable {
         }
     }
 
-    /** Stops accepting and closes every open connection, which ends their allocations. */
+    /** Stops accepting; the connections accepted are closed by whoever serves them. */
     @Override
     public void close() throws IOException {
         server.close();
-        for (StreamConnection connection : open) {
-            connection.close();
-        }
     }
 }

@@ -8,9 +8,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The relay's threads: each loop (listener, connection, selector) blocks in its own socket read
- * or select, and ends when that is closed. Kept here so that shutdown can wait for them. Stream
- * clients' readers and writers run on virtual threads; the UDP loops and the stream clients'
- * relay-socket loop keep platform threads.
+ * or select, and ends when that is closed. Kept here so that shutdown can wait for them. TLS
+ * clients' readers and writers run on virtual threads; the UDP loops, the accept loops and the
+ * stream clients' loop (plain TCP connections, and every stream allocation's relay socket) keep
+ * platform threads.
  */
 public final class Workers {
 
@@ -28,7 +29,7 @@ public final class Workers {
     }
 
     /**
-     * A TCP or TLS client's reader or writer: a virtual thread, so that thousands of stream clients
+     * A TLS client's (or a handed-over TCP client's) reader or writer: a virtual thread, so that thousands of stream clients
      * cost thousands of small stacks on the heap, not as many platform threads.
      */
     public void startVirtual(String name, Runnable loop) {

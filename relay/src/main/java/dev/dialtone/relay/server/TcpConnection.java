@@ -1,0 +1,302 @@
+package dev.dialtone.relay.server;
+
+import dev.dialtone.relay.DropReason;
+import dev.dialtone.relay.RelayCounters;
+import dev.dialtone.relay.allocation.Allocation;
+import dev.dialtone.relay.allocation.AllocationTable;
+import dev.dialtone.relay.allocation.ClientSlowException;
+import dev.dialtone.relay.allocation.ClientTransport;
+import dev.dialtone.relay.allocation.FiveTuple;
+import dev.dialtone.relay.allocation.Transport;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One plain TCP client connection (RFC 8656 section 3.1) served by the {@link StreamLoop}, with
+ * the same rules as {@link StreamConnection} (which serves TLS, and connections handed over by the
+ * edge port, on threads of their own): frames ({@link StreamFramer}) go to {@link ClientPackets}
+ * one by one; the connection must allocate within {@link StreamConnection#IDLE_MILLIS} and stay
+ * busy while it has no allocation; it is its allocation's 5-tuple, so closing it deletes the
+ * allocation.
+ *
+ * <p>Nothing waits for the client. {@link #send} writes at once when nothing is queued, else
+ * queues, bounded in bytes ({@link StreamWriter#LIMIT}); the loop writes the queue out as the
+ * socket takes it. When the queue is full the frame is dropped ({@link ClientSlowException}); a
+ * client that has taken no bytes for {@link StreamWriter#STALL_MILLIS} meanwhile is closed.
+ * {@link #send} is called by the loop (answers, relayed data) and by other allocations' threads
+ * (hairpinned data), hence the lock around the socket's write side.
+ */
+final class TcpConnection implements ClientTransport {
+
+    private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
+    /** Reads from the socket per turn of the loop, so that one busy client cannot keep the others waiting. */
+    private static final int READS_PER_TURN = 16;
+
+    private final SocketChannel channel;
+    private final FiveTuple fiveTuple;
+    private final ClientPackets packets;
+    private final AllocationTable allocations;
+    private final StreamLoop loop;
+    private final RelayCounters counters;
+    private final StreamFramer framer = new StreamFramer();
+    private final StreamFramer.Source source = this::read;
+    private SelectionKey key;
+
+    // Read side: the loop's only.
+    private int readsThisTurn;
+    /** When the connection last showed life: a frame read, or its allocation ended; the relay clock's millis. */
+    private volatile long busyAt;
+    /** The client's end was read or its framing broke: what is queued is written, then the connection closes. */
+    private long finishBy;
+
+    // Write side: under the lock.
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ByteQueue queue = new ByteQueue(StreamWriter.LIMIT);
+    /** When the client last took bytes, or had nothing waiting; the relay clock's millis. */
+    private long progressAt;
+    private boolean closed;
+
+    TcpConnection(SocketChannel channel, InetSocketAddress local, ClientPackets packets, AllocationTable allocations,
+                  StreamLoop loop, RelayCounters counters, long now) throws IOException {
+        this.channel = channel;
+        this.fiveTuple = new FiveTuple((InetSocketAddress) channel.getRemoteAddress(), local, Transport.TCP);
+        this.packets = packets;
+        this.allocations = allocations;
+        this.loop = loop;
+        this.counters = counters;
+        this.busyAt = now;
+        this.progressAt = now;
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    }
+
+    /** On the loop. */
+    void registerWith(Selector selector) throws IOException {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            key = channel.register(selector, SelectionKey.OP_READ, this);
+            if (!queue.isEmpty()) {
+                key.interestOpsOr(SelectionKey.OP_WRITE);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** On the loop: the socket has bytes to read, room to write, or both. */
+    void ready(SelectionKey ready) {
+        if (ready.isValid() && ready.isWritable()) {
+            writeQueued();
+        }
+        if (ready.isValid() && ready.isReadable()) {
+            readFrames();
+        }
+    }
+
+    private void readFrames() {
+        readsThisTurn = 0;
+        try {
+            while (true) {
+                int length = framer.next(source);
+                if (length == StreamFramer.INCOMPLETE) {
+                    return;
+                }
+                if (length == StreamFramer.NOT_FRAMING) {
+                    log.debug("{}: not STUN or ChannelData framing, closing", fiveTuple);
+                    finish();
+                    return;
+                }
+                busyAt = loop.millis();
+                try {
+                    packets.onPacket(fiveTuple, framer.buffer(), length, this);
+                } catch (ClientSlowException e) {
+                    counters.dropped(DropReason.CLIENT_SLOW); // an answer: the client is not reading
+                }
+            }
+        } catch (EOFException e) {
+            log.debug("{}: closed by the client", fiveTuple);
+            finish();
+        } catch (IOException e) {
+            log.debug("{}: connection ended: {}", fiveTuple, e.toString());
+            close(true);
+        }
+    }
+
+    private int read(ByteBuffer into) throws IOException {
+        if (readsThisTurn == READS_PER_TURN) {
+            return 0; // the selector reports the rest next turn
+        }
+        readsThisTurn++;
+        return channel.read(into);
+    }
+
+    /**
+     * The client has sent its last frame: its allocation ends now; answers still queued are
+     * written, for up to {@link StreamConnection#FINISH_MILLIS}, then the connection closes.
+     */
+    private void finish() {
+        deleteAllocation();
+        lock.lock();
+        try {
+            if (queue.isEmpty()) {
+                close(false);
+                return;
+            }
+            finishBy = loop.millis() + StreamConnection.FINISH_MILLIS;
+            key.interestOps(SelectionKey.OP_WRITE);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void send(ByteBuffer frame, InetSocketAddress client) throws IOException {
+        boolean stalled = false;
+        lock.lock();
+        try {
+            if (closed || finishBy != 0) {
+                throw new SocketException("connection closed");
+            }
+            long now = loop.millis();
+            if (queue.isEmpty()) {
+                channel.write(frame);
+                if (!frame.hasRemaining()) {
+                    progressAt = now;
+                    return;
+                }
+            }
+            boolean wasEmpty = queue.isEmpty();
+            int length = frame.remaining();
+            if (queue.offer(frame)) { // always, after a partial write: the queue holds more than a frame
+                counters.queuedForStreams(length);
+                if (wasEmpty) {
+                    progressAt = now;
+                    if (key != null) {
+                        key.interestOpsOr(SelectionKey.OP_WRITE);
+                        loop.wakeUpFromElsewhere();
+                    }
+                }
+                return;
+            }
+            stalled = now - progressAt >= StreamWriter.STALL_MILLIS;
+        } finally {
+            lock.unlock();
+        }
+        if (stalled) {
+            log.info("{}: closing, the client read nothing for {} s while its write queue ({} KiB) overflowed",
+                    fiveTuple, StreamWriter.STALL_MILLIS / 1000, StreamWriter.LIMIT / 1024);
+            close(true);
+        }
+        throw ClientSlowException.INSTANCE;
+    }
+
+    /** On the loop: the socket has room again. */
+    private void writeQueued() {
+        lock.lock();
+        try {
+            while (!closed && !queue.isEmpty()) {
+                int length = queue.contiguous(StreamWriter.CHUNK);
+                int written = channel.write(ByteBuffer.wrap(queue.array(), queue.head(), length));
+                if (written == 0) {
+                    return;
+                }
+                queue.consumed(written);
+                counters.queuedForStreams(-written);
+                progressAt = loop.millis();
+            }
+            if (finishBy != 0) {
+                close(false);
+            } else if (!closed) {
+                key.interestOpsAnd(~SelectionKey.OP_WRITE);
+            }
+        } catch (IOException e) {
+            log.debug("{}: write failed: {}", fiveTuple, e.toString());
+            close(true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * On the loop, about once a second: closes a connection that has had no allocation and read
+     * nothing for {@link StreamConnection#IDLE_MILLIS}, or whose last answers could not be written
+     * in time.
+     */
+    void tick(long now) {
+        if (finishBy != 0 && now >= finishBy) {
+            close(true);
+        } else if (finishBy == 0 && now - busyAt >= StreamConnection.IDLE_MILLIS && allocations.find(fiveTuple) == null) {
+            log.debug("{}: closing, no allocation and nothing read for {} s", fiveTuple,
+                    StreamConnection.IDLE_MILLIS / 1000);
+            close(false);
+        }
+    }
+
+    @Override
+    public void relayFor(Allocation allocation) {
+        loop.add(allocation);
+    }
+
+    /** The allocation ended while the connection stays: the client has the idle time to use it again. */
+    @Override
+    public void released(Allocation allocation) {
+        busyAt = loop.millis();
+    }
+
+    /** Closes the connection, which ends its allocation. */
+    void close() {
+        close(false);
+    }
+
+    /** {@code abort} resets the connection instead of closing it: its client is not reading, or it failed. */
+    private void close(boolean abort) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            counters.queuedForStreams(-queue.size());
+            queue.clear();
+            if (abort && channel.isOpen()) {
+                channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            }
+        } catch (IOException e) {
+            log.debug("{}: cannot reset: {}", fiveTuple, e.toString());
+        } finally {
+            lock.unlock();
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("{}: close failed: {}", fiveTuple, e.toString());
+        }
+        loop.forget(this);
+        deleteAllocation();
+    }
+
+    private void deleteAllocation() {
+        Allocation allocation = allocations.find(fiveTuple);
+        if (allocation != null && allocations.remove(allocation)) {
+            log.info("deleted {}: its connection closed", allocation);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return fiveTuple.toString();
+    }
+}
