@@ -17,6 +17,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The stream framing alone, fed hostile byte streams: every split, bad first bytes, extremes, garbage. */
 class StreamFramerTest {
@@ -47,15 +49,33 @@ class StreamFramerTest {
 
     /** Reads frames until the stream ends; each as the bytes the framer handed out. */
     private static List<byte[]> readAll(StreamFramer framer, InputStream in) throws IOException {
+        return readAll(framer, () -> framer.next(in));
+    }
+
+    /** The same, blocking or not as the pieces pause. */
+    private static List<byte[]> readAll(StreamFramer framer, Pieces pieces) throws IOException {
+        return pieces.pause == Pause.NOTHING_NOW
+                ? readAll(framer, () -> framer.next((StreamFramer.Source) pieces))
+                : readAll(framer, (InputStream) pieces);
+    }
+
+    private interface Next {
+        int next() throws IOException;
+    }
+
+    private static List<byte[]> readAll(StreamFramer framer, Next next) throws IOException {
         List<byte[]> frames = new ArrayList<>();
         while (true) {
             int length;
             try {
-                length = framer.next(in);
+                length = next.next();
             } catch (EOFException end) {
                 return frames;
             } catch (SocketTimeoutException idle) {
                 continue; // as the connection does while it has an allocation
+            }
+            if (length == StreamFramer.INCOMPLETE) {
+                continue; // as the loop does: the selector reports the connection readable again
             }
             assertTrue(length >= 0, "a well-framed stream is never refused");
             byte[] frame = new byte[length];
@@ -79,13 +99,14 @@ class StreamFramerTest {
         for (int cut = 1; cut < stream.length; cut++) {
             byte[] first = Arrays.copyOfRange(stream, 0, cut);
             byte[] second = Arrays.copyOfRange(stream, cut, stream.length);
-            List<byte[]> read = readAll(new StreamFramer(), new Pieces(List.of(first, second), false));
+            List<byte[]> read = readAll(new StreamFramer(), new Pieces(List.of(first, second), Pause.NONE));
             assertFrames(frames, read, "cut at " + cut);
         }
     }
 
-    @Test
-    void oneByteAtATimeWithATimeoutBetweenEveryTwoResumesInsideTheFrame() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Pause.class, names = {"TIMEOUT", "NOTHING_NOW"})
+    void oneByteAtATimeWithATimeoutOrNothingBetweenEveryTwoResumesInsideTheFrame(Pause pause) throws Exception {
         Random random = new Random(2);
         List<byte[]> frames = someFrames(random);
         byte[] stream = concat(frames);
@@ -93,7 +114,7 @@ class StreamFramerTest {
         for (byte b : stream) {
             bytes.add(new byte[] {b});
         }
-        assertFrames(frames, readAll(new StreamFramer(), new Pieces(bytes, true)), "byte by byte");
+        assertFrames(frames, readAll(new StreamFramer(), new Pieces(bytes, pause)), "byte by byte");
     }
 
     @Test
@@ -113,7 +134,7 @@ class StreamFramerTest {
                 pieces.add(Arrays.copyOfRange(stream, at, at + n));
                 at += n;
             }
-            assertFrames(frames, readAll(new StreamFramer(), new Pieces(pieces, random.nextBoolean())), "round " + round);
+            assertFrames(frames, readAll(new StreamFramer(), new Pieces(pieces, Pause.values()[random.nextInt(3)])), "round " + round);
         }
     }
 
@@ -209,18 +230,37 @@ class StreamFramerTest {
         }
     }
 
-    /** A stream that hands out its pieces one read at a time, with a read timeout between two when asked. */
-    private static final class Pieces extends InputStream {
+    /**
+     * What comes between two pieces of a stream: nothing, a read timeout (a blocking socket), or a
+     * read that finds nothing (a non-blocking one).
+     */
+    enum Pause { NONE, TIMEOUT, NOTHING_NOW }
+
+    /** A stream that hands out its pieces one read at a time, with a pause between two. */
+    private static final class Pieces extends InputStream implements StreamFramer.Source {
 
         private final List<byte[]> pieces;
-        private final boolean timeouts;
+        private final Pause pause;
         private int piece;
         private int offset;
-        private boolean timedOut;
+        private boolean paused;
 
-        Pieces(List<byte[]> pieces, boolean timeouts) {
+        Pieces(List<byte[]> pieces, Pause pause) {
             this.pieces = pieces;
-            this.timeouts = timeouts;
+            this.pause = pause;
+        }
+
+        @Override
+        public int read(ByteBuffer into) throws IOException {
+            if (pause == Pause.NOTHING_NOW && offset == 0 && !paused && piece < pieces.size()) {
+                paused = true;
+                return 0;
+            }
+            int n = read(into.array(), into.position(), into.remaining());
+            if (n > 0) {
+                into.position(into.position() + n);
+            }
+            return n;
         }
 
         @Override
@@ -233,11 +273,11 @@ class StreamFramerTest {
             if (piece == pieces.size()) {
                 return -1;
             }
-            if (timeouts && offset == 0 && !timedOut) {
-                timedOut = true;
+            if (pause == Pause.TIMEOUT && offset == 0 && !paused) {
+                paused = true;
                 throw new SocketTimeoutException("read timed out");
             }
-            timedOut = false;
+            paused = false;
             byte[] current = pieces.get(piece);
             int n = Math.min(len, current.length - offset);
             System.arraycopy(current, offset, b, off, n);
