@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Thousands of stream allocations must not each hold a 64 KB direct receive buffer: one loop
- * ({@code StreamPeerLoop}) with one buffer reads every stream allocation's relay socket; that it
- * relays datagrams of every size whole is {@code StreamPeerLoopTest}'s.
+ * ({@code StreamLoop}) with one buffer reads every stream allocation's relay socket; that it
+ * relays datagrams of every size whole is {@code StreamLoopTest}'s.
  */
 class StreamAllocationBufferTest {
 

@@ -10,8 +10,8 @@ import java.nio.ByteBuffer;
  *
  * <p>The bytes at the head may be read (written to a socket) outside the owner's lock while others
  * are appended: growing copies into a new array and leaves the one being read untouched, and the
- * head keeps pointing at the same bytes in either. Not thread-safe otherwise; {@link StreamWriter}
- * guards it.
+ * head keeps pointing at the same bytes in either. Not thread-safe otherwise; its owner
+ * ({@link StreamWriter}, {@link TcpConnection}) guards it.
  */
 final class ByteQueue {
 

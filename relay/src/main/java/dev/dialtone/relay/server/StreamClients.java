@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every TCP and TLS client connection of the relay, whoever accepted it, and how each is served.
- * Plain TCP connections accepted by the relay's own listeners are served by the {@link StreamLoop}
- * without a thread of their own ({@link TcpConnection}). TLS connections, and connections handed
- * over by the edge port (which come as a blocking {@link java.net.Socket}, perhaps with bytes
- * already read), are served each on a virtual thread ({@link StreamConnection}).
+ * Plain TCP connections (whose sockets come with a {@link SocketChannel}) are served by the
+ * {@link StreamLoop} without a thread of their own ({@link TcpConnection}). TLS connections are
+ * served each on a virtual thread ({@link StreamConnection}), with the blocking
+ * {@link javax.net.ssl.SSLSocket} the listener or the edge port handshook.
  */
 public final class StreamClients implements AutoCloseable {
 
@@ -42,37 +42,62 @@ public final class StreamClients implements AutoCloseable {
 
     /** A connection one of the relay's listeners accepted: served from now on, the caller goes on accepting. */
     public void accepted(StreamConnection.Accepted accepted) {
-        SocketChannel channel = accepted.socket().getChannel();
-        if (accepted.transport() == Transport.TCP && channel != null && accepted.head().length == 0) {
-            try {
-                loop.adopt(new TcpConnection(channel, accepted.local(), packets, allocations, loop, counters,
-                        clock.millis()));
-            } catch (IOException e) {
-                log.debug("{}: cannot serve: {}", accepted.socket().getRemoteSocketAddress(), e.toString());
-                closeQuietly(channel);
-            }
+        if (!onLoop(accepted)) {
+            workers.startVirtual("relay-" + accepted.transport().name().toLowerCase() + "-"
+                    + accepted.socket().getRemoteSocketAddress(), () -> serveOnThisThread(accepted));
             return;
         }
-        workers.startVirtual("relay-" + accepted.transport().name().toLowerCase() + "-"
-                + accepted.socket().getRemoteSocketAddress(), () -> serve(accepted));
+        try {
+            loop.adopt(tcpConnection(accepted));
+        } catch (IOException e) {
+            failed(accepted, e);
+        }
     }
 
-    /** Serves one connection on the calling thread until it closes. */
+    /**
+     * Serves one connection that someone else accepted (the edge port), until it closes: the calling
+     * thread serves it, or waits, parked, while the loop does.
+     */
     public void serve(StreamConnection.Accepted accepted) {
+        if (!onLoop(accepted)) {
+            serveOnThisThread(accepted);
+            return;
+        }
+        try {
+            TcpConnection connection = tcpConnection(accepted);
+            loop.adopt(connection);
+            connection.awaitClosed();
+        } catch (IOException e) {
+            failed(accepted, e);
+        }
+    }
+
+    /** Plain TCP whose socket has a channel, to be made non-blocking. */
+    private static boolean onLoop(StreamConnection.Accepted accepted) {
+        return accepted.transport() == Transport.TCP && accepted.socket().getChannel() != null;
+    }
+
+    private TcpConnection tcpConnection(StreamConnection.Accepted accepted) throws IOException {
+        return new TcpConnection(accepted.socket().getChannel(), accepted.head(), accepted.local(), packets, allocations,
+                loop, counters, clock.millis());
+    }
+
+    private static void failed(StreamConnection.Accepted accepted, IOException e) {
+        log.debug("{}: cannot serve: {}", accepted.socket().getRemoteSocketAddress(), e.toString());
+        try {
+            accepted.socket().close();
+        } catch (IOException ignored) {
+            // it was failing already
+        }
+    }
+
+    private void serveOnThisThread(StreamConnection.Accepted accepted) {
         StreamConnection connection = new StreamConnection(accepted, packets, allocations, workers, loop, counters, clock);
         threaded.add(connection);
         try {
             connection.run();
         } finally {
             threaded.remove(connection);
-        }
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // it was failing already
         }
     }
 

@@ -134,7 +134,13 @@ public final class StreamLoop implements AutoCloseable {
 
     private void ready(SelectionKey key) {
         if (key.attachment() instanceof TcpConnection connection) {
-            connection.ready(key);
+            try {
+                connection.ready(key);
+            } catch (RuntimeException e) {
+                // a relay bug: it costs this connection, never the loop and every other client on it
+                log.warn("{}: closing the connection on an unexpected error", connection, e);
+                connection.close();
+            }
         } else {
             relay(key, (Allocation) key.attachment());
         }

@@ -14,9 +14,11 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +52,11 @@ final class TcpConnection implements ClientTransport {
     private final RelayCounters counters;
     private final StreamFramer framer = new StreamFramer();
     private final StreamFramer.Source source = this::read;
+    /** Bytes read from the socket before the connection was handed over (by the edge port), read first. */
+    private final byte[] head;
+    private int headRead;
     private SelectionKey key;
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
 
     // Read side: the loop's only.
     private int readsThisTurn;
@@ -66,9 +72,10 @@ final class TcpConnection implements ClientTransport {
     private long progressAt;
     private boolean closed;
 
-    TcpConnection(SocketChannel channel, InetSocketAddress local, ClientPackets packets, AllocationTable allocations,
-                  StreamLoop loop, RelayCounters counters, long now) throws IOException {
+    TcpConnection(SocketChannel channel, byte[] head, InetSocketAddress local, ClientPackets packets,
+                  AllocationTable allocations, StreamLoop loop, RelayCounters counters, long now) throws IOException {
         this.channel = channel;
+        this.head = head;
         this.fiveTuple = new FiveTuple((InetSocketAddress) channel.getRemoteAddress(), local, Transport.TCP);
         this.packets = packets;
         this.allocations = allocations;
@@ -140,6 +147,12 @@ final class TcpConnection implements ClientTransport {
             return 0; // the selector reports the rest next turn
         }
         readsThisTurn++;
+        if (headRead < head.length) {
+            int n = Math.min(into.remaining(), head.length - headRead);
+            into.put(head, headRead, n);
+            headRead += n;
+            return n;
+        }
         return channel.read(into);
     }
 
@@ -156,7 +169,9 @@ final class TcpConnection implements ClientTransport {
                 return;
             }
             finishBy = loop.millis() + StreamConnection.FINISH_MILLIS;
-            key.interestOps(SelectionKey.OP_WRITE);
+            interest(SelectionKey.OP_WRITE);
+        } catch (SocketException e) {
+            close(true);
         } finally {
             lock.unlock();
         }
@@ -185,7 +200,7 @@ final class TcpConnection implements ClientTransport {
                 if (wasEmpty) {
                     progressAt = now;
                     if (key != null) {
-                        key.interestOpsOr(SelectionKey.OP_WRITE);
+                        interest(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
                         loop.wakeUpFromElsewhere();
                     }
                 }
@@ -220,7 +235,7 @@ final class TcpConnection implements ClientTransport {
             if (finishBy != 0) {
                 close(false);
             } else if (!closed) {
-                key.interestOpsAnd(~SelectionKey.OP_WRITE);
+                interest(SelectionKey.OP_READ);
             }
         } catch (IOException e) {
             log.debug("{}: write failed: {}", fiveTuple, e.toString());
@@ -231,12 +246,26 @@ final class TcpConnection implements ClientTransport {
     }
 
     /**
+     * Sets what the loop waits for, under the lock. The key is cancelled when the channel was closed
+     * behind the connection's back (by whoever handed it over); that is a closed connection.
+     */
+    private void interest(int ops) throws SocketException {
+        try {
+            key.interestOps(ops);
+        } catch (CancelledKeyException e) {
+            throw new SocketException("connection closed");
+        }
+    }
+
+    /**
      * On the loop, about once a second: closes a connection that has had no allocation and read
      * nothing for {@link StreamConnection#IDLE_MILLIS}, or whose last answers could not be written
      * in time.
      */
     void tick(long now) {
-        if (finishBy != 0 && now >= finishBy) {
+        if (!channel.isOpen()) {
+            close(false); // closed by whoever handed it over (the edge port, shutting down)
+        } else if (finishBy != 0 && now >= finishBy) {
             close(true);
         } else if (finishBy == 0 && now - busyAt >= StreamConnection.IDLE_MILLIS && allocations.find(fiveTuple) == null) {
             log.debug("{}: closing, no allocation and nothing read for {} s", fiveTuple,
@@ -286,6 +315,23 @@ final class TcpConnection implements ClientTransport {
         }
         loop.forget(this);
         deleteAllocation();
+        closedLatch.countDown();
+    }
+
+    /** Waits until the connection has closed. */
+    void awaitClosed() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                closedLatch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void deleteAllocation() {

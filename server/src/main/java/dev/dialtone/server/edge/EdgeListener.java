@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.ServerSocketChannel;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
@@ -57,7 +58,9 @@ public final class EdgeListener implements AutoCloseable {
         this.certificate = certificate;
         this.relay = relay;
         this.http = new HttpForwarding(signaling, page, stamp, counters);
-        this.server = new ServerSocket();
+        // accepted through a channel: a plain TURN/TCP connection is then handed to the relay's
+        // loop, non-blocking, rather than served by a thread of its own
+        this.server = ServerSocketChannel.open().socket();
         try {
             server.setReuseAddress(true);
             server.bind(new InetSocketAddress(config.host(), config.port()), 1024);

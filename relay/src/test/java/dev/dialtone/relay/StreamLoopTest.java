@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * buffer: whatever a peer sends, up to the largest UDP datagram, reaches the stream client whole,
  * the first time, for every allocation.
  */
-class StreamPeerLoopTest {
+class StreamLoopTest {
 
     @Test
     void datagramsOfEverySizeReachEveryTcpClientWholeTheFirstTime() throws Exception {
