@@ -165,7 +165,7 @@ public final class TurnServer implements AutoCloseable {
         DatagramReader reader = DatagramReader.best();
         log.info("TURN relay reads UDP with {}", reader.describe());
         streamLoop = new StreamLoop(peerPackets, reader, clock);
-        StreamClients streams = new StreamClients(streamLoop, clientPackets, allocations, workers, counters, clock);
+        StreamClients streams = new StreamClients(streamLoop, tls, clientPackets, allocations, workers, counters, clock);
         streamClients = streams;
         int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
         List<UdpPort> udpPorts = new ArrayList<>(List.of(new UdpPort(config.port(), "dialtone.relay.port", "the TURN relay, UDP")));
@@ -184,11 +184,11 @@ public final class TurnServer implements AutoCloseable {
         for (InetAddress address : config.listenAddresses()) {
             InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
             tcpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", turnAddress,
-                    "the TURN relay, TCP", () -> new StreamListener(turnAddress, null, streams::accepted)));
+                    "the TURN relay, TCP", () -> new StreamListener(turnAddress, Transport.TCP, streams::accepted)));
             if (tls != null) {
                 InetSocketAddress tlsAddress = new InetSocketAddress(address, config.tlsPort());
                 tlsListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.tls-port", tlsAddress,
-                        "the TURN relay, TLS", () -> new StreamListener(tlsAddress, tls, streams::accepted)));
+                        "the TURN relay, TLS", () -> new StreamListener(tlsAddress, Transport.TLS, streams::accepted)));
             }
         }
     }

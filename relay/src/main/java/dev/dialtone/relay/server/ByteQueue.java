@@ -51,6 +51,11 @@ final class ByteQueue {
         return true;
     }
 
+    /** How many more bytes it takes. */
+    int room() {
+        return limit - size;
+    }
+
     boolean isEmpty() {
         return size == 0;
     }

@@ -8,21 +8,26 @@ import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every TCP and TLS client connection of the relay, whoever accepted it, and how each is served.
- * Plain TCP connections (whose sockets come with a {@link SocketChannel}) are served by the
- * {@link StreamLoop} without a thread of their own ({@link TcpConnection}). TLS connections are
- * served each on a virtual thread ({@link StreamConnection}), with the blocking
- * {@link javax.net.ssl.SSLSocket} the listener or the edge port handshook.
+ * Connections whose sockets come with a {@link SocketChannel} (the relay's own listeners', and the
+ * edge port's plain TCP ones) are served by the {@link StreamLoop} without a thread of their own
+ * ({@link TcpConnection}, TLS through {@link LoopTls}). The TLS connections the edge port hands
+ * over come as the blocking {@link javax.net.ssl.SSLSocket} it handshook: each is served on a
+ * virtual thread ({@link StreamConnection}).
  */
 public final class StreamClients implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamClients.class);
 
     private final StreamLoop loop;
+    /** Null when the relay has no TLS port. */
+    private final SSLContext tls;
     private final ClientPackets packets;
     private final AllocationTable allocations;
     private final Workers workers;
@@ -30,9 +35,11 @@ public final class StreamClients implements AutoCloseable {
     private final Clock clock;
     private final Set<StreamConnection> threaded = ConcurrentHashMap.newKeySet();
 
-    public StreamClients(StreamLoop loop, ClientPackets packets, AllocationTable allocations, Workers workers,
-                         RelayCounters counters, Clock clock) {
+    /** @param tls the relay's TLS port's; null when it has none */
+    public StreamClients(StreamLoop loop, SSLContext tls, ClientPackets packets, AllocationTable allocations,
+                         Workers workers, RelayCounters counters, Clock clock) {
         this.loop = loop;
+        this.tls = tls;
         this.packets = packets;
         this.allocations = allocations;
         this.workers = workers;
@@ -40,13 +47,11 @@ public final class StreamClients implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** A connection one of the relay's listeners accepted: served from now on, the caller goes on accepting. */
+    /**
+     * A connection one of the relay's listeners accepted (through a channel, TLS not begun): served
+     * from now on, by the loop; the caller goes on accepting.
+     */
     public void accepted(StreamConnection.Accepted accepted) {
-        if (!onLoop(accepted)) {
-            workers.startVirtual("relay-" + accepted.transport().name().toLowerCase() + "-"
-                    + accepted.socket().getRemoteSocketAddress(), () -> serveOnThisThread(accepted));
-            return;
-        }
         try {
             loop.adopt(tcpConnection(accepted));
         } catch (IOException e) {
@@ -55,11 +60,12 @@ public final class StreamClients implements AutoCloseable {
     }
 
     /**
-     * Serves one connection that someone else accepted (the edge port), until it closes: the calling
-     * thread serves it, or waits, parked, while the loop does.
+     * Serves one connection that someone else accepted (the edge port), until it closes: the loop
+     * serves plain TCP while the calling thread waits, parked; the calling thread serves TLS, which
+     * comes handshaken, as a blocking {@link javax.net.ssl.SSLSocket}.
      */
     public void serve(StreamConnection.Accepted accepted) {
-        if (!onLoop(accepted)) {
+        if (accepted.transport() != Transport.TCP || accepted.socket().getChannel() == null) {
             serveOnThisThread(accepted);
             return;
         }
@@ -72,14 +78,15 @@ public final class StreamClients implements AutoCloseable {
         }
     }
 
-    /** Plain TCP whose socket has a channel, to be made non-blocking. */
-    private static boolean onLoop(StreamConnection.Accepted accepted) {
-        return accepted.transport() == Transport.TCP && accepted.socket().getChannel() != null;
-    }
-
     private TcpConnection tcpConnection(StreamConnection.Accepted accepted) throws IOException {
-        return new TcpConnection(accepted.socket().getChannel(), accepted.head(), accepted.local(), packets, allocations,
-                loop, counters, clock.millis());
+        LoopTls session = null;
+        if (accepted.transport() == Transport.TLS) {
+            SSLEngine engine = tls.createSSLEngine();
+            engine.setUseClientMode(false);
+            session = new LoopTls(engine);
+        }
+        return new TcpConnection(accepted.socket().getChannel(), session, accepted.head(), accepted.local(), packets,
+                allocations, loop, counters, clock.millis());
     }
 
     private static void failed(StreamConnection.Accepted accepted, IOException e) {

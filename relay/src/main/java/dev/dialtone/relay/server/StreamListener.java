@@ -7,14 +7,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * STUN/TURN over TCP or TLS on one address: accepts connections and hands each to whoever serves
- * it. Plain TCP connections come with their {@link java.nio.channels.SocketChannel}, so that they
- * can be served without a thread of their own.
+ * it, with its {@link java.nio.channels.SocketChannel}, so that it can be served without a thread of
+ * its own; TLS is the server's business, not the listener's.
  */
 public final class StreamListener implements AutoCloseable {
 
@@ -36,12 +35,12 @@ public final class StreamListener implements AutoCloseable {
     /**
      * Binds now, so that a taken port fails the start.
      *
-     * @param tls null for plain TCP
+     * @param transport what its connections carry: TCP or TLS
      */
-    public StreamListener(InetSocketAddress address, SSLContext tls,
+    public StreamListener(InetSocketAddress address, Transport transport,
                           Consumer<StreamConnection.Accepted> connections) throws IOException {
-        this.server = tls == null ? ServerSocketChannel.open().socket() : tls.getServerSocketFactory().createServerSocket();
-        this.transport = tls == null ? Transport.TCP : Transport.TLS;
+        this.server = ServerSocketChannel.open().socket();
+        this.transport = transport;
         try {
             server.setReuseAddress(true);
             server.bind(address, BACKLOG);

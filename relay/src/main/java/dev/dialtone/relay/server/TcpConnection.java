@@ -24,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One plain TCP client connection (RFC 8656 section 3.1) served by the {@link StreamLoop}, with
- * the same rules as {@link StreamConnection} (which serves TLS, and connections handed over by the
- * edge port, on threads of their own): frames ({@link StreamFramer}) go to {@link ClientPackets}
+ * One TCP or TLS client connection (RFC 8656 section 3.1) served by the {@link StreamLoop}, with
+ * the same rules as {@link StreamConnection} (which serves the TLS connections the edge port
+ * hands over, on threads of their own): frames ({@link StreamFramer}) go to {@link ClientPackets}
  * one by one; the connection must allocate within {@link StreamConnection#IDLE_MILLIS} and stay
  * busy while it has no allocation; it is its allocation's 5-tuple, so closing it deletes the
  * allocation.
@@ -52,6 +52,9 @@ final class TcpConnection implements ClientTransport {
     private final RelayCounters counters;
     private final StreamFramer framer = new StreamFramer();
     private final StreamFramer.Source source = this::read;
+    /** Null for plain TCP. */
+    private final LoopTls tls;
+    private final LoopTls.Output rawWrite = this::writeOrQueue;
     /** Bytes read from the socket before the connection was handed over (by the edge port), read first. */
     private final byte[] head;
     private int headRead;
@@ -72,11 +75,14 @@ final class TcpConnection implements ClientTransport {
     private long progressAt;
     private boolean closed;
 
-    TcpConnection(SocketChannel channel, byte[] head, InetSocketAddress local, ClientPackets packets,
+    /** @param tls null for plain TCP */
+    TcpConnection(SocketChannel channel, LoopTls tls, byte[] head, InetSocketAddress local, ClientPackets packets,
                   AllocationTable allocations, StreamLoop loop, RelayCounters counters, long now) throws IOException {
         this.channel = channel;
+        this.tls = tls;
         this.head = head;
-        this.fiveTuple = new FiveTuple((InetSocketAddress) channel.getRemoteAddress(), local, Transport.TCP);
+        this.fiveTuple = new FiveTuple((InetSocketAddress) channel.getRemoteAddress(), local,
+                tls == null ? Transport.TCP : Transport.TLS);
         this.packets = packets;
         this.allocations = allocations;
         this.loop = loop;
@@ -143,10 +149,21 @@ final class TcpConnection implements ClientTransport {
     }
 
     private int read(ByteBuffer into) throws IOException {
-        if (readsThisTurn == READS_PER_TURN) {
+        // what TLS has decrypted, or holds whole records of, is taken whatever the cap: the socket
+        // may have nothing more, and the selector would not report the connection again
+        boolean mayRead = readsThisTurn < READS_PER_TURN;
+        readsThisTurn++;
+        if (tls != null) {
+            lock.lock(); // the handshake's answers are written as sends are
+            try {
+                return tls.read(mayRead ? channel : null, into, rawWrite);
+            } finally {
+                lock.unlock();
+            }
+        }
+        if (!mayRead) {
             return 0; // the selector reports the rest next turn
         }
-        readsThisTurn++;
         if (headRead < head.length) {
             int n = Math.min(into.remaining(), head.length - headRead);
             into.put(head, headRead, n);
@@ -185,28 +202,16 @@ final class TcpConnection implements ClientTransport {
             if (closed || finishBy != 0) {
                 throw new SocketException("connection closed");
             }
-            long now = loop.millis();
-            if (queue.isEmpty()) {
-                channel.write(frame);
-                if (!frame.hasRemaining()) {
-                    progressAt = now;
-                    return;
-                }
-            }
-            boolean wasEmpty = queue.isEmpty();
             int length = frame.remaining();
-            if (queue.offer(frame)) { // always, after a partial write: the queue holds more than a frame
-                counters.queuedForStreams(length);
-                if (wasEmpty) {
-                    progressAt = now;
-                    if (key != null) {
-                        interest(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-                        loop.wakeUpFromElsewhere();
-                    }
+            if (queue.room() >= (tls == null ? length : LoopTls.sealedSize(length))) {
+                if (tls == null) {
+                    writeOrQueue(frame);
+                } else {
+                    tls.seal(frame, rawWrite); // never dropped once sealed: the records after it would not decrypt
                 }
                 return;
             }
-            stalled = now - progressAt >= StreamWriter.STALL_MILLIS;
+            stalled = loop.millis() - progressAt >= StreamWriter.STALL_MILLIS;
         } finally {
             lock.unlock();
         }
@@ -216,6 +221,31 @@ final class TcpConnection implements ClientTransport {
             close(true);
         }
         throw ClientSlowException.INSTANCE;
+    }
+
+    /** Under the lock: writes {@code bytes} at once, as far as the socket takes them, and queues the rest; the queue has room. */
+    private void writeOrQueue(ByteBuffer bytes) throws IOException {
+        long now = loop.millis();
+        if (queue.isEmpty()) {
+            channel.write(bytes);
+            if (!bytes.hasRemaining()) {
+                progressAt = now;
+                return;
+            }
+        }
+        boolean wasEmpty = queue.isEmpty();
+        int length = bytes.remaining();
+        if (!queue.offer(bytes)) {
+            throw new IllegalStateException("no room for " + length + " bytes: the caller checks first");
+        }
+        counters.queuedForStreams(length);
+        if (wasEmpty) {
+            progressAt = now;
+            if (key != null) {
+                interest(finishBy != 0 ? SelectionKey.OP_WRITE : SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                loop.wakeUpFromElsewhere();
+            }
+        }
     }
 
     /** On the loop: the socket has room again. */
@@ -302,6 +332,8 @@ final class TcpConnection implements ClientTransport {
             queue.clear();
             if (abort && channel.isOpen()) {
                 channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            } else if (tls != null && channel.isOpen()) {
+                tls.closeOutbound(channel::write); // best effort: a close_notify the socket takes now, or none
             }
         } catch (IOException e) {
             log.debug("{}: cannot reset: {}", fiveTuple, e.toString());
