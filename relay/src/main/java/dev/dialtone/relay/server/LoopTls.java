@@ -57,13 +57,17 @@ final class LoopTls {
             }
             switch (engine.getHandshakeStatus()) {
                 case NEED_TASK -> {
-                    for (Runnable task; (task = engine.getDelegatedTask()) != null; ) {
-                        task.run(); // on the loop: a handshake's key exchange, as coturn's loops do it
+                    Runnable task = engine.getDelegatedTask();
+                    if (task == null) {
+                        throw new SSLException("the TLS engine asked for a task and gave none");
                     }
+                    task.run(); // on the loop: a handshake's key exchange, as coturn's loops do it
                     continue;
                 }
                 case NEED_WRAP -> {
-                    wrap(NOTHING, out);
+                    if (wrap(NOTHING, out) == 0) {
+                        throw new SSLException("the TLS engine asked to write and wrote nothing");
+                    }
                     continue;
                 }
                 default -> {
@@ -96,7 +100,10 @@ final class LoopTls {
                         if (result.bytesProduced() > 0 && plain == null) {
                             return result.bytesProduced();
                         }
-                        continue;
+                        if (result.bytesConsumed() > 0 || plain != null || handshakeMoves(result)) {
+                            continue;
+                        }
+                        // nothing taken, nothing made: read more below rather than ask again
                     }
                     default -> {
                         // BUFFER_UNDERFLOW: a record is not all here yet; read more below
@@ -118,6 +125,11 @@ final class LoopTls {
                 return 0;
             }
         }
+    }
+
+    private static boolean handshakeMoves(SSLEngineResult result) {
+        return result.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK
+                || result.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP;
     }
 
     private int takePlain(ByteBuffer into) {
@@ -154,14 +166,18 @@ final class LoopTls {
         wrap(NOTHING, out);
     }
 
-    /** Wraps {@code src} until it is consumed, or once when it is empty (a handshake message, an alert). */
-    private void wrap(ByteBuffer src, Output out) throws IOException {
+    /**
+     * Wraps {@code src} until it is consumed, or once when it is empty (a handshake message, an
+     * alert); returns the bytes made.
+     */
+    private int wrap(ByteBuffer src, Output out) throws IOException {
         ByteBuffer sealed = SEALED.get();
         int size = engine.getSession().getPacketBufferSize();
         if (sealed == null || sealed.capacity() < size) {
             sealed = ByteBuffer.allocate(size);
             SEALED.set(sealed);
         }
+        int made = 0;
         do {
             sealed.clear();
             SSLEngineResult result = engine.wrap(src, sealed);
@@ -169,12 +185,14 @@ final class LoopTls {
                 throw new SSLException("a sealed record does not fit " + size + " bytes");
             }
             sealed.flip();
+            made += sealed.remaining();
             if (sealed.hasRemaining()) {
                 out.write(sealed);
             }
             if (result.getStatus() == SSLEngineResult.Status.CLOSED || result.bytesProduced() == 0) {
-                return;
+                return made;
             }
         } while (src.hasRemaining());
+        return made;
     }
 }
