@@ -8,7 +8,9 @@
 # Env: SERVERS ("relay coturn"; "before" too when BEFORE_CP is set), ROUNDS (3), PROCS (10 uclient
 #      processes), RELAY_CP (the relay's classpath; default: classpath.sh builds it), BEFORE_CP (a second
 #      relay classpath, e.g. an older build's, run as server "before"), JAVA_OPTS (relay-start.sh's),
-#      PORT (24478), PEER_PORT (24480), MAX_SECS (90 per round), OUTDIR (/tmp/dialtone-stream-cpu).
+#      PORT (24478), PEER_PORT (24480), MAX_SECS (90 per round), OUTDIR (/tmp/dialtone-stream-cpu),
+#      TLS (empty; 1: the clients use TURN over TLS, uclient -t -S, on PORT+2, every server with the
+#      same RSA-2048 certificate, made here with openssl).
 # Every round uses its own peer network (127.N.0.x), so a round's allocations, left to expire by
 # uclient, never hold the next round's peers. Loopback only; stops only the processes it started.
 # Bounded: SERVERS x ROUNDS rounds of at most MAX_SECS each (~25 s each for 2,000 x 50 x 200 ms).
@@ -39,6 +41,14 @@ thread_ticks() {
   echo "process|$(awk '{print $14 + $15}' "/proc/$1/stat")"
 }
 
+LOAD_PORT=$PORT; LOAD_FLAGS=-t
+if [ -n "${TLS:-}" ]; then
+  LOAD_PORT=$((PORT + 2)); LOAD_FLAGS="-t -S"
+  export TLS_PORT=$LOAD_PORT TLS_CERT=$OUT/cert.pem TLS_KEY=$OUT/key.pem
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=bench -keyout "$TLS_KEY" -out "$TLS_CERT" 2>/dev/null
+  export RELAY_OPTS="${RELAY_OPTS:-} -Ddialtone.relay.tls-port=$TLS_PORT -Ddialtone.relay.tls-cert-file=$TLS_CERT -Ddialtone.relay.tls-key-file=$TLS_KEY"
+fi
+
 NET=$((RANDOM % 100 + 100))   # peer networks NET, NET+1, ... (distinct per round and server)
 for server in $SERVERS; do
   case "$server" in
@@ -49,8 +59,8 @@ for server in $SERVERS; do
   esac
   for round in $(seq 1 "$ROUNDS"); do
     thread_ticks "$SPID" >"$OUT/$server.threads0"
-    PEER_NET=$NET PROCS=$PROCS UCLIENT_EXTRA=-t OUTDIR="$OUT/$server-load" bash "$HERE/uclient-load.sh" \
-        127.0.0.1 "$PORT" benchsecret "$CLIENTS" "$MSGS" 100 "$IVL" peer "$SPID" >"$OUT/$server.round$round" 2>&1 || true
+    PEER_NET=$NET PROCS=$PROCS UCLIENT_EXTRA=$LOAD_FLAGS OUTDIR="$OUT/$server-load" bash "$HERE/uclient-load.sh" \
+        127.0.0.1 "$LOAD_PORT" benchsecret "$CLIENTS" "$MSGS" 100 "$IVL" peer "$SPID" >"$OUT/$server.round$round" 2>&1 || true
     thread_ticks "$SPID" >"$OUT/$server.threads1"
     NET=$((NET + 1))
     COMPILER=$(awk -F'|' -v hz="$HZ" 'NR == FNR { a[$1] = $2; next } $1 ~ /Compiler/ { c += $2 - a[$1] }
