@@ -74,7 +74,7 @@ public final class TurnServer implements AutoCloseable {
     private final List<UdpListener> udpListeners = new ArrayList<>();
     private final List<StreamListener> tcpListeners = new ArrayList<>();
     private final List<StreamListener> tlsListeners = new ArrayList<>();
-    /** The loop of stream clients: plain TCP connections, and every TCP and TLS allocation's relay socket. */
+    /** The loop of stream clients: the TCP and TLS connections, and every TCP and TLS allocation's relay socket. */
     private StreamLoop streamLoop;
     /** Every TCP and TLS connection, the edge's included; set once the relay has started. */
     private volatile StreamClients streamClients;

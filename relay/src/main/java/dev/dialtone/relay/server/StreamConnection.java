@@ -23,7 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TCP or TLS client connection (RFC 8656 section 3.1) and what it may do: its frames
+ * One TCP or TLS client connection (RFC 8656 section 3.1) served on virtual threads, with blocking
+ * I/O: the TLS connections the edge port hands over handshaken, as an {@link javax.net.ssl.SSLSocket}
+ * (every other goes to the {@link StreamLoop}, see {@link StreamClients}). What it may do: its frames
  * ({@link StreamFramer}) go to {@link ClientPackets} one by one; what it is sent is queued
  * ({@link StreamWriter}), never waited for. A connection must allocate within
  * {@link #IDLE_MILLIS} and stay busy while it has no allocation; it is the allocation's 5-tuple,
