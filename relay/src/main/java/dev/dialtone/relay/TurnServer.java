@@ -23,11 +23,11 @@ import dev.dialtone.relay.server.PeerCheck;
 import dev.dialtone.relay.server.PeerPackets;
 import dev.dialtone.relay.server.RefreshHandler;
 import dev.dialtone.relay.server.RequestHandler;
-import dev.dialtone.relay.server.StreamConnection;
 import dev.dialtone.relay.server.StreamListener;
 import dev.dialtone.relay.server.StreamClients;
 import dev.dialtone.relay.server.StreamLoop;
 import dev.dialtone.relay.server.TlsContexts;
+import dev.dialtone.relay.server.TlsEngine;
 import dev.dialtone.relay.server.UdpAddresses;
 import dev.dialtone.relay.server.UdpListener;
 import dev.dialtone.relay.server.Workers;
@@ -36,8 +36,8 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.Socket;
 import java.net.SocketException;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -165,7 +165,7 @@ public final class TurnServer implements AutoCloseable {
         DatagramReader reader = DatagramReader.best();
         log.info("TURN relay reads UDP with {}", reader.describe());
         streamLoop = new StreamLoop(peerPackets, reader, clock);
-        StreamClients streams = new StreamClients(streamLoop, tls, clientPackets, allocations, workers, counters, clock);
+        StreamClients streams = new StreamClients(streamLoop, tls, clientPackets, allocations, counters, clock);
         streamClients = streams;
         int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
         List<UdpPort> udpPorts = new ArrayList<>(List.of(new UdpPort(config.port(), "dialtone.relay.port", "the TURN relay, UDP")));
@@ -195,18 +195,18 @@ public final class TurnServer implements AutoCloseable {
 
     /**
      * Serves one TCP or TLS connection that someone else accepted (the server's edge port, which
-     * tells protocols apart on one port) as the relay's own stream listeners would, on the calling
-     * thread, until it closes. Closing the relay closes it.
+     * tells protocols apart on one port) as the relay's own stream listeners would, on the relay's
+     * stream loop; the calling thread waits, parked, until it closes. Closing the relay closes it.
      *
-     * @param head bytes the caller already read from {@code socket}: the start of the first STUN message
+     * @param head plaintext the caller already read from the connection: the start of the first STUN message
+     * @param tls  the engine the caller handshook the connection with; null for plain TCP
      */
-    public void serveStream(Socket socket, byte[] head, boolean tls) {
+    public void serveStream(SocketChannel channel, byte[] head, TlsEngine tls) {
         StreamClients streams = streamClients;
         if (streams == null) {
             throw new IllegalStateException("the relay is not started");
         }
-        streams.serve(new StreamConnection.Accepted(socket, head, tls ? Transport.TLS : Transport.TCP,
-                (InetSocketAddress) socket.getLocalSocketAddress()));
+        streams.serve(channel, head, tls);
     }
 
     /**

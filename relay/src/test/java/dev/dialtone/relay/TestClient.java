@@ -82,6 +82,16 @@ public final class TestClient implements AutoCloseable {
      */
     public static TestClient tls(InetSocketAddress server, int receiveBuffer) throws Exception {
         TestClient plain = tcp(server, receiveBuffer);
+        javax.net.ssl.SSLContext context = trustingAll();
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                .createSocket(plain.tcp, server.getHostString(), server.getPort(), true);
+        tls.setSoTimeout(2000);
+        tls.startHandshake();
+        return new TestClient(null, tls, server);
+    }
+
+    /** A TLS client context that trusts whatever certificate the server shows (a self-signed one in tests). */
+    public static javax.net.ssl.SSLContext trustingAll() throws java.security.GeneralSecurityException {
         javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
         context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
             @Override
@@ -97,11 +107,7 @@ public final class TestClient implements AutoCloseable {
                 return new java.security.cert.X509Certificate[0];
             }
         }}, null);
-        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory()
-                .createSocket(plain.tcp, server.getHostString(), server.getPort(), true);
-        tls.setSoTimeout(2000);
-        tls.startHandshake();
-        return new TestClient(null, tls, server);
+        return context;
     }
 
     public InetSocketAddress localAddress() throws IOException {

@@ -8,10 +8,7 @@ import java.nio.ByteBuffer;
  * is drained, so an idle connection keeps at most {@link #KEEP} bytes. Frames are self-delimiting
  * on a stream, so the queue needs no record of where one ends and the next begins.
  *
- * <p>The bytes at the head may be read (written to a socket) outside the owner's lock while others
- * are appended: growing copies into a new array and leaves the one being read untouched, and the
- * head keeps pointing at the same bytes in either. Not thread-safe otherwise; its owner
- * ({@link StreamWriter}, {@link TcpConnection}) guards it.
+ * <p>Not thread-safe; its owner ({@link TcpConnection}) guards it.
  */
 final class ByteQueue {
 
@@ -81,13 +78,6 @@ final class ByteQueue {
     /** How many bytes, at most {@code max}, follow the head without wrapping around. */
     int contiguous(int max) {
         return Math.min(max, Math.min(size, ring.length - head));
-    }
-
-    /** Copies {@code length} bytes from the head into {@code to}, across the wrap if need be. */
-    void copy(byte[] to, int length) {
-        int first = Math.min(length, ring.length - head);
-        System.arraycopy(ring, head, to, 0, first);
-        System.arraycopy(ring, 0, to, first, length - first);
     }
 
     /** Drops {@code n} bytes at the head (they were written). */

@@ -4,22 +4,20 @@ import dev.dialtone.relay.RelayCounters;
 import dev.dialtone.relay.allocation.AllocationTable;
 import dev.dialtone.relay.allocation.Transport;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Clock;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every TCP and TLS client connection of the relay, whoever accepted it, and how each is served.
- * Connections whose sockets come with a {@link SocketChannel} (the relay's own listeners', and the
- * edge port's plain TCP ones) are served by the {@link StreamLoop} without a thread of their own
- * ({@link TcpConnection}, TLS through {@link LoopTls}). The TLS connections the edge port hands
- * over come as the blocking {@link javax.net.ssl.SSLSocket} it handshook: each is served on a
- * virtual thread ({@link StreamConnection}).
+ * Every TCP and TLS client connection of the relay, whoever accepted it: each is served by the
+ * {@link StreamLoop} without a thread of its own ({@link TcpConnection}, TLS through
+ * {@link TlsEngine}). The relay's own listeners hand over connections as accepted; the edge port
+ * hands over the ones it told apart as TURN, with the bytes it read to tell and, for TLS, the
+ * engine it handshook.
  */
 public final class StreamClients implements AutoCloseable {
 
@@ -30,81 +28,71 @@ public final class StreamClients implements AutoCloseable {
     private final SSLContext tls;
     private final ClientPackets packets;
     private final AllocationTable allocations;
-    private final Workers workers;
     private final RelayCounters counters;
     private final Clock clock;
-    private final Set<StreamConnection> threaded = ConcurrentHashMap.newKeySet();
+
+    /** A connection one of the relay's listeners accepted, TLS (if any) not begun. */
+    public record Accepted(SocketChannel channel, Transport transport, InetSocketAddress local) {
+    }
 
     /** @param tls the relay's TLS port's; null when it has none */
     public StreamClients(StreamLoop loop, SSLContext tls, ClientPackets packets, AllocationTable allocations,
-                         Workers workers, RelayCounters counters, Clock clock) {
+                         RelayCounters counters, Clock clock) {
         this.loop = loop;
         this.tls = tls;
         this.packets = packets;
         this.allocations = allocations;
-        this.workers = workers;
         this.counters = counters;
         this.clock = clock;
     }
 
-    /**
-     * A connection one of the relay's listeners accepted (through a channel, TLS not begun): served
-     * from now on, by the loop; the caller goes on accepting.
-     */
-    public void accepted(StreamConnection.Accepted accepted) {
-        try {
-            loop.adopt(tcpConnection(accepted));
-        } catch (IOException e) {
-            failed(accepted, e);
-        }
-    }
-
-    /**
-     * Serves one connection that someone else accepted (the edge port), until it closes: the loop
-     * serves plain TCP while the calling thread waits, parked; the calling thread serves TLS, which
-     * comes handshaken, as a blocking {@link javax.net.ssl.SSLSocket}.
-     */
-    public void serve(StreamConnection.Accepted accepted) {
-        if (accepted.transport() != Transport.TCP || accepted.socket().getChannel() == null) {
-            serveOnThisThread(accepted);
-            return;
-        }
-        try {
-            TcpConnection connection = tcpConnection(accepted);
-            loop.adopt(connection);
-            connection.awaitClosed();
-        } catch (IOException e) {
-            failed(accepted, e);
-        }
-    }
-
-    private TcpConnection tcpConnection(StreamConnection.Accepted accepted) throws IOException {
-        LoopTls session = null;
+    /** Served from now on, by the loop; the caller goes on accepting. */
+    public void accepted(Accepted accepted) {
+        TlsEngine session = null;
         if (accepted.transport() == Transport.TLS) {
             SSLEngine engine = tls.createSSLEngine();
             engine.setUseClientMode(false);
-            session = new LoopTls(engine);
+            session = new TlsEngine(engine);
         }
-        return new TcpConnection(accepted.socket().getChannel(), session, accepted.head(), accepted.local(), packets,
-                allocations, loop, counters, clock.millis());
+        adopt(accepted.channel(), session, new byte[0], accepted.local());
     }
 
-    private static void failed(StreamConnection.Accepted accepted, IOException e) {
-        log.debug("{}: cannot serve: {}", accepted.socket().getRemoteSocketAddress(), e.toString());
+    /**
+     * Serves one connection that someone else accepted and read from (the edge port), until it
+     * closes: the loop serves it while the calling thread waits, parked.
+     *
+     * @param head plaintext already read, to be read first
+     * @param tls  the engine that handshook the connection; null for plain TCP
+     */
+    public void serve(SocketChannel channel, byte[] head, TlsEngine tls) {
         try {
-            accepted.socket().close();
+            TcpConnection connection = adopt(channel, tls, head, (InetSocketAddress) channel.getLocalAddress());
+            if (connection != null) {
+                connection.awaitClosed();
+            }
+        } catch (IOException e) {
+            failed(channel, e);
+        }
+    }
+
+    private TcpConnection adopt(SocketChannel channel, TlsEngine session, byte[] head, InetSocketAddress local) {
+        try {
+            TcpConnection connection = new TcpConnection(channel, session, head, local, packets, allocations, loop,
+                    counters, clock.millis());
+            loop.adopt(connection);
+            return connection;
+        } catch (IOException e) {
+            failed(channel, e);
+            return null;
+        }
+    }
+
+    private static void failed(SocketChannel channel, IOException e) {
+        log.debug("{}: cannot serve: {}", channel.socket().getRemoteSocketAddress(), e.toString());
+        try {
+            channel.close();
         } catch (IOException ignored) {
             // it was failing already
-        }
-    }
-
-    private void serveOnThisThread(StreamConnection.Accepted accepted) {
-        StreamConnection connection = new StreamConnection(accepted, packets, allocations, workers, loop, counters, clock);
-        threaded.add(connection);
-        try {
-            connection.run();
-        } finally {
-            threaded.remove(connection);
         }
     }
 
@@ -112,8 +100,5 @@ public final class StreamClients implements AutoCloseable {
     @Override
     public void close() throws IOException {
         loop.close();
-        for (StreamConnection connection : threaded) {
-            connection.close();
-        }
     }
 }

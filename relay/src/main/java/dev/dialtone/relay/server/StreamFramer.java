@@ -13,7 +13,7 @@ import java.util.Arrays;
  * Cuts a TCP or TLS byte stream into the frames RFC 8656 section 3.1 puts on it, back to back:
  * STUN messages (the 20-byte header, then the body length it gives) and ChannelData (the 4-byte
  * header, then the data padded to 4 bytes). Framing only; what a frame means is
- * {@link ClientPackets}' business, and when to give up on the stream is {@link StreamConnection}'s.
+ * {@link ClientPackets}' business, and when to give up on the stream is {@link TcpConnection}'s.
  *
  * <p>A frame always starts at index 0 of {@link #buffer()} and is read in place from there. Each
  * read also takes what has arrived of the next frames, up to {@link #READ_AHEAD} bytes, so that

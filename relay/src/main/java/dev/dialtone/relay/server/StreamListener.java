@@ -30,7 +30,7 @@ public final class StreamListener implements AutoCloseable {
     private final ServerSocket server;
     private final Transport transport;
     private final InetSocketAddress local;
-    private final Consumer<StreamConnection.Accepted> connections;
+    private final Consumer<StreamClients.Accepted> connections;
 
     /**
      * Binds now, so that a taken port fails the start.
@@ -38,7 +38,7 @@ public final class StreamListener implements AutoCloseable {
      * @param transport what its connections carry: TCP or TLS
      */
     public StreamListener(InetSocketAddress address, Transport transport,
-                          Consumer<StreamConnection.Accepted> connections) throws IOException {
+                          Consumer<StreamClients.Accepted> connections) throws IOException {
         this.server = ServerSocketChannel.open().socket();
         this.transport = transport;
         try {
@@ -64,7 +64,7 @@ public final class StreamListener implements AutoCloseable {
             try {
                 Socket socket = server.accept();
                 socket.setTcpNoDelay(true);
-                connections.accept(new StreamConnection.Accepted(socket, transport, local));
+                connections.accept(new StreamClients.Accepted(socket.getChannel(), transport, local));
             } catch (IOException e) {
                 if (server.isClosed()) {
                     return;

@@ -24,23 +24,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TCP or TLS client connection (RFC 8656 section 3.1) served by the {@link StreamLoop}, with
- * the same rules as {@link StreamConnection} (which serves the TLS connections the edge port
- * hands over, on threads of their own): frames ({@link StreamFramer}) go to {@link ClientPackets}
- * one by one; the connection must allocate within {@link StreamConnection#IDLE_MILLIS} and stay
- * busy while it has no allocation; it is its allocation's 5-tuple, so closing it deletes the
- * allocation.
+ * One TCP or TLS client connection (RFC 8656 section 3.1) served by the {@link StreamLoop}:
+ * frames ({@link StreamFramer}) go to {@link ClientPackets} one by one; the connection must
+ * allocate within {@link #IDLE_MILLIS} and stay busy while it has no allocation; it is its
+ * allocation's 5-tuple, so closing it deletes the allocation.
  *
  * <p>Nothing waits for the client. {@link #send} writes at once when nothing is queued, else
- * queues, bounded in bytes ({@link StreamWriter#LIMIT}); the loop writes the queue out as the
- * socket takes it. When the queue is full the frame is dropped ({@link ClientSlowException}); a
- * client that has taken no bytes for {@link StreamWriter#STALL_MILLIS} meanwhile is closed.
+ * queues, bounded in bytes ({@link #LIMIT}); the loop writes the queue out as the socket takes
+ * it. When the queue is full the frame is dropped ({@link ClientSlowException}); a client that has
+ * taken no bytes for {@link #STALL_MILLIS} meanwhile is closed.
  * {@link #send} is called by the loop (answers, relayed data) and by other allocations' threads
  * (hairpinned data), hence the lock around the socket's write side.
  */
 final class TcpConnection implements ClientTransport {
 
     private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
+    /** A connection must authenticate and allocate in this time, and stay busy while it has none. */
+    static final int IDLE_MILLIS = 30_000;
+    /** How long a closing connection waits for its last answers to be written. */
+    static final long FINISH_MILLIS = 2_000;
+    /**
+     * Bytes queued at most, beyond the kernel's own send buffer: a video key frame (100-200 KB at
+     * 2.5 Mbit/s) arriving from the peer at UDP speed fits. Real-time media queued longer than
+     * that (0.8 s of 2.5 Mbit/s) is of no use to the call; it would only add delay.
+     */
+    static final int LIMIT = 256 * 1024;
+    /** One write's most: a TLS record's worth, and how finely a slow client's progress is seen. */
+    private static final int CHUNK = 16 * 1024;
+    /** As long as a connection may go without an allocation. */
+    static final long STALL_MILLIS = 30_000;
     /** Reads from the socket per turn of the loop, so that one busy client cannot keep the others waiting. */
     private static final int READS_PER_TURN = 16;
 
@@ -53,9 +65,9 @@ final class TcpConnection implements ClientTransport {
     private final StreamFramer framer = new StreamFramer();
     private final StreamFramer.Source source = this::read;
     /** Null for plain TCP. */
-    private final LoopTls tls;
-    private final LoopTls.Output rawWrite = this::writeOrQueue;
-    /** Bytes read from the socket before the connection was handed over (by the edge port), read first. */
+    private final TlsEngine tls;
+    private final TlsEngine.Output rawWrite = this::writeOrQueue;
+    /** Plaintext read before the connection was handed over (by the edge port, to tell TURN apart), read first. */
     private final byte[] head;
     private int headRead;
     private SelectionKey key;
@@ -70,13 +82,13 @@ final class TcpConnection implements ClientTransport {
 
     // Write side: under the lock.
     private final ReentrantLock lock = new ReentrantLock();
-    private final ByteQueue queue = new ByteQueue(StreamWriter.LIMIT);
+    private final ByteQueue queue = new ByteQueue(LIMIT);
     /** When the client last took bytes, or had nothing waiting; the relay clock's millis. */
     private long progressAt;
     private boolean closed;
 
     /** @param tls null for plain TCP */
-    TcpConnection(SocketChannel channel, LoopTls tls, byte[] head, InetSocketAddress local, ClientPackets packets,
+    TcpConnection(SocketChannel channel, TlsEngine tls, byte[] head, InetSocketAddress local, ClientPackets packets,
                   AllocationTable allocations, StreamLoop loop, RelayCounters counters, long now) throws IOException {
         this.channel = channel;
         this.tls = tls;
@@ -93,7 +105,10 @@ final class TcpConnection implements ClientTransport {
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
     }
 
-    /** On the loop. */
+    /**
+     * On the loop. Then reads what is already here: the bytes read before the hand-over, and the
+     * records a handshake on another thread took with it, which the selector would not report.
+     */
     void registerWith(Selector selector) throws IOException {
         lock.lock();
         try {
@@ -107,6 +122,7 @@ final class TcpConnection implements ClientTransport {
         } finally {
             lock.unlock();
         }
+        readFrames();
     }
 
     /** On the loop: the socket has bytes to read, room to write, or both. */
@@ -151,6 +167,12 @@ final class TcpConnection implements ClientTransport {
     private int read(ByteBuffer into) throws IOException {
         // what TLS has decrypted, or holds whole records of, is taken whatever the cap: the socket
         // may have nothing more, and the selector would not report the connection again
+        if (headRead < head.length) {
+            int n = Math.min(into.remaining(), head.length - headRead);
+            into.put(head, headRead, n);
+            headRead += n;
+            return n;
+        }
         boolean mayRead = readsThisTurn < READS_PER_TURN;
         readsThisTurn++;
         if (tls != null) {
@@ -164,18 +186,12 @@ final class TcpConnection implements ClientTransport {
         if (!mayRead) {
             return 0; // the selector reports the rest next turn
         }
-        if (headRead < head.length) {
-            int n = Math.min(into.remaining(), head.length - headRead);
-            into.put(head, headRead, n);
-            headRead += n;
-            return n;
-        }
         return channel.read(into);
     }
 
     /**
      * The client has sent its last frame: its allocation ends now; answers still queued are
-     * written, for up to {@link StreamConnection#FINISH_MILLIS}, then the connection closes.
+     * written, for up to {@link #FINISH_MILLIS}, then the connection closes.
      */
     private void finish() {
         deleteAllocation();
@@ -185,7 +201,7 @@ final class TcpConnection implements ClientTransport {
                 close(false);
                 return;
             }
-            finishBy = loop.millis() + StreamConnection.FINISH_MILLIS;
+            finishBy = loop.millis() + FINISH_MILLIS;
             interest(SelectionKey.OP_WRITE);
         } catch (SocketException e) {
             close(true);
@@ -203,7 +219,7 @@ final class TcpConnection implements ClientTransport {
                 throw new SocketException("connection closed");
             }
             int length = frame.remaining();
-            if (queue.room() >= (tls == null ? length : LoopTls.sealedSize(length))) {
+            if (queue.room() >= (tls == null ? length : TlsEngine.sealedSize(length))) {
                 if (tls == null) {
                     writeOrQueue(frame);
                 } else {
@@ -211,13 +227,13 @@ final class TcpConnection implements ClientTransport {
                 }
                 return;
             }
-            stalled = loop.millis() - progressAt >= StreamWriter.STALL_MILLIS;
+            stalled = loop.millis() - progressAt >= STALL_MILLIS;
         } finally {
             lock.unlock();
         }
         if (stalled) {
             log.info("{}: closing, the client read nothing for {} s while its write queue ({} KiB) overflowed",
-                    fiveTuple, StreamWriter.STALL_MILLIS / 1000, StreamWriter.LIMIT / 1024);
+                    fiveTuple, STALL_MILLIS / 1000, LIMIT / 1024);
             close(true);
         }
         throw ClientSlowException.INSTANCE;
@@ -253,7 +269,7 @@ final class TcpConnection implements ClientTransport {
         lock.lock();
         try {
             while (!closed && !queue.isEmpty()) {
-                int length = queue.contiguous(StreamWriter.CHUNK);
+                int length = queue.contiguous(CHUNK);
                 int written = channel.write(ByteBuffer.wrap(queue.array(), queue.head(), length));
                 if (written == 0) {
                     return;
@@ -289,7 +305,7 @@ final class TcpConnection implements ClientTransport {
 
     /**
      * On the loop, about once a second: closes a connection that has had no allocation and read
-     * nothing for {@link StreamConnection#IDLE_MILLIS}, or whose last answers could not be written
+     * nothing for {@link #IDLE_MILLIS}, or whose last answers could not be written
      * in time.
      */
     void tick(long now) {
@@ -297,9 +313,9 @@ final class TcpConnection implements ClientTransport {
             close(false); // closed by whoever handed it over (the edge port, shutting down)
         } else if (finishBy != 0 && now >= finishBy) {
             close(true);
-        } else if (finishBy == 0 && now - busyAt >= StreamConnection.IDLE_MILLIS && allocations.find(fiveTuple) == null) {
+        } else if (finishBy == 0 && now - busyAt >= IDLE_MILLIS && allocations.find(fiveTuple) == null) {
             log.debug("{}: closing, no allocation and nothing read for {} s", fiveTuple,
-                    StreamConnection.IDLE_MILLIS / 1000);
+                    IDLE_MILLIS / 1000);
             close(false);
         }
     }

@@ -7,11 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay's threads: each loop (listener, connection, selector) blocks in its own socket read
- * or select, and ends when that is closed. Kept here so that shutdown can wait for them. TLS
- * clients' readers and writers run on virtual threads; the UDP loops, the accept loops and the
- * stream clients' loop (plain TCP connections, and every stream allocation's relay socket) keep
- * platform threads.
+ * The relay's threads: each loop (the UDP listeners', the accept loops, the stream loop) blocks
+ * in its own select or accept, and ends when that is closed. Kept here so that shutdown can wait
+ * for them. Their number does not grow with clients: every TCP and TLS connection, and every
+ * stream allocation's relay socket, is the stream loop's.
  */
 public final class Workers {
 
@@ -26,14 +25,6 @@ public final class Workers {
         Thread thread = new Thread(null, tracked(loop), name, STACK_SIZE);
         thread.setDaemon(true);
         launch(thread);
-    }
-
-    /**
-     * A TLS client's (or a handed-over TCP client's) reader or writer: a virtual thread, so that thousands of stream clients
-     * cost thousands of small stacks on the heap, not as many platform threads.
-     */
-    public void startVirtual(String name, Runnable loop) {
-        launch(Thread.ofVirtual().name(name).unstarted(tracked(loop)));
     }
 
     private Runnable tracked(Runnable loop) {

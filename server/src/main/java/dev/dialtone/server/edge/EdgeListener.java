@@ -1,8 +1,9 @@
 package dev.dialtone.server.edge;
 
 import dev.dialtone.relay.TurnServer;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * or not, and inside it HTTP (Socket.IO over websocket or long-polling, the test-call page) or
  * STUN/TURN (RFC 8656 section 3.1 framing, handed to the relay). What a connection carries is told
  * from its first bytes ({@link FirstBytes}), and inside TLS from ALPN {@code stun.turn} (RFC 7443)
- * or the first decrypted bytes. Each connection is a virtual thread blocked in its reads, so idle
- * ones cost a socket and a small stack; one still in its first flight is bounded by
- * {@link FirstFlights}.
+ * or the first decrypted bytes. Each connection starts on a virtual thread blocked in its reads
+ * ({@link EdgeTls} for TLS); one still in its first flight is bounded by {@link FirstFlights}.
+ * HTTP stays on that thread. TURN goes to the relay's stream loop, the engine of a TLS connection
+ * with it, and the thread waits parked until the relay closes it: the relay serves every TURN
+ * connection alike, whichever port it came in on.
  */
 public final class EdgeListener implements AutoCloseable {
 
@@ -129,8 +131,8 @@ public final class EdgeListener implements AutoCloseable {
             }
             switch (first.protocol()) {
                 case TLS -> tls(socket, first.bytes());
-                case STUN -> turn(socket, socket, first.bytes(), false);
-                case HTTP -> http(socket, socket, first.bytes(), false);
+                case STUN -> turn(socket, null, first.bytes());
+                case HTTP -> http(socket, socket.getInputStream(), socket.getOutputStream(), first.bytes(), false);
                 case OTHER -> refuse(socket, EdgeCounters.Refusal.UNKNOWN);
             }
         } catch (SSLException e) {
@@ -153,22 +155,21 @@ public final class EdgeListener implements AutoCloseable {
             refuse(socket, EdgeCounters.Refusal.NO_CERTIFICATE);
             return;
         }
-        SSLSocket tls = (SSLSocket) certificate.current().getSocketFactory()
-                .createSocket(socket, new ByteArrayInputStream(head), true);
-        tls.setUseClientMode(false);
-        tls.setHandshakeApplicationProtocolSelector((s, offered) -> choose(offered));
-        tls.startHandshake();
-        if (STUN_TURN.equals(tls.getApplicationProtocol())) {
-            turn(socket, tls, new byte[0], true);
+        EdgeTls tls = EdgeTls.handshake(socket, head, certificate.current(), EdgeListener::choose);
+        if (STUN_TURN.equals(tls.applicationProtocol())) {
+            turn(socket, tls, new byte[0]);
             return;
         }
-        FirstBytes inner = FirstBytes.read(tls.getInputStream());
+        FirstBytes inner = FirstBytes.read(tls.input());
         if (inner == null) {
             return;
         }
         switch (inner.protocol()) {
-            case STUN -> turn(socket, tls, inner.bytes(), true);
-            case HTTP -> http(socket, tls, inner.bytes(), true);
+            case STUN -> turn(socket, tls, inner.bytes());
+            case HTTP -> {
+                http(socket, tls.input(), tls.output(), inner.bytes(), true);
+                tls.closeOutbound();
+            }
             case TLS, OTHER -> refuse(socket, EdgeCounters.Refusal.UNKNOWN);
         }
     }
@@ -178,22 +179,27 @@ public final class EdgeListener implements AutoCloseable {
         return offered.contains(STUN_TURN) ? STUN_TURN : offered.contains(HTTP_1_1) ? HTTP_1_1 : null;
     }
 
-    /** @param raw the accepted socket, which {@link FirstFlights} knows */
-    private void turn(Socket raw, Socket socket, byte[] head, boolean tls) {
+    /**
+     * Hands the connection to the relay's stream loop and waits, parked, until it closes.
+     *
+     * @param tls  null for plain TCP
+     * @param head plaintext already read
+     */
+    private void turn(Socket socket, EdgeTls tls, byte[] head) {
         if (relay == null) {
-            refuse(raw, EdgeCounters.Refusal.NO_RELAY);
+            refuse(socket, EdgeCounters.Refusal.NO_RELAY);
             return;
         }
-        if (!firstFlights.done(raw)) {
+        if (!firstFlights.done(socket)) {
             return;
         }
-        counters.served(tls ? EdgeCounters.Kind.TURN_TLS : EdgeCounters.Kind.TURN_TCP);
-        relay.serveStream(socket, head, tls);
+        counters.served(tls != null ? EdgeCounters.Kind.TURN_TLS : EdgeCounters.Kind.TURN_TCP);
+        relay.serveStream(socket.getChannel(), head, tls == null ? null : tls.engine());
     }
 
-    private void http(Socket raw, Socket socket, byte[] head, boolean tls) throws IOException {
-        http.serve(socket, head, tls, () -> {
-            if (!firstFlights.done(raw)) {
+    private void http(Socket socket, InputStream in, OutputStream out, byte[] head, boolean tls) throws IOException {
+        http.serve(socket, in, out, head, tls, () -> {
+            if (!firstFlights.done(socket)) {
                 return false;
             }
             counters.served(tls ? EdgeCounters.Kind.HTTPS : EdgeCounters.Kind.HTTP);

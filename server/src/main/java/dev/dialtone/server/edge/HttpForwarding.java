@@ -65,19 +65,23 @@ final class HttpForwarding {
      * Serves the connection's request; returns once the response is through (or, after an upgrade,
      * when either side closes).
      *
-     * @param head         bytes already read from {@code client}
+     * @param client       the accepted socket: its addresses, its read timeout, its close
+     * @param in           its plaintext, after {@code head}
+     * @param out          where its plaintext goes
+     * @param head         bytes already read from {@code in}
      * @param firstHeadRead called once the request head is complete; false: give up (too late)
      */
-    void serve(Socket client, byte[] head, boolean tls, BooleanSupplier firstHeadRead) throws IOException {
+    void serve(Socket client, InputStream in, OutputStream out, byte[] head, boolean tls, BooleanSupplier firstHeadRead)
+            throws IOException {
         client.setSoTimeout(IDLE_MILLIS);
-        Head reader = new Head(new SequenceInputStream(new ByteArrayInputStream(head), client.getInputStream()));
+        Head reader = new Head(new SequenceInputStream(new ByteArrayInputStream(head), in));
         Request request;
         try {
             request = reader.read();
         } catch (BadRequest e) {
             if (firstHeadRead.getAsBoolean()) {
                 counters.refused(EdgeCounters.Refusal.BAD_HTTP);
-                answer(client, e.status, e.getMessage());
+                answer(out, e.status, e.getMessage());
             }
             return;
         }
@@ -86,12 +90,12 @@ final class HttpForwarding {
         }
         InetSocketAddress target = route(request.path());
         if (target == null) {
-            answer(client, "404 Not Found", "not found");
+            answer(out, "404 Not Found", "not found");
             return;
         }
         if (request.tiesConnection() && target != signaling) {
             counters.refused(EdgeCounters.Refusal.BAD_HTTP);
-            answer(client, "400 Bad Request", "no upgrade or chunked body here");
+            answer(out, "400 Bad Request", "no upgrade or chunked body here");
             return;
         }
         String line = stamp.line((InetSocketAddress) client.getRemoteSocketAddress(),
@@ -100,14 +104,14 @@ final class HttpForwarding {
             backend.setTcpNoDelay(true);
             backend.setSoTimeout(IDLE_MILLIS);
             backend.connect(target, CONNECT_MILLIS);
-            OutputStream out = backend.getOutputStream();
-            out.write(request.rewritten(line, target == page));
+            OutputStream up = backend.getOutputStream();
+            up.write(request.rewritten(line, target == page));
             if (request.tiesConnection()) {
-                Thread.ofVirtual().name("edge-upstream").start(() -> upstream(reader, out, client, backend));
+                Thread.ofVirtual().name("edge-upstream").start(() -> upstream(reader, up, client, backend));
             } else {
-                reader.body(request.contentLength(), out);
+                reader.body(request.contentLength(), up);
             }
-            backend.getInputStream().transferTo(client.getOutputStream());
+            backend.getInputStream().transferTo(out);
         }
     }
 
@@ -126,11 +130,10 @@ final class HttpForwarding {
         }
     }
 
-    private static void answer(Socket client, String status, String body) throws IOException {
+    private static void answer(OutputStream out, String status, String body) throws IOException {
         byte[] text = (body + "\n").getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
                 + text.length + "\r\nConnection: close\r\n\r\n";
-        OutputStream out = client.getOutputStream();
         out.write(head.getBytes(StandardCharsets.US_ASCII));
         out.write(text);
         out.flush();

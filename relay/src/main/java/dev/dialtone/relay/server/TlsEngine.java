@@ -2,23 +2,27 @@ package dev.dialtone.relay.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ReadableByteChannel;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 
 /**
- * TLS for a connection served by the {@link StreamLoop}: an {@link SSLEngine} over a non-blocking
- * socket. Reads decrypt into the caller's buffer (the framer's) and take part in the handshake as
- * it asks; {@link #seal} turns a frame into TLS records, one record per frame up to a record's
- * size, because coturn's clients read one TURN message per record.
+ * TLS for one stream connection: an {@link SSLEngine} and its buffers. Reads decrypt into the
+ * caller's buffer (the framer's) and take part in the handshake as it asks; {@link #seal} turns a
+ * frame into TLS records, one record per frame up to a record's size, because coturn's clients read
+ * one TURN message per record. The relay's {@link StreamLoop} drives it over a non-blocking socket;
+ * the edge port drives the handshake over a blocking one, then hands it to the loop with the
+ * connection (or keeps it, for HTTP).
  *
  * <p>Memory follows use: the ciphertext read buffer starts small and grows to the largest record
  * seen; plaintext that does not fit the caller's buffer waits in a buffer made only for that; the
  * ciphertext written is built in one buffer per thread, since it is written or queued at once.
- * Not thread-safe: the connection reads on the loop only and seals under its write lock.
+ * One thread reads at a time. Writes may come from another thread than reads (the edge forwards
+ * both ways at once): each record is made and handed to its output in one step, under this
+ * object's lock, so that records reach the socket in the order they were sealed.
  */
-final class LoopTls {
+public final class TlsEngine {
 
     /** Ciphertext read buffer to start with: a handshake's first flight, STUN requests and audio. */
     private static final int FIRST_SIZE = 4096;
@@ -36,21 +40,42 @@ final class LoopTls {
     /** Plaintext decrypted and not yet taken, between position and limit; null when none is waiting. */
     private ByteBuffer plain;
 
-    /** Where handshake records go: the connection's socket, through its write queue. */
-    interface Output {
+    /** Where records go: the connection's socket (on the loop, through its write queue); takes all of them. */
+    public interface Output {
         void write(ByteBuffer record) throws IOException;
     }
 
-    LoopTls(SSLEngine engine) {
+    public TlsEngine(SSLEngine engine) {
         this.engine = engine;
+    }
+
+    /** Ciphertext read from the socket before this engine was made (the bytes that told TLS apart), read first. */
+    public void received(byte[] bytes) {
+        if (cipher.remaining() < bytes.length) {
+            cipher = ByteBuffer.allocate(cipher.position() + bytes.length).put(cipher.flip());
+        }
+        cipher.put(bytes);
+    }
+
+    /** True until the handshake is over (a server engine's begins with the client's first record). */
+    public boolean handshaking() {
+        SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
+        return status != SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING
+                && status != SSLEngineResult.HandshakeStatus.FINISHED;
+    }
+
+    /** What ALPN chose (RFC 7301), once the handshake is over; null or empty when nothing was. */
+    public String applicationProtocol() {
+        return engine.getApplicationProtocol();
     }
 
     /**
      * Reads plaintext into {@code into} (position to limit); returns how many bytes, 0 when none
-     * can be had now, -1 when the client closed. Handshake messages it reads are answered through
-     * {@code out}. With a null {@code channel} only what is buffered is read.
+     * can be had now (a non-blocking channel had nothing, or {@code into} has no room), -1 when the
+     * client closed. Handshake messages it reads are answered through {@code out}. With a null
+     * {@code channel} only what is buffered is read.
      */
-    int read(SocketChannel channel, ByteBuffer into, Output out) throws IOException {
+    public int read(ReadableByteChannel channel, ByteBuffer into, Output out) throws IOException {
         while (true) {
             if (plain != null) {
                 return takePlain(into);
@@ -72,6 +97,9 @@ final class LoopTls {
                 }
                 default -> {
                 }
+            }
+            if (!into.hasRemaining() && !handshaking()) {
+                return 0; // a caller driving the handshake alone stops at its end, with no wait for data
             }
             if (engine.isInboundDone()) {
                 return -1;
@@ -143,7 +171,7 @@ final class LoopTls {
     }
 
     /** Seals the frame between position and limit as records, each handed to {@code out} before the next is made. */
-    void seal(ByteBuffer frame, Output out) throws IOException {
+    public void seal(ByteBuffer frame, Output out) throws IOException {
         while (frame.hasRemaining()) {
             int limit = frame.limit();
             frame.limit(frame.position() + Math.min(frame.remaining(), MAX_PLAINTEXT));
@@ -161,7 +189,7 @@ final class LoopTls {
     }
 
     /** The close_notify alert, handed to {@code out}. */
-    void closeOutbound(Output out) throws IOException {
+    public void closeOutbound(Output out) throws IOException {
         engine.closeOutbound();
         wrap(NOTHING, out);
     }
@@ -170,7 +198,7 @@ final class LoopTls {
      * Wraps {@code src} until it is consumed, or once when it is empty (a handshake message, an
      * alert); returns the bytes made.
      */
-    private int wrap(ByteBuffer src, Output out) throws IOException {
+    private synchronized int wrap(ByteBuffer src, Output out) throws IOException {
         ByteBuffer sealed = SEALED.get();
         int size = engine.getSession().getPacketBufferSize();
         if (sealed == null || sealed.capacity() < size) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** How a TCP connection ends: what was asked before the end is still answered, then the relay closes. */
-class StreamConnectionTest {
+class StreamEndTest {
 
     private RelayUnderTest relay;
 
