@@ -10,7 +10,9 @@
 #      relay classpath, e.g. an older build's, run as server "before"), JAVA_OPTS (relay-start.sh's),
 #      PORT (24478), PEER_PORT (24480), MAX_SECS (90 per round), OUTDIR (/tmp/dialtone-stream-cpu),
 #      TLS (empty; 1: the clients use TURN over TLS, uclient -t -S, on PORT+2, every server with the
-#      same RSA-2048 certificate, made here with openssl).
+#      same RSA-2048 certificate, made here with openssl), JAR / BEFORE_JAR (a dialtone.jar each, run
+#      whole as users run it, as servers "jar" / "jar-before"), EDGE (1: the jar servers take the load on
+#      their edge port, PORT+3, which speaks TLS with the same certificate under TLS=1).
 # Every round uses its own peer network (127.N.0.x), so a round's allocations, left to expire by
 # uclient, never hold the next round's peers. Loopback only; stops only the processes it started.
 # Bounded: SERVERS x ROUNDS rounds of at most MAX_SECS each (~25 s each for 2,000 x 50 x 200 ms).
@@ -20,7 +22,7 @@ CLIENTS=${1:-2000}; MSGS=${2:-50}; IVL=${3:-200}
 ROUNDS=${ROUNDS:-3}; PROCS=${PROCS:-10}
 PORT=${PORT:-24478}; export PEER_PORT=${PEER_PORT:-24480}; export MAX_SECS=${MAX_SECS:-90}
 OUT=${OUTDIR:-/tmp/dialtone-stream-cpu}; mkdir -p "$OUT"
-SERVERS=${SERVERS:-relay coturn${BEFORE_CP:+ before}}
+SERVERS=${SERVERS:-relay coturn${BEFORE_CP:+ before}${JAR:+ jar}${BEFORE_JAR:+ jar-before}}
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 10 ] || { echo "ROUNDS: 1 to 10" >&2; exit 2; }
 if [[ " $SERVERS " == *" relay "* ]] && [ -z "${RELAY_CP:-}" ]; then RELAY_CP=$("$HERE/classpath.sh"); fi
 HZ=$(getconf CLK_TCK)
@@ -49,18 +51,36 @@ if [ -n "${TLS:-}" ]; then
   export RELAY_OPTS="${RELAY_OPTS:-} -Ddialtone.relay.tls-port=$TLS_PORT -Ddialtone.relay.tls-cert-file=$TLS_CERT -Ddialtone.relay.tls-key-file=$TLS_KEY"
 fi
 
+EDGE_PORT=$((PORT + 3))
+# the full jar's other ports, clear of PORT+2 (TLS) and the edge port
+export SIGNALING_PORT=$((PORT + 4)) HTTP_PORT=$((PORT + 5))
+JAR_OPTS=""
+if [ -n "${EDGE:-}" ]; then
+  JAR_OPTS="-Ddialtone.edge.host=127.0.0.1 -Ddialtone.edge.port=$EDGE_PORT"
+  [ -n "${TLS:-}" ] && JAR_OPTS="$JAR_OPTS -Ddialtone.edge.cert-file=$TLS_CERT -Ddialtone.edge.key-file=$TLS_KEY"
+fi
+
 NET=$((RANDOM % 100 + 100))   # peer networks NET, NET+1, ... (distinct per round and server)
 for server in $SERVERS; do
   case "$server" in
     relay)  SPID=$(RELAY_CP=$RELAY_CP "$HERE/relay-start.sh" "$PORT" benchsecret bench "$OUT/$server" | tail -1) ;;
     before) SPID=$(RELAY_CP=$BEFORE_CP "$HERE/relay-start.sh" "$PORT" benchsecret bench "$OUT/$server" | tail -1) ;;
     coturn) SPID=$("$HERE/coturn-start.sh" "$PORT" benchsecret bench "$OUT/$server" | tail -1) ;;
+    jar|jar-before)
+      THIS_JAR=$([ "$server" = jar ] && echo "${JAR:?}" || echo "${BEFORE_JAR:?}")
+      SPID=$(FULL_JAR=$THIS_JAR RELAY_OPTS="${RELAY_OPTS:-} $JAR_OPTS" "$HERE/relay-start.sh" "$PORT" benchsecret bench \
+          "$OUT/$server" | tail -1) ;;
     *) echo "unknown server $server" >&2; exit 2 ;;
   esac
+  SERVER_LOAD_PORT=$LOAD_PORT
+  if [ -n "${EDGE:-}" ] && [[ "$server" == jar* ]]; then
+    SERVER_LOAD_PORT=$EDGE_PORT
+    for _ in $(seq 1 300); do ss -Htln "sport = :$EDGE_PORT" | grep -q 127.0.0.1 && break; sleep 0.1; done
+  fi
   for round in $(seq 1 "$ROUNDS"); do
     thread_ticks "$SPID" >"$OUT/$server.threads0"
     PEER_NET=$NET PROCS=$PROCS UCLIENT_EXTRA=$LOAD_FLAGS OUTDIR="$OUT/$server-load" bash "$HERE/uclient-load.sh" \
-        127.0.0.1 "$LOAD_PORT" benchsecret "$CLIENTS" "$MSGS" 100 "$IVL" peer "$SPID" >"$OUT/$server.round$round" 2>&1 || true
+        127.0.0.1 "$SERVER_LOAD_PORT" benchsecret "$CLIENTS" "$MSGS" 100 "$IVL" peer "$SPID" >"$OUT/$server.round$round" 2>&1 || true
     thread_ticks "$SPID" >"$OUT/$server.threads1"
     NET=$((NET + 1))
     COMPILER=$(awk -F'|' -v hz="$HZ" 'NR == FNR { a[$1] = $2; next } $1 ~ /Compiler/ { c += $2 - a[$1] }
