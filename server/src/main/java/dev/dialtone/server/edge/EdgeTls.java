@@ -1,7 +1,6 @@
 package dev.dialtone.server.edge;
 
 import dev.dialtone.relay.server.TlsEngine;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * TLS on one edge connection, over its blocking socket, on the connection's virtual thread: the
@@ -63,7 +63,7 @@ final class EdgeTls {
         EdgeTls tls = new EdgeTls(engine, socket);
         while (engine.handshaking()) {
             if (engine.read(tls.in, NOTHING, tls.out) < 0) {
-                throw new EOFException("closed during the TLS handshake");
+                throw new SSLHandshakeException("the client closed during the TLS handshake"); // counted tls_failed
             }
         }
         return tls;
