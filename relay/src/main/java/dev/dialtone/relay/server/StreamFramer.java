@@ -4,7 +4,6 @@ import dev.dialtone.relay.stun.ChannelData;
 import dev.dialtone.relay.stun.Stun;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -18,9 +17,8 @@ import java.util.Arrays;
  * <p>A frame always starts at index 0 of {@link #buffer()} and is read in place from there. Each
  * read also takes what has arrived of the next frames, up to {@link #READ_AHEAD} bytes, so that
  * a frame costs one system call rather than two (its 4-byte prefix, then the rest); those bytes
- * are moved to the front when the next frame is asked for. A read that times out, or a
- * non-blocking read that finds nothing ({@link #INCOMPLETE}), keeps what came before it: the next
- * call resumes inside the frame.
+ * are moved to the front when the next frame is asked for. A non-blocking read that finds nothing
+ * ({@link #INCOMPLETE}) keeps what came before it: the next call resumes inside the frame.
  */
 final class StreamFramer {
 
@@ -52,30 +50,13 @@ final class StreamFramer {
     /** The length of the frame handed out last, at the front of the buffer until the next call. */
     private int handedOut;
 
-    /**
-     * Where the bytes come from: a blocking stream, or a non-blocking channel that may have none
-     * at the moment.
-     */
+    /** Where the bytes come from: a non-blocking connection, which may have none at the moment. */
     interface Source {
         /**
          * Reads into {@code into}, from its position up to its limit, advancing the position; returns
-         * how many bytes, 0 when none are there now (non-blocking only), -1 at the end of the stream.
+         * how many bytes, 0 when none are there now, -1 at the end of the stream.
          */
         int read(ByteBuffer into) throws IOException;
-    }
-
-    /**
-     * Reads the next frame from a blocking stream; see {@link #next(Source)}. It never returns
-     * {@link #INCOMPLETE}: a read waits for bytes.
-     */
-    int next(InputStream in) throws IOException {
-        return next(into -> {
-            int n = in.read(into.array(), into.position(), into.remaining());
-            if (n > 0) {
-                into.position(into.position() + n);
-            }
-            return n;
-        });
     }
 
     /**
@@ -84,8 +65,7 @@ final class StreamFramer {
      * after which it cannot be resynchronised, or {@link #INCOMPLETE} when the source has no more
      * bytes now and no whole frame is buffered.
      *
-     * @throws EOFException           when the stream ends, between two frames or inside one
-     * @throws SocketTimeoutException when a read times out; the next call resumes where this one was
+     * @throws EOFException when the stream ends, between two frames or inside one
      */
     int next(Source in) throws IOException {
         if (handedOut > 0) {
