@@ -71,15 +71,26 @@ wait_port() { # port pid
 # A fresh random JWT secret, 48 bytes (HS256 wants at least 32), the same for both servers.
 SECRET=${SECRET:-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}
 
-# start_server node|dialtone PORT LOGFILE  -> sets SERVER_PID
+# start_server node|dialtone|dialtone-aot|dialtone-edge PORT LOGFILE  -> sets SERVER_PID, and SERVER_URL
+# (where clients connect: the port, or for dialtone-edge a free edge port over TLS, as clients
+# behind a firewall that lets only 443 out do; its certificate is made here, self-signed, with openssl)
 start_server() {
-  local kind=$1 port=$2 logf=$3
+  local kind=$1 port=$2 logf=$3 edge=() edge_port
+  SERVER_URL="http://127.0.0.1:$port"
+  if [ "$kind" = dialtone-edge ]; then
+    edge_port=$(free_port)
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+      -keyout "$SIG_TMP/edge-key.pem" -out "$SIG_TMP/edge-cert.pem" 2>/dev/null
+    edge=(-Ddialtone.edge.host=127.0.0.1 -Ddialtone.edge.port="$edge_port"
+      -Ddialtone.edge.cert-file="$SIG_TMP/edge-cert.pem" -Ddialtone.edge.key-file="$SIG_TMP/edge-key.pem")
+    SERVER_URL="https://127.0.0.1:$edge_port"
+  fi
   case "$kind" in
     node)
       node -r "$SIG_HERE/loopback.js" "$SHARED/ref-server.js" --port "$port" --secret "$SECRET" >"$logf" 2>&1 &
       SERVER_PID=$!
       ;;
-    dialtone|dialtone-aot)
+    dialtone|dialtone-aot|dialtone-edge)
       # A private copy: the lead may rebuild the jar while we run.
       local jar="$SIG_TMP/dialtone-$port.jar" aot=()
       cp "$JAR" "$jar"
@@ -90,7 +101,7 @@ start_server() {
         aot=(-XX:AOTCache="$SIG_TMP/dialtone-$port.aot")
       fi
       # shellcheck disable=SC2086
-      java $JAVA_OPTS "${aot[@]}" \
+      java $JAVA_OPTS "${aot[@]}" "${edge[@]}" \
         -Ddialtone.signaling.host=127.0.0.1 -Ddialtone.signaling.port="$port" \
         -Ddialtone.relay.enabled=false \
         -Ddialtone.http.host=127.0.0.1 -Ddialtone.http.port="$(free_port)" \
@@ -103,7 +114,8 @@ start_server() {
     *) log "unknown server $kind"; return 1 ;;
   esac
   SIG_PIDS+=("$SERVER_PID")
-  wait_port "$port" "$SERVER_PID"
+  wait_port "$port" "$SERVER_PID" || return 1
+  [ "$kind" != dialtone-edge ] || wait_port "$edge_port" "$SERVER_PID"
 }
 
 stop_server() { # pid

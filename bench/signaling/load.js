@@ -84,6 +84,7 @@ function worker() {
     const opts = { auth: { token }, reconnection: false, forceNew: true, timeout: 20000 };
     if (c.transport === 'websocket') opts.transports = ['websocket'];
     if (c.clientDeflate === 'off') opts.perMessageDeflate = false;
+    if (c.url.startsWith('https:')) opts.rejectUnauthorized = false; // the edge's self-signed certificate
     const s = io(c.url, opts);
     return new Promise((resolve) => {
       s.once(readyEvent, () => resolve(s));

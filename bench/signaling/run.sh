@@ -13,7 +13,8 @@
 #   ms; back = Dialtone's iceServers / Node's connect) CLIENT_DEFLATE=default|off (off: the clients do
 #   not offer permessage-deflate; a diagnostic, see README) TRANSPORT=websocket|default (default:
 #   the clients connect as socket.io-client does by default, long-polling then the upgrade) SERVERS="node dialtone" (also
-#   dialtone-aot: Dialtone started with an AOT cache trained by server/aot/train.sh) JAVA_OPTS="-Xms64m
+#   dialtone-aot: Dialtone started with an AOT cache trained by server/aot/train.sh; dialtone-edge: the
+#   clients connect through Dialtone's edge port over TLS, https and wss, as behind a 443-only firewall) JAVA_OPTS="-Xms64m
 #   -Xmx512m -XX:+UseG1GC" JAR=server/target/dialtone.jar RESULTS=dir (default: a new
 #   bench/signaling/results/<UTC time>/, kept; raw JSON lines in results.jsonl).
 set -euo pipefail
@@ -60,7 +61,7 @@ for round in $(seq 1 "$ROUNDS"); do
       start_server "$server" "$port" "$RESULTS/$server-p$procs-r$round.log"
       pid=$SERVER_PID
       ready_event=connect; [ "$server" = node ] || ready_event=iceServers
-      if ! node "$SIG_HERE/load.js" --url "http://127.0.0.1:$port" --secret "$SECRET" --pid "$pid" \
+      if ! node "$SIG_HERE/load.js" --url "$SERVER_URL" --secret "$SECRET" --pid "$pid" \
           --pairs "$PAIRS" --calls "$CALLS" --warmup "$WARMUP" --idle "$IDLE" --sdp "$SDP" \
           --procs "$procs" --settle-ms "$SETTLE_MS" --storm-ms "$STORM_MS" --ready-event "$ready_event" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" --transport "$TRANSPORT" \
           | tee -a "$RESULTS/results.jsonl"; then
