@@ -3,6 +3,7 @@ package dev.dialtone.relay.server;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.concurrent.ArrayBlockingQueue;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -17,7 +18,8 @@ import javax.net.ssl.SSLException;
  *
  * <p>Memory follows use: the ciphertext read buffer starts small and grows to the largest record
  * seen; plaintext that does not fit the caller's buffer waits in a buffer made only for that; the
- * ciphertext written is built in one buffer per thread, since it is written or queued at once.
+ * ciphertext written is built in a buffer lent for one record, since a record is written or queued
+ * at once: as many exist as threads seal at once, not one per connection.
  * One thread reads at a time. Writes may come from another thread than reads (the edge forwards
  * both ways at once): each record is made and handed to its output in one step, under this
  * object's lock, so that records reach the socket in the order they were sealed.
@@ -31,8 +33,12 @@ public final class TlsEngine {
     /** The largest TLS record's plaintext: a larger frame is sealed as several records. */
     private static final int MAX_PLAINTEXT = 16 * 1024;
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
-    /** One per thread that seals (the loop, and a UDP loop hairpinning): a record is written or queued before the next. */
-    private static final ThreadLocal<ByteBuffer> SEALED = new ThreadLocal<>();
+    /**
+     * Buffers records are sealed into, lent for one record and its write. Threads that seal (the
+     * stream loop, a UDP loop hairpinning, the edge's virtual threads: one per connection) take
+     * one each; a few are kept for the next.
+     */
+    private static final ArrayBlockingQueue<ByteBuffer> SEAL_BUFFERS = new ArrayBlockingQueue<>(16);
 
     private final SSLEngine engine;
     /** Ciphertext read and not yet decrypted, from index 0 to the position. */
@@ -119,6 +125,9 @@ public final class TlsEngine {
                     }
                 } finally {
                     cipher.compact();
+                    if (cipher.position() == 0 && cipher.capacity() > FIRST_SIZE) {
+                        cipher = ByteBuffer.allocate(FIRST_SIZE); // a large record came and went: let its buffer go
+                    }
                 }
                 switch (result.getStatus()) {
                     case CLOSED -> {
@@ -199,18 +208,25 @@ public final class TlsEngine {
      * alert); returns the bytes made.
      */
     private synchronized int wrap(ByteBuffer src, Output out) throws IOException {
-        ByteBuffer sealed = SEALED.get();
         int size = engine.getSession().getPacketBufferSize();
+        ByteBuffer sealed = SEAL_BUFFERS.poll();
         if (sealed == null || sealed.capacity() < size) {
             sealed = ByteBuffer.allocate(size);
-            SEALED.set(sealed);
         }
+        try {
+            return wrap(src, out, sealed);
+        } finally {
+            SEAL_BUFFERS.offer(sealed); // dropped when enough are kept
+        }
+    }
+
+    private int wrap(ByteBuffer src, Output out, ByteBuffer sealed) throws IOException {
         int made = 0;
         do {
             sealed.clear();
             SSLEngineResult result = engine.wrap(src, sealed);
             if (result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                throw new SSLException("a sealed record does not fit " + size + " bytes");
+                throw new SSLException("a sealed record does not fit " + sealed.capacity() + " bytes");
             }
             sealed.flip();
             made += sealed.remaining();
