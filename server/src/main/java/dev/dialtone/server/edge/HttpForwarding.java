@@ -30,6 +30,11 @@ final class HttpForwarding {
 
     private static final Logger log = LoggerFactory.getLogger(HttpForwarding.class);
     private static final int MAX_HEAD = 16 * 1024;
+    /**
+     * What one read passes on: a 4 KB offer with its Socket.IO envelope in one piece. Each open
+     * websocket holds one per direction while it waits, where {@code transferTo} would hold 16 KiB.
+     */
+    private static final int COPY_BUFFER = 8 * 1024;
     /** Reads from either side: a websocket is pinged every 25 s, a long poll waits at most 45 s. */
     private static final int IDLE_MILLIS = 120_000;
     private static final int CONNECT_MILLIS = 5_000;
@@ -111,7 +116,7 @@ final class HttpForwarding {
             } else {
                 reader.body(request.contentLength(), up);
             }
-            backend.getInputStream().transferTo(out);
+            copy(backend.getInputStream(), out);
         }
     }
 
@@ -127,6 +132,14 @@ final class HttpForwarding {
             client.close();
         } catch (IOException e) {
             log.debug("edge: closing: {}", e.toString());
+        }
+    }
+
+    /** Everything {@code in} gives until it ends, to {@code out}. */
+    private static void copy(InputStream in, OutputStream out) throws IOException {
+        byte[] buffer = new byte[COPY_BUFFER];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            out.write(buffer, 0, n);
         }
     }
 
@@ -269,7 +282,7 @@ final class HttpForwarding {
             out.write(buffer, start, buffered);
             start += buffered;
             left -= buffered;
-            byte[] chunk = left > 0 ? new byte[(int) Math.min(left, 16 * 1024)] : null;
+            byte[] chunk = left > 0 ? new byte[(int) Math.min(left, COPY_BUFFER)] : null;
             while (left > 0) {
                 int n = in.read(chunk, 0, (int) Math.min(left, chunk.length));
                 if (n < 0) {
@@ -284,7 +297,7 @@ final class HttpForwarding {
         void rest(OutputStream out) throws IOException {
             out.write(buffer, start, end - start);
             start = end;
-            in.transferTo(out);
+            copy(in, out);
         }
     }
 }
