@@ -117,9 +117,13 @@ public final class Main {
         }, "shutdown-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
-        dialtone.drain();
-        log.info("Dialtone stopped");
-        System.exit(0);
+        // not on the signal's own thread: it is a daemon, and once the drain has ended the last other
+        // thread the JVM would exit under it, before the drain is over and "Dialtone stopped" is logged
+        Thread.ofPlatform().name("drain").daemon(false).start(() -> {
+            dialtone.drain();
+            log.info("Dialtone stopped");
+            System.exit(0);
+        });
     }
 
     /** The running services, closed in reverse order of start. */
