@@ -4,8 +4,9 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const jwt = require('jsonwebtoken');
+const WebSocket = require('ws');
 const {
-  startServer, scenario, once, noEvent, ack, offer, answer, candidate, turnCredential, sleep,
+  startServer, startNode, scenario, once, noEvent, ack, offer, answer, candidate, turnCredential, sleep,
   TEST_TIMEOUT,
 } = require('../harness');
 const { httpGet } = require('../browser/stack');
@@ -175,3 +176,35 @@ for (const [name, opts] of [['websocket', WS], ['polling', POLL]]) {
     assert.deepEqual(await once(b, 'callEnded', 5000), { from: a.userId, reason: 'disconnected' });
   });
 }
+
+test('websocket heartbeat: a socket answering pings outlives many ping timeouts, one that stops is dropped at its timeout', { timeout: TEST_TIMEOUT }, async () => {
+  // ping interval + timeout = 2 s: every pong pushes the socket's deadline back by 2 s
+  const quick = await startNode({ props: { 'dialtone.signaling.ping-interval': '1s', 'dialtone.signaling.ping-timeout': '1s' } });
+  const ws = new WebSocket(`${quick.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+  try {
+    let answering = true;
+    let lastPong = 0;
+    const frames = [];
+    ws.on('message', (data) => {
+      const frame = data.toString();
+      frames.push(frame);
+      if (frame === '2' && answering) { ws.send('3'); lastPong = Date.now(); }
+    });
+    const closed = new Promise((resolve) => ws.on('close', () => resolve(Date.now())));
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    ws.send(`40${JSON.stringify({ token: quick.token('hearty') })}`);
+    const t0 = Date.now();
+    await sleep(5000);
+    assert.equal(ws.readyState, WebSocket.OPEN, `still connected after 5 s of pongs: ${JSON.stringify(frames.map((f) => f.slice(0, 12)))}`);
+    assert.ok(frames.filter((f) => f === '2').length >= 3, `pinged every second: ${frames.length} frames`);
+    assert.ok(frames.some((f) => f.startsWith('40{"sid"')), 'connected');
+    answering = false;
+    const end = await Promise.race([closed, sleep(10000).then(() => null)]);
+    assert.ok(end, 'dropped once it stopped answering');
+    const silent = end - lastPong;
+    assert.ok(silent >= 1500 && silent < 6000, `dropped ${silent} ms after the last pong (interval + timeout: 2 s); connected ${end - t0} ms`);
+  } finally {
+    ws.terminate();
+    await quick.stop();
+  }
+});

@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  *       (issue 1067), other versions served with the wrong framing;</li>
  *   <li>{@link Eio3PayloadLengths} and {@link Eio3PollingEncoder}: EIO=3 polling payloads counted
  *       in bytes or code points instead of UTF-16 units (netty-socketio issues 754 and 566);</li>
+ *   <li>{@link RefreshedTimeouts}: a socket's ping timeout is replaced on every packet it sends
+ *       (no upstream issue; engine.io pull request 628 is the same change in Node);</li>
  *   <li>{@link #install}: the pipeline factory it replaces holds a timer nobody releases, which
  *       Netty's leak detector reports as an ERROR once collected (netty-socketio issue 741).</li>
  * </ul>
@@ -98,8 +100,7 @@ public final class EngineIo {
      * event loop where registering a socket waits for Redis).
      */
     public void install(SocketIOServer server, ChannelHandler admission) {
-        releaseDefaultPipelineFactory(server);
-        server.setPipelineFactory(new SocketIOChannelInitializer() {
+        SocketIOChannelInitializer factory = new SocketIOChannelInitializer() {
             @Override
             protected void addSocketioHandlers(ChannelPipeline pipeline) {
                 super.addSocketioHandlers(pipeline);
@@ -114,25 +115,47 @@ public final class EngineIo {
                 pipeline.addBefore(AUTHORIZE_HANDLER, "dialtoneEngineIoVersionGate", versions);
                 pipeline.addLast("dialtoneEio3PollingEncoder", eio3Encoder);
             }
-        });
+        };
+        replaceScheduler(factory, new RefreshedTimeouts());
+        try {
+            Field current = SocketIOServer.class.getDeclaredField("pipelineFactory");
+            current.setAccessible(true);
+            replaceScheduler((SocketIOChannelInitializer) current.get(server), null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.debug("could not reach netty-socketio's default pipeline factory: {}", e.toString());
+        }
+        server.setPipelineFactory(factory);
     }
 
     /**
-     * {@code new SocketIOServer} makes a pipeline factory with a timer of its own, before anyone
-     * can set theirs; the one replaced is never started nor stopped, and Netty tracks every timer:
-     * when the garbage collector takes it, the next timer made logs "LEAK: HashedWheelTimer.release()
-     * was not called" as an ERROR (netty-socketio issue 741). Stopping its timer releases it. The
-     * library offers no way to reach it but reflection; if that fails, only the log line remains.
+     * Gives {@code factory} the scheduler {@code replacement} (none: keeps no timer) and stops the
+     * one it made itself. netty-socketio has no setter for it, so this takes reflection; if that
+     * fails, the factory keeps its own and works as the library does.
+     * <ul>
+     *   <li>The replacement is {@link RefreshedTimeouts}: the library's scheduler replaces a socket's
+     *       ping timeout on every packet (no upstream issue; engine.io pull request 628 made the same
+     *       change in Node).</li>
+     *   <li>Stopping the one replaced matters even with nothing in its place: {@code new SocketIOServer}
+     *       makes a pipeline factory with a timer of its own before anyone can set theirs, and Netty
+     *       tracks every timer: once the garbage collector takes one never stopped, the next timer made
+     *       logs "LEAK: HashedWheelTimer.release() was not called" as an ERROR (netty-socketio issue
+     *       741).</li>
+     * </ul>
      */
-    private static void releaseDefaultPipelineFactory(SocketIOServer server) {
+    private static void replaceScheduler(SocketIOChannelInitializer factory, CancelableScheduler replacement) {
         try {
-            Field factory = SocketIOServer.class.getDeclaredField("pipelineFactory");
-            factory.setAccessible(true);
-            Field scheduler = SocketIOChannelInitializer.class.getDeclaredField("scheduler");
-            scheduler.setAccessible(true);
-            ((CancelableScheduler) scheduler.get(factory.get(server))).shutdown();
+            Field field = SocketIOChannelInitializer.class.getDeclaredField("scheduler");
+            field.setAccessible(true);
+            CancelableScheduler own = (CancelableScheduler) field.get(factory);
+            if (replacement != null) {
+                field.set(factory, replacement);
+            }
+            own.shutdown();
         } catch (ReflectiveOperationException | RuntimeException e) {
-            log.debug("could not release netty-socketio's default pipeline factory: {}", e.toString());
+            log.debug("could not replace the scheduler of netty-socketio's pipeline factory: {}", e.toString());
+            if (replacement != null) {
+                replacement.shutdown();
+            }
         }
     }
 
