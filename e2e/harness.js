@@ -26,6 +26,9 @@ const FEATURE_IO_OPTS = FEATURE_TRANSPORT === 'default' ? {} : { transports: [FE
 const CLUSTER = process.env.E2E_CLUSTER === '1';
 
 const JAR = path.resolve(__dirname, process.env.DIALTONE_JAR || '../server/target/dialtone.jar');
+// The jar leaves Netty's leak tracking off unless asked (Main); the tests ask, so a leaked buffer
+// is logged as LEAK (warmup.test.js looks for it).
+const LEAK_CHECK = '-Dio.netty.leakDetection.level=simple';
 
 // The JDK Maven runs on (JAVA_HOME) runs the jar too; `java` on PATH may be an older one.
 const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
@@ -204,7 +207,7 @@ async function startNode(opts = {}) {
   const turnUrlsEff = Object.keys(props).filter((k) => /^dialtone\.turn\.urls\.\d+$/.test(k))
     .sort((x, y) => Number(x.split('.').pop()) - Number(y.split('.').pop())).map((k) => String(props[k]));
 
-  const args = ['-Xmx256m', ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
+  const args = ['-Xmx256m', LEAK_CHECK, ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
   const fd = fs.openSync(logFile, 'a');
   // own process group: signals meant for the test runner's group do not reach the jar
   // (SIGINT/SIGTERM to the runner still kill it, see killAll)
@@ -628,7 +631,7 @@ function assertErrorEvent(ev, code, message) {
 }
 
 module.exports = {
-  JAR, FEATURE_TRANSPORT, TEST_TIMEOUT, DEFAULT_WAIT, NEGATIVE_WAIT,
+  JAR, LEAK_CHECK, FEATURE_TRANSPORT, TEST_TIMEOUT, DEFAULT_WAIT, NEGATIVE_WAIT,
   startServer, startNode, startCluster, scenario, scenarioOnNodes, Scope, freePort, loopbackRelay, waitForLog, sleep,
   once, noEvent, noEventOn, drain, ack, ackWithin, waitPresence,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,

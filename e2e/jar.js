@@ -5,7 +5,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { JAR, sleep } = require('./harness');
+const { JAR, LEAK_CHECK, sleep } = require('./harness');
 
 const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
 
@@ -37,7 +37,7 @@ function runJar({ props = {}, env = {}, args = [] } = {}) {
   DIALTONE_ENV.forEach((k) => delete cleanEnv[k]);
   // no call-path warm-up unless the test asks for it: it costs seconds per start (e2e/test/warmup.test.js)
   const all = { 'dialtone.signaling.warmup.calls': 0, ...props };
-  const argv = ['-Xmx256m', ...Object.entries(all).map(([k, v]) => `-D${k}=${v}`), '-jar', jarCopy(), ...args];
+  const argv = ['-Xmx256m', LEAK_CHECK, ...Object.entries(all).map(([k, v]) => `-D${k}=${v}`), '-jar', jarCopy(), ...args];
   const child = spawn(javaBin(), argv, { env: { ...cleanEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';

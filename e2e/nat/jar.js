@@ -3,7 +3,7 @@
 // need a network of their own.
 const fs = require('node:fs');
 const path = require('node:path');
-const { sleep, JAR } = require('../harness');
+const { sleep, JAR, LEAK_CHECK } = require('../harness');
 
 const START_WAIT = 60000;   // JVM start inside the namespace, on a loaded machine
 
@@ -19,7 +19,7 @@ async function startJarIn(spaces, ns, dir, name, props) {
   const logFile = path.join(dir, `${name}.log`);
   // no call-path warm-up: it costs seconds per start (e2e/test/warmup.test.js tests it)
   const all = { 'dialtone.signaling.warmup.calls': 0, ...props };
-  const args = ['-Xmx256m', ...Object.entries(all).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
+  const args = ['-Xmx256m', LEAK_CHECK, ...Object.entries(all).map(([k, v]) => `-D${k}=${v}`), '-jar', jar];
   const fd = fs.openSync(logFile, 'a');
   const child = spaces.spawnIn(ns, javaBin(), args, { stdio: ['ignore', fd, fd], cwd: dir });
   fs.closeSync(fd);

@@ -26,6 +26,7 @@ import dev.dialtone.signaling.turn.IceUrls;
 import dev.dialtone.signaling.turn.ReachedHost;
 import dev.dialtone.signaling.warmup.CallPathWarmup;
 import dev.dialtone.signaling.warmup.WarmupConfig;
+import io.netty.util.ResourceLeakDetector;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -61,6 +62,18 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * Netty tracks one buffer allocation in 128 for leaks, and each one tracked records a stack trace
+     * on the event loop: 2 % of its CPU under calls (bench/README.md). Tests run with it on (the e2e
+     * harness asks for it); an operator chasing a leak sets {@code -Dio.netty.leakDetection.level}.
+     */
+    private static void leakTrackingOffUnlessAsked() {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
+    }
+
     public static void main(String[] args) {
         if (args.length > 0) {
             System.exit(command(args));
@@ -68,6 +81,7 @@ public final class Main {
         }
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
+        leakTrackingOffUnlessAsked();
         Dialtone dialtone;
         try {
             Config config = ConfigLoader.load();
