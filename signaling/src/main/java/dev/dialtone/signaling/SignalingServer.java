@@ -350,7 +350,7 @@ public final class SignalingServer implements AutoCloseable {
                 timers.execute(client::disconnect);
             } else if (client != null) {
                 Object payload = Events.INCOMING_CALL.equals(d.event())
-                        ? incomingCallUrls.forClient(d.payload(), hostOf(client))
+                        ? incomingCallUrls.forClient(d.payload(), () -> hostOf(client))
                         : d.payload();
                 engineIo.send(client, d.event(), payload);
             }

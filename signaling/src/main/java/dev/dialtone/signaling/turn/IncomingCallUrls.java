@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dialtone.signaling.protocol.IceServer;
 import dev.dialtone.signaling.protocol.IncomingCall;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * An {@code incomingCall} rings every socket of the callee, each of which may have reached the
@@ -21,11 +22,12 @@ public final class IncomingCallUrls {
         this.urls = urls;
     }
 
-    public Object forClient(Object payload, ReachedBy reached) {
+    /** {@code reached} is asked only when the URLs differ by client: reading the headers costs. */
+    public Object forClient(Object payload, Supplier<ReachedBy> reached) {
         if (!urls.perClient()) {
             return payload;
         }
-        List<String> own = urls.forClient(reached);
+        List<String> own = urls.forClient(reached.get());
         if (payload instanceof IncomingCall call) {
             List<IceServer> servers = call.iceServers().stream()
                     .map(s -> new IceServer(own, s.username(), s.credential())).toList();

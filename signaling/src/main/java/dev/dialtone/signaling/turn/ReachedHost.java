@@ -24,6 +24,7 @@ public final class ReachedHost {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})");
     private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9]{1,16})?");
+    private static final Pattern PORT = Pattern.compile(":[0-9]{1,5}");
     /** X-Forwarded-For entries looked at, from the right: enough for any real proxy chain. */
     private static final int MAX_HOPS = 16;
 
@@ -138,7 +139,7 @@ public final class ReachedHost {
     }
 
     private static boolean portOrNothing(String rest) {
-        return rest.isEmpty() || rest.matches(":[0-9]{1,5}") && Integer.parseInt(rest.substring(1)) <= 65535;
+        return rest.isEmpty() || PORT.matcher(rest).matches() && Integer.parseInt(rest.substring(1)) <= 65535;
     }
 
     private static String firstValue(String header) {
