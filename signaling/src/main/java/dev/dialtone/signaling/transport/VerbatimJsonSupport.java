@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 
 /**
@@ -25,11 +24,14 @@ public final class VerbatimJsonSupport extends JacksonJsonSupport {
 
     @Override
     public <T> T readValue(String namespaceName, ByteBufInputStream src, Class<T> valueType) throws IOException {
-        // One copy of the packet, so that the members cut out of it are slices of one array.
-        byte[] packet = src.readAllBytes();
+        // One copy of the packet, parsed where it lies: the members cut out of it are slices of
+        // one array, and Jackson reads the array itself rather than copying it through a stream.
+        byte[] packet = new byte[src.available()];
+        src.readFully(packet);
         OpaqueMembers.source.set(packet);
         try {
-            return super.readValue(namespaceName, new ByteBufInputStream(Unpooled.wrappedBuffer(packet)), valueType);
+            namespaceClass.set(namespaceName);
+            return objectMapper.readValue(packet, valueType);
         } finally {
             OpaqueMembers.source.remove();
         }
