@@ -3,6 +3,7 @@ package dev.dialtone.signaling.transport;
 import com.corundumstudio.socketio.protocol.JacksonJsonSupport;
 import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;
@@ -14,6 +15,14 @@ import java.io.IOException;
  * are passed through as the client's bytes ({@link OpaqueMembers}).
  */
 public final class VerbatimJsonSupport extends JacksonJsonSupport {
+
+    /** A reader per payload class: resolving the class's type on every read costs more than the rest of the lookup. */
+    private final ClassValue<ObjectReader> readers = new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+            return objectMapper.readerFor(type);
+        }
+    };
 
     @Override
     protected void init(ObjectMapper objectMapper) {
@@ -31,7 +40,7 @@ public final class VerbatimJsonSupport extends JacksonJsonSupport {
         OpaqueMembers.source.set(packet);
         try {
             namespaceClass.set(namespaceName);
-            return objectMapper.readValue(packet, valueType);
+            return valueType.cast(readers.get(valueType).readValue(packet));
         } finally {
             OpaqueMembers.source.remove();
         }
