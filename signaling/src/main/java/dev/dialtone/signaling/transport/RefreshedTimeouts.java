@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
  * deadline, and the timer, when it fires early, sleeps again for what is left. The same refresh as
  * Engine.IO's own server does with Node's {@code timeout.refresh()} (socketio/engine.io#628).
  *
- * <p>A cancelled entry stays in the map until its timer comes round, at most the longest delay ever
- * scheduled (the ping interval plus timeout): a socket's key and a few words.
+ * <p>Only a key that has been scheduled again is cancelled lazily: its entry stays in the map, task
+ * dropped, until its timer comes round (at most the ping interval plus timeout), a session id's key
+ * and a few words. A key scheduled once and cancelled (a new connection's first-data timeout, keyed
+ * by its channel; an upgrade's or an ack's) goes at once, as in netty-socketio's own scheduler: a
+ * lingering entry would keep a closed channel and its pipeline in memory for as long.
  */
 public final class RefreshedTimeouts implements CancelableScheduler {
 
@@ -84,9 +87,11 @@ public final class RefreshedTimeouts implements CancelableScheduler {
                 return;
             }
             Keyed fresh = new Keyed(key);
-            if (entry == null ? keyed.putIfAbsent(key, fresh) == null : keyed.replace(key, entry, fresh)) {
-                fresh.refresh(task, onEventLoop, due);
-                return;
+            synchronized (fresh) { // armed before another thread can cancel or fire it
+                if (entry == null ? keyed.putIfAbsent(key, fresh) == null : keyed.replace(key, entry, fresh)) {
+                    fresh.refresh(task, onEventLoop, due);
+                    return;
+                }
             }
         }
     }
@@ -99,6 +104,8 @@ public final class RefreshedTimeouts implements CancelableScheduler {
         private long due;
         private Timeout armed;
         private long armedFor;
+        /** Scheduled again after its first schedule: a key that comes back, cancelled lazily. */
+        private boolean rescheduled;
         /** Fired or dropped and out of the map: a new schedule of the key needs a new entry. */
         private boolean done;
 
@@ -110,6 +117,9 @@ public final class RefreshedTimeouts implements CancelableScheduler {
         synchronized boolean refresh(Runnable task, boolean onEventLoop, long due) {
             if (done) {
                 return false;
+            }
+            if (armed != null) {
+                rescheduled = true;
             }
             this.task = task;
             this.onEventLoop = onEventLoop;
@@ -126,6 +136,11 @@ public final class RefreshedTimeouts implements CancelableScheduler {
 
         synchronized void cancel() {
             task = null;
+            if (!rescheduled && !done) {
+                done = true;
+                keyed.remove(key, this);
+                armed.cancel();
+            }
         }
 
         @Override

@@ -45,10 +45,22 @@ class RefreshedTimeoutsTest {
     }
 
     @Test
-    void aCancelledTaskNeverRunsAndItsEntryGoesAtTheDeadline() throws InterruptedException {
+    void aKeyScheduledOnceAndCancelledGoesAtOnceAsInNettySocketio() throws InterruptedException {
         AtomicInteger runs = new AtomicInteger();
         timeouts.schedule(PING, runs::incrementAndGet, 50, TimeUnit.MILLISECONDS);
         timeouts.cancel(PING);
+        assertEquals(0, timeouts.entries(), "a first-data timeout keyed by its channel must not keep the channel");
+        Thread.sleep(150);
+        assertEquals(0, runs.get());
+    }
+
+    @Test
+    void aKeyScheduledAgainIsCancelledLazilyAndItsEntryGoesAtTheDeadline() throws InterruptedException {
+        AtomicInteger runs = new AtomicInteger();
+        timeouts.schedule(PING, runs::incrementAndGet, 50, TimeUnit.MILLISECONDS);
+        timeouts.schedule(PING, runs::incrementAndGet, 50, TimeUnit.MILLISECONDS);
+        timeouts.cancel(PING);
+        assertEquals(1, timeouts.entries(), "kept for the schedule that usually follows a cancel");
         awaitNoEntries();
         Thread.sleep(100);
         assertEquals(0, runs.get());
