@@ -12,7 +12,10 @@
 //     sockets (after warm-up, on a warm server), RSS per idle connection = delta / N;
 //   * server RSS sampled through the loaded phase (peak), server CPU per completed call and
 //     server CPU utilisation from /proc/PID/stat;
-//   * per-pair call timeouts instead of one global abort, so errors are counted, not fatal.
+//   * per-pair call timeouts instead of one global abort, so errors are counted, not fatal;
+//   * an offered rate (--rate R calls/s over all pairs; 0: every pair calls again as soon as its
+//     call ended): the server's CPU per call depends on how many messages each wake-up of its
+//     event loop finds, so two servers compare best at the same rate, below both their limits.
 // Prints one JSON object last (and only JSON on stdout).
 //
 //   node load.js --url http://127.0.0.1:4002 --secret S --pid SERVER_PID
@@ -20,7 +23,7 @@
 //                [--sdp 4000] [--transport websocket|default] [--sub-claim sub]
 //                [--settle-ms 3000] [--call-timeout-ms 10000] [--deadline-ms 180000]
 //                [--clk-tck 100] [--label name] [--client-deflate default|off] [--rewarm 50]
-//                [--storm-ms 10000 --ready-event connect|iceServers]
+//                [--storm-ms 10000 --ready-event connect|iceServers] [--rate 0]
 'use strict';
 const { spawnWorker } = require('./workers');
 const fs = require('fs');
@@ -58,6 +61,7 @@ const cfg = {
   // browsers offer it too); 'off': the client does not offer it (a diagnostic: shows what the
   // server costs when compression is not negotiated).
   clientDeflate: arg('client-deflate', 'default'),
+  rate: num('rate', 0),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -104,11 +108,19 @@ function worker() {
   function runPair(p, n, lat, stats) {
     return new Promise((resolve) => {
       const { a, b, aId, bId } = p;
-      let left = n, t0 = 0n, done = false, timer = null;
+      let left = n, t0 = 0n, done = false, timer = null, pace = null;
+      // at an offered rate, each pair places a call every `every` ms, from a random start
+      const every = c.rate > 0 ? 1000 * c.pairs / c.rate : 0;
+      let due = Date.now() + Math.random() * every;
+      const next = () => {
+        if (!every) return place();
+        due += every;
+        pace = setTimeout(place, Math.max(0, due - Date.now()));
+      };
       const finish = (why) => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        clearTimeout(timer); clearTimeout(pace);
         a.off('callAccepted', onAccepted); a.off('error', onError); a.off('callRejected', onRejected);
         b.off('incomingCall', onIncoming); b.off('callEnded', onEnded); b.off('error', onError);
         if (why) { stats.aborted++; stats.incomplete += left; stats.reasons[why] = (stats.reasons[why] || 0) + 1; }
@@ -129,7 +141,7 @@ function worker() {
         stats.completed++;
         cycle.push(Number(process.hrtime.bigint() - t0) / 1e6);
         if (--left === 0) return finish(null);
-        place();
+        next();
       };
       const onError = (e) => {
         const k = 'error: ' + (e && (e.code || e.message) || JSON.stringify(e));
@@ -148,7 +160,7 @@ function worker() {
       a.on('callAccepted', onAccepted); a.on('error', onError); a.on('callRejected', onRejected);
       b.on('incomingCall', onIncoming); b.on('callEnded', onEnded); b.on('error', onError);
       if (n === 0) return finish(null);
-      place();
+      if (every) pace = setTimeout(place, Math.max(0, due - Date.now())); else place();
     });
   }
 
@@ -309,7 +321,7 @@ async function coordinator() {
   const all = (cmd, argsFor) => Promise.all(workers.map((w, i) => w.call(cmd, argsFor(i))));
   await Promise.all(workers.map((w) => w.ready));
 
-  const out = { label: cfg.label, url: cfg.url, transport: cfg.transport, client_deflate: cfg.clientDeflate, pairs: cfg.pairs, calls_per_pair: cfg.calls,
+  const out = { label: cfg.label, url: cfg.url, transport: cfg.transport, client_deflate: cfg.clientDeflate, offered_rate: cfg.rate || null, pairs: cfg.pairs, calls_per_pair: cfg.calls,
     warmup_per_pair: cfg.warmup, idle: cfg.idle, sdp_bytes: cfg.sdpBytes, gen_procs: cfg.procs, server_pid: cfg.pid ? Number(cfg.pid) : null };
   const pid = cfg.pid;
   out.server_rss_kib = { start: rssKiB(pid) };

@@ -9,12 +9,15 @@
 # Knobs (environment): PAIRS=100 CALLS=300 WARMUP=200 (per pair; the warm-up lets the JIT finish) IDLE=2000 SDP=4000 PROCS="1 2"
 #   (generator processes; each value is a separate measurement of both servers) ROUNDS=1
 #   (repeat everything, servers alternating) SETTLE_MS=3000 (pause before measuring)
+#   RATE=0 (calls/s offered over all pairs, measured phase and warm-up; 0: each pair calls again as soon as
+#   its call ended, so the generator's speed sets the rate and the CPU per call moves with it)
 #   STORM_MS=0 (after the measured phase, every idle socket drops and reconnects within this many
 #   ms; back = Dialtone's iceServers / Node's connect) CLIENT_DEFLATE=default|off (off: the clients do
 #   not offer permessage-deflate; a diagnostic, see README) TRANSPORT=websocket|default (default:
 #   the clients connect as socket.io-client does by default, long-polling then the upgrade) SERVERS="node dialtone" (also
 #   dialtone-aot: Dialtone started with an AOT cache trained by server/aot/train.sh; dialtone-edge: the
-#   clients connect through Dialtone's edge port over TLS, https and wss, as behind a 443-only firewall) JAVA_OPTS="-Xms64m
+#   clients connect through Dialtone's edge port over TLS, https and wss, as behind a 443-only firewall;
+#   dialtone-b: a second Dialtone from JAR_B with JAVA_OPTS_B, to compare builds or JVM options in one run) JAVA_OPTS="-Xms64m
 #   -Xmx512m -XX:+UseG1GC" JAR=server/target/dialtone.jar RESULTS=dir (default: a new
 #   bench/signaling/results/<UTC time>/, kept; raw JSON lines in results.jsonl).
 set -euo pipefail
@@ -32,6 +35,7 @@ ROUNDS=${ROUNDS:-1}
 SERVERS=${SERVERS:-"node dialtone"}
 SETTLE_MS=${SETTLE_MS:-3000}
 STORM_MS=${STORM_MS:-0}
+RATE=${RATE:-0}
 RESULTS=${RESULTS:-$SIG_HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$RESULTS"
 
@@ -48,8 +52,11 @@ ulimit -n "$(ulimit -Hn)"
   echo "java=$(java -version 2>&1 | head -1)"
   echo "java_opts=$JAVA_OPTS"
   echo "jar_sha1=$(sha1sum "$JAR" | cut -c1-12) jar_mtime=$(date -u -r "$JAR" +%Y-%m-%dT%H:%M:%SZ)"
+  case " $SERVERS " in *" dialtone-b "*)
+    echo "java_opts_b=${JAVA_OPTS_B:-$JAVA_OPTS}"
+    echo "jar_b_sha1=$(sha1sum "${JAR_B:-$JAR}" | cut -c1-12)" ;; esac
   echo "git_head=$(git -C "$SIG_REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  echo "pairs=$PAIRS calls_per_pair=$CALLS warmup_per_pair=$WARMUP idle=$IDLE sdp=$SDP procs=\"$PROCS\" rounds=$ROUNDS client_deflate=$CLIENT_DEFLATE transport=$TRANSPORT"
+  echo "pairs=$PAIRS calls_per_pair=$CALLS warmup_per_pair=$WARMUP idle=$IDLE sdp=$SDP procs=\"$PROCS\" rounds=$ROUNDS client_deflate=$CLIENT_DEFLATE transport=$TRANSPORT rate=$RATE"
 } | tee "$RESULTS/env.txt" >&2
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -63,7 +70,7 @@ for round in $(seq 1 "$ROUNDS"); do
       ready_event=connect; [ "$server" = node ] || ready_event=iceServers
       if ! node "$SIG_HERE/load.js" --url "$SERVER_URL" --secret "$SECRET" --pid "$pid" \
           --pairs "$PAIRS" --calls "$CALLS" --warmup "$WARMUP" --idle "$IDLE" --sdp "$SDP" \
-          --procs "$procs" --settle-ms "$SETTLE_MS" --storm-ms "$STORM_MS" --ready-event "$ready_event" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" --transport "$TRANSPORT" \
+          --procs "$procs" --settle-ms "$SETTLE_MS" --storm-ms "$STORM_MS" --ready-event "$ready_event" --clk-tck "$CLK_TCK" --label "$label" --client-deflate "$CLIENT_DEFLATE" --transport "$TRANSPORT" --rate "$RATE" \
           | tee -a "$RESULTS/results.jsonl"; then
         log "load.js failed for $label"
       fi
