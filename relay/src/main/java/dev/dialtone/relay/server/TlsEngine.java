@@ -29,7 +29,7 @@ public final class TlsEngine {
     /** Ciphertext read buffer to start with: a handshake's first flight, STUN requests and audio. */
     private static final int FIRST_SIZE = 4096;
     /** What TLS adds to a record at most (header, nonce, tag, padding): bounds a sealed frame's size. */
-    static final int RECORD_OVERHEAD = 256;
+    private static final int RECORD_OVERHEAD = 256;
     /** The largest TLS record's plaintext: a larger frame is sealed as several records. */
     private static final int MAX_PLAINTEXT = 16 * 1024;
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);

@@ -1,0 +1,149 @@
+package dev.dialtone.relay.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.dialtone.relay.TestClient;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
+import org.junit.jupiter.api.Test;
+
+/** Sealing from two threads at once, as the edge does when it forwards both ways: the peer reads every record in order. */
+class TlsEngineTest {
+
+    private static final int FRAMES = 3000;
+
+    @Test
+    void framesSealedFromTwoThreadsAtOnceReachThePeerAsValidRecordsInEachThreadsOrder() throws Exception {
+        SSLEngine server = TlsContexts.selfSigned("relay.test").createSSLEngine();
+        server.setUseClientMode(false);
+        SSLEngine client = TestClient.trustingAll().createSSLEngine("relay.test", 443);
+        client.setUseClientMode(true);
+        handshake(client, server);
+
+        TlsEngine tls = new TlsEngine(server);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        TlsEngine.Output socket = record -> {
+            synchronized (wire) {
+                wire.write(record.array(), record.arrayOffset() + record.position(), record.remaining());
+            }
+        };
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (String name : List.of("a", "b")) {
+                done.add(threads.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < FRAMES; i++) {
+                        tls.seal(ByteBuffer.wrap(frame(name, i)), socket);
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        String received = unwrapAll(client, ByteBuffer.wrap(wire.toByteArray()));
+        int nextA = 0;
+        int nextB = 0;
+        for (String frame : received.split(";")) {
+            if (frame.startsWith("a")) {
+                assertEquals(new String(frame("a", nextA++), StandardCharsets.US_ASCII), frame + ";");
+            } else {
+                assertEquals(new String(frame("b", nextB++), StandardCharsets.US_ASCII), frame + ";");
+            }
+        }
+        assertEquals(FRAMES, nextA);
+        assertEquals(FRAMES, nextB);
+    }
+
+    /** A frame a little larger than a TURN ChannelData of audio, naming its thread and number. */
+    private static byte[] frame(String thread, int i) {
+        return (thread + i + ":" + "x".repeat(160) + ";").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Decrypts every record; a record out of order or torn fails its authentication here. */
+    private static String unwrapAll(SSLEngine client, ByteBuffer wire) throws SSLException {
+        StringBuilder plain = new StringBuilder();
+        ByteBuffer out = ByteBuffer.allocate(client.getSession().getApplicationBufferSize());
+        while (wire.hasRemaining()) {
+            out.clear();
+            SSLEngineResult result = client.unwrap(wire, out);
+            if (result.getStatus() != SSLEngineResult.Status.OK) {
+                throw new SSLException("unwrap: " + result);
+            }
+            out.flip();
+            plain.append(StandardCharsets.US_ASCII.decode(out));
+        }
+        return plain.toString();
+    }
+
+    /** Runs both ends' handshake in memory until neither has anything left to say. */
+    private static void handshake(SSLEngine client, SSLEngine server) throws SSLException {
+        ByteBuffer toServer = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer toClient = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
+        client.beginHandshake();
+        server.beginHandshake();
+        for (int step = 0; step < 100 && (busy(client) || busy(server)); step++) {
+            exchange(client, toServer, toClient, scratch);
+            exchange(server, toClient, toServer, scratch);
+        }
+        if (busy(client) || busy(server)) {
+            throw new SSLException("handshake did not finish");
+        }
+        // what the server sent last (a session ticket) is read by the client before any record of ours
+        toClient.flip();
+        while (toClient.hasRemaining()) {
+            scratch.clear();
+            client.unwrap(toClient, scratch);
+        }
+    }
+
+    private static boolean busy(SSLEngine engine) {
+        HandshakeStatus status = engine.getHandshakeStatus();
+        return status != HandshakeStatus.NOT_HANDSHAKING && status != HandshakeStatus.FINISHED;
+    }
+
+    /** One end's turn: runs its tasks, writes what it has to say into {@code out}, reads what came in {@code in}. */
+    private static void exchange(SSLEngine engine, ByteBuffer out, ByteBuffer in, ByteBuffer scratch) throws SSLException {
+        for (int i = 0; i < 20; i++) {
+            switch (engine.getHandshakeStatus()) {
+                case NEED_TASK -> {
+                    for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
+                        task.run();
+                    }
+                }
+                case NEED_WRAP -> engine.wrap(ByteBuffer.allocate(0), out);
+                case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
+                    in.flip();
+                    scratch.clear();
+                    SSLEngineResult result = engine.unwrap(in, scratch);
+                    in.compact();
+                    if (result.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
+                        return;
+                    }
+                }
+                default -> {
+                    return;
+                }
+            }
+        }
+    }
+}
