@@ -143,20 +143,22 @@ public final class EngineIo {
      * </ul>
      */
     private static void replaceScheduler(SocketIOChannelInitializer factory, CancelableScheduler replacement) {
+        CancelableScheduler own;
         try {
             Field field = SocketIOChannelInitializer.class.getDeclaredField("scheduler");
             field.setAccessible(true);
-            CancelableScheduler own = (CancelableScheduler) field.get(factory);
+            own = (CancelableScheduler) field.get(factory);
             if (replacement != null) {
                 field.set(factory, replacement);
             }
-            own.shutdown();
         } catch (ReflectiveOperationException | RuntimeException e) {
             log.debug("could not replace the scheduler of netty-socketio's pipeline factory: {}", e.toString());
             if (replacement != null) {
-                replacement.shutdown();
+                replacement.shutdown(); // never installed: its timer must not be left to the leak detector
             }
+            return;
         }
+        own.shutdown();
     }
 
     /**
