@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * replaced. For every packet a client sends, netty-socketio cancels the socket's ping timeout and
  * schedules a new one ({@code ClientHead.schedulePingTimeout}); its own scheduler pays a map removal,
  * a cancelled timer entry, a new one and a map insertion each time, about 2 % of the event loop's CPU
- * under calls. Here a cancel only marks the key's entry, a schedule of a key that has one moves its
- * deadline, and the timer, when it fires early, sleeps again for what is left. The same refresh as
+ * under calls. Here a schedule of a key that has an entry moves its deadline, a cancel of such a key
+ * only marks the entry (below), and the timer, when it fires early, sleeps again for what is left. The same refresh as
  * Engine.IO's own server does with Node's {@code timeout.refresh()} (socketio/engine.io#628).
  *
  * <p>Only a key that has been scheduled again is cancelled lazily: its entry stays in the map, task

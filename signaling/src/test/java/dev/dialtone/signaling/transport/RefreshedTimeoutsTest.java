@@ -47,18 +47,18 @@ class RefreshedTimeoutsTest {
     @Test
     void aKeyScheduledOnceAndCancelledGoesAtOnceAsInNettySocketio() throws InterruptedException {
         AtomicInteger runs = new AtomicInteger();
-        timeouts.schedule(PING, runs::incrementAndGet, 50, TimeUnit.MILLISECONDS);
+        timeouts.schedule(PING, runs::incrementAndGet, 300, TimeUnit.MILLISECONDS);
         timeouts.cancel(PING);
         assertEquals(0, timeouts.entries(), "a first-data timeout keyed by its channel must not keep the channel");
-        Thread.sleep(150);
+        Thread.sleep(500);
         assertEquals(0, runs.get());
     }
 
     @Test
     void aKeyScheduledAgainIsCancelledLazilyAndItsEntryGoesAtTheDeadline() throws InterruptedException {
         AtomicInteger runs = new AtomicInteger();
-        timeouts.schedule(PING, runs::incrementAndGet, 50, TimeUnit.MILLISECONDS);
-        timeouts.schedule(PING, runs::incrementAndGet, 50, TimeUnit.MILLISECONDS);
+        timeouts.schedule(PING, runs::incrementAndGet, 300, TimeUnit.MILLISECONDS);
+        timeouts.schedule(PING, runs::incrementAndGet, 300, TimeUnit.MILLISECONDS);
         timeouts.cancel(PING);
         assertEquals(1, timeouts.entries(), "kept for the schedule that usually follows a cancel");
         awaitNoEntries();
