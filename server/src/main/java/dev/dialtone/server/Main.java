@@ -235,7 +235,7 @@ public final class Main {
                 EdgeCertificate certificate = edgeCertificate;
                 edge = ListenException.bind("dialtone.edge.host", "dialtone.edge.port", edgeAddress,
                         "the edge port: HTTPS, wss and TURN on one port", () -> new EdgeListener(edgeConfig, certificate,
-                                edgeStamp, relay, local(signalingAddress), local(httpAddress)));
+                                edgeStamp, relay, signaling::adopt, local(httpAddress)));
                 edge.start();
                 EdgeMetrics.register(registry, edge);
             }

@@ -33,10 +33,13 @@ import dev.dialtone.signaling.turn.IceUrls;
 import dev.dialtone.signaling.turn.IncomingCallUrls;
 import dev.dialtone.signaling.turn.ReachedBy;
 import dev.dialtone.signaling.turn.ReachedHost;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -196,6 +199,15 @@ public final class SignalingServer implements AutoCloseable {
 
     public CallSessions sessions() {
         return sessions;
+    }
+
+    /**
+     * Serves a connection another listener accepted (the edge port's) as if this port had: same
+     * event loops, same pipeline, behind {@code first}, which gets its bytes first. See
+     * {@link EngineIo#adopt}.
+     */
+    public Channel adopt(SocketChannel socket, List<ChannelHandler> first) {
+        return engineIo.adopt(socket, first);
     }
 
     /**

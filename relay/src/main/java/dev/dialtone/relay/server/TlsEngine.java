@@ -184,10 +184,14 @@ public final class TlsEngine {
         while (frame.hasRemaining()) {
             int limit = frame.limit();
             frame.limit(frame.position() + Math.min(frame.remaining(), MAX_PLAINTEXT));
+            int before = frame.position();
             try {
                 wrap(frame, out);
             } finally {
                 frame.limit(limit);
+            }
+            if (frame.position() == before) {
+                throw new SSLException("TLS is closed for writing: " + frame.remaining() + " bytes not sent");
             }
         }
     }

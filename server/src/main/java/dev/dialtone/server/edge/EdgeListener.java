@@ -1,12 +1,15 @@
 package dev.dialtone.server.edge;
 
 import dev.dialtone.relay.TurnServer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
@@ -23,9 +26,12 @@ import org.slf4j.LoggerFactory;
  * from its first bytes ({@link FirstBytes}), and inside TLS from ALPN {@code stun.turn} (RFC 7443)
  * or the first decrypted bytes. Each connection starts on a virtual thread blocked in its reads
  * ({@link EdgeTls} for TLS); one still in its first flight is bounded by {@link FirstFlights}.
- * HTTP stays on that thread. TURN goes to the relay's stream loop, the engine of a TLS connection
- * with it, and the thread waits parked until the relay closes it: the relay serves every TURN
- * connection alike, whichever port it came in on.
+ * Socket.IO goes to the signaling service's event loop once its first request head is read, with
+ * the TLS engine ({@link EdgeTlsHandler}) and what was read ({@link AlreadyRead}), and the thread
+ * ends: the signaling service serves it as a connection to its own port. Other HTTP stays on the
+ * thread ({@link HttpForwarding}). TURN goes to the relay's stream loop, the engine of a TLS
+ * connection with it, and the thread waits parked until the relay closes it: the relay serves
+ * every TURN connection alike, whichever port it came in on.
  */
 public final class EdgeListener implements AutoCloseable {
 
@@ -42,24 +48,35 @@ public final class EdgeListener implements AutoCloseable {
     private final EdgeCertificate certificate;
     private final TurnServer relay;
     private final HttpForwarding http;
+    private final Signaling signaling;
     private final EdgeCounters counters = new EdgeCounters();
     private final FirstFlights firstFlights;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+
+    /** The signaling service, which takes the connections that carry Socket.IO ({@code SignalingServer::adopt}). */
+    @FunctionalInterface
+    public interface Signaling {
+        /**
+         * Serves {@code socket} from now on, its bytes through {@code first}; returns its channel.
+         */
+        Channel adopt(SocketChannel socket, List<ChannelHandler> first);
+    }
 
     /**
      * Binds now, so that a taken port fails the start.
      *
      * @param certificate null when the port speaks no TLS
      * @param relay     null when the built-in relay is off: STUN/TURN connections are then closed
-     * @param signaling where Socket.IO requests go
+     * @param signaling where Socket.IO connections go
      * @param page      where the test-call page and health requests go
      */
     public EdgeListener(EdgeConfig config, EdgeCertificate certificate, EdgeStamp stamp, TurnServer relay,
-                        InetSocketAddress signaling, InetSocketAddress page) throws IOException {
+                        Signaling signaling, InetSocketAddress page) throws IOException {
         this.config = config;
         this.certificate = certificate;
         this.relay = relay;
-        this.http = new HttpForwarding(signaling, page, stamp, counters);
+        this.signaling = signaling;
+        this.http = new HttpForwarding(page, stamp, counters);
         // accepted through a channel: a plain TURN/TCP connection is then handed to the relay's
         // loop, non-blocking, rather than served by a thread of its own
         this.server = ServerSocketChannel.open().socket();
@@ -123,16 +140,17 @@ public final class EdgeListener implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
-        try (socket) {
+        boolean handedOver = false;
+        try {
             socket.setTcpNoDelay(true);
             FirstBytes first = FirstBytes.read(socket.getInputStream());
             if (first == null) {
                 return;
             }
             switch (first.protocol()) {
-                case TLS -> tls(socket, first.bytes());
+                case TLS -> handedOver = tls(socket, first.bytes());
                 case STUN -> turn(socket, null, first.bytes());
-                case HTTP -> http(socket, socket.getInputStream(), socket.getOutputStream(), first.bytes(), false);
+                case HTTP -> handedOver = http(socket, null, first.bytes());
                 case OTHER -> refuse(socket, EdgeCounters.Refusal.UNKNOWN);
             }
         } catch (SSLException e) {
@@ -146,32 +164,36 @@ public final class EdgeListener implements AutoCloseable {
             log.warn("edge: connection from {} failed", socket.getRemoteSocketAddress(), e);
         } finally {
             firstFlights.done(socket);
-            open.remove(socket);
+            if (!handedOver) {
+                closeQuietly(socket);
+                open.remove(socket);
+            }
         }
     }
 
-    private void tls(Socket socket, byte[] head) throws IOException {
+    /** Returns true when the connection was handed to the signaling service. */
+    private boolean tls(Socket socket, byte[] head) throws IOException {
         if (certificate == null) {
             refuse(socket, EdgeCounters.Refusal.NO_CERTIFICATE);
-            return;
+            return false;
         }
         EdgeTls tls = EdgeTls.handshake(socket, head, certificate.current(), EdgeListener::choose);
         if (STUN_TURN.equals(tls.applicationProtocol())) {
             turn(socket, tls, new byte[0]);
-            return;
+            return false;
         }
         FirstBytes inner = FirstBytes.read(tls.input());
         if (inner == null) {
-            return;
+            return false;
         }
         switch (inner.protocol()) {
             case STUN -> turn(socket, tls, inner.bytes());
             case HTTP -> {
-                http(socket, tls.input(), tls.output(), inner.bytes(), true);
-                tls.closeOutbound();
+                return http(socket, tls, inner.bytes());
             }
             case TLS, OTHER -> refuse(socket, EdgeCounters.Refusal.UNKNOWN);
         }
+        return false;
     }
 
     /** RFC 7443's {@code stun.turn} when offered, else HTTP/1.1; null (no ALPN) for anything else. */
@@ -197,20 +219,44 @@ public final class EdgeListener implements AutoCloseable {
         relay.serveStream(socket.getChannel(), head, tls == null ? null : tls.engine());
     }
 
-    private void http(Socket socket, InputStream in, OutputStream out, byte[] head, boolean tls) throws IOException {
-        http.serve(socket, in, out, head, tls, () -> {
+    /**
+     * Serves the HTTP of a connection, plain or inside {@code tls}; returns true when it was handed
+     * to the signaling service, which closes it from then on.
+     */
+    private boolean http(Socket socket, EdgeTls tls, byte[] head) throws IOException {
+        InputStream in = tls == null ? socket.getInputStream() : tls.input();
+        OutputStream out = tls == null ? socket.getOutputStream() : tls.output();
+        boolean handedOver = http.serve(socket, in, out, head, tls != null, () -> {
             if (!firstFlights.done(socket)) {
                 return false;
             }
-            counters.served(tls ? EdgeCounters.Kind.HTTPS : EdgeCounters.Kind.HTTP);
+            counters.served(tls != null ? EdgeCounters.Kind.HTTPS : EdgeCounters.Kind.HTTP);
             return true;
-        });
+        }, alreadyRead -> handOver(socket, tls, alreadyRead));
+        if (!handedOver && tls != null) {
+            tls.closeOutbound();
+        }
+        return handedOver;
+    }
+
+    private void handOver(Socket socket, EdgeTls tls, byte[] alreadyRead) {
+        List<ChannelHandler> first = tls == null ? List.of(new AlreadyRead(alreadyRead))
+                : List.of(new EdgeTlsHandler(tls.engine()), new AlreadyRead(alreadyRead));
+        signaling.adopt(socket.getChannel(), first).closeFuture().addListener(closed -> open.remove(socket));
     }
 
     private void refuse(Socket raw, EdgeCounters.Refusal reason) {
         if (firstFlights.done(raw)) {
             counters.refused(reason);
             log.debug("edge: closed {}: {}", raw.getRemoteSocketAddress(), reason.label);
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.debug("edge: closing a connection: {}", e.toString());
         }
     }
 
@@ -222,12 +268,6 @@ public final class EdgeListener implements AutoCloseable {
             log.debug("edge: closing the listener: {}", e.toString());
         }
         firstFlights.close();
-        for (Socket socket : open) {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                log.debug("edge: closing a connection: {}", e.toString());
-            }
-        }
+        open.forEach(EdgeListener::closeQuietly);
     }
 }

@@ -1,10 +1,8 @@
 package dev.dialtone.server.edge;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -15,71 +13,76 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP of one edge connection, passed on: Socket.IO ({@code /socket.io/}) to the signaling port,
- * the test-call page and {@code /healthz} to the HTTP port, anything else (metrics, the admin API)
- * answered 404 here. The request head is read (bounded) to route it and to put the
- * {@link EdgeStamp} in; its body and the response pass through untouched, and the client's Host
- * header is kept, so that the signaling service names the host the client reached in its
- * {@code iceServers}. One request per connection, as the ports behind answer anyway (netty-socketio
- * closes after every long-polling response; the HTTP port is asked to with {@code Connection:
- * close}): nothing reaches a port that the edge has not routed, and responses cannot overtake one
- * another. A websocket upgrade (or a chunked body) ties the connection to the signaling port for
- * good; the HTTP port gets neither.
+ * The HTTP of one edge connection, routed by its first request head: Socket.IO
+ * ({@code /socket.io/}) handed to the signaling service, which serves the connection from then on
+ * on its own event loop, as if its port had accepted it; the test-call page and {@code /healthz}
+ * passed on to the HTTP port; anything else (metrics, the admin API) answered 404 here. The head
+ * is read (bounded) to route it and to put the {@link EdgeStamp} in, and the client's Host header
+ * is kept, so that the signaling service names the host the client reached in its
+ * {@code iceServers}. To the HTTP port, one request per connection (it is asked to close with
+ * {@code Connection: close}), the body and response passed through untouched: nothing reaches it
+ * that the edge has not routed, and it gets no websocket upgrade or chunked body.
  */
 final class HttpForwarding {
 
     private static final Logger log = LoggerFactory.getLogger(HttpForwarding.class);
     private static final int MAX_HEAD = 16 * 1024;
-    /**
-     * What one read passes on: a 4 KB offer with its Socket.IO envelope in one piece. Each open
-     * websocket holds one per direction while it waits, where {@code transferTo} would hold 16 KiB.
-     */
+    /** What one read passes on, to the HTTP port and back; {@code transferTo} would take 16 KiB. */
     private static final int COPY_BUFFER = 8 * 1024;
-    /** Reads from either side: a websocket is pinged every 25 s, a long poll waits at most 45 s. */
+    /** Reads from either side, the client or the HTTP port. */
     private static final int IDLE_MILLIS = 120_000;
     private static final int CONNECT_MILLIS = 5_000;
     /** The test-call page's files (StaticFiles): a few path segments, none starting with a dot. */
     private static final Pattern PAGE_FILE =
             Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){1,4}\\.(html|js|css|json|svg|png|ico|map)");
 
-    private final InetSocketAddress signaling;
     private final InetSocketAddress page;
     private final EdgeStamp stamp;
     private final EdgeCounters counters;
 
-    HttpForwarding(InetSocketAddress signaling, InetSocketAddress page, EdgeStamp stamp, EdgeCounters counters) {
-        this.signaling = signaling;
+    HttpForwarding(InetSocketAddress page, EdgeStamp stamp, EdgeCounters counters) {
         this.page = page;
         this.stamp = stamp;
         this.counters = counters;
     }
 
-    /** Where a request for {@code path} goes; null for paths the edge does not serve. */
-    InetSocketAddress route(String path) {
+    /** What serves a request for {@code path}: the signaling service, the HTTP port, or null for none (404). */
+    Target route(String path) {
         if (path.equals("/socket.io") || path.startsWith("/socket.io/")) {
-            return signaling;
+            return Target.SIGNALING;
         }
         if (path.equals("/") || path.equals("/healthz") || path.equals("/readyz") || path.equals("/config.json")
                 || path.equals("/dev/token") || PAGE_FILE.matcher(path).matches()) {
-            return page;
+            return Target.PAGE;
         }
         return null;
     }
 
+    enum Target { SIGNALING, PAGE }
+
+    /** Takes a connection for the signaling service, once its first request head is read. */
+    @FunctionalInterface
+    interface Handover {
+        /** @param alreadyRead the plaintext read from it so far, stamped head first, to be served first */
+        void take(byte[] alreadyRead) throws IOException;
+    }
+
     /**
-     * Serves the connection's request; returns once the response is through (or, after an upgrade,
-     * when either side closes).
+     * Serves the connection's request: returns once the response is through, or at once when the
+     * connection is handed over.
      *
-     * @param client       the accepted socket: its addresses, its read timeout, its close
-     * @param in           its plaintext, after {@code head}
-     * @param out          where its plaintext goes
-     * @param head         bytes already read from {@code in}
+     * @param client        the accepted socket: its addresses, its read timeout, its close
+     * @param in            its plaintext, after {@code head}
+     * @param out           where its plaintext goes
+     * @param head          bytes already read from {@code in}
      * @param firstHeadRead called once the request head is complete; false: give up (too late)
+     * @param signaling     where a Socket.IO request goes, with the connection
+     * @return true when the connection was handed over: it is no longer the caller's to close
      */
-    void serve(Socket client, InputStream in, OutputStream out, byte[] head, boolean tls, BooleanSupplier firstHeadRead)
-            throws IOException {
+    boolean serve(Socket client, InputStream in, OutputStream out, byte[] head, boolean tls,
+                  BooleanSupplier firstHeadRead, Handover signaling) throws IOException {
         client.setSoTimeout(IDLE_MILLIS);
-        Head reader = new Head(new SequenceInputStream(new ByteArrayInputStream(head), in));
+        Head reader = new Head(head, in);
         Request request;
         try {
             request = reader.read();
@@ -88,51 +91,37 @@ final class HttpForwarding {
                 counters.refused(EdgeCounters.Refusal.BAD_HTTP);
                 answer(out, e.status, e.getMessage());
             }
-            return;
+            return false;
         }
         if (!firstHeadRead.getAsBoolean() || request == null) {
-            return;
+            return false;
         }
-        InetSocketAddress target = route(request.path());
+        Target target = route(request.path());
         if (target == null) {
             answer(out, "404 Not Found", "not found");
-            return;
-        }
-        if (request.tiesConnection() && target != signaling) {
-            counters.refused(EdgeCounters.Refusal.BAD_HTTP);
-            answer(out, "400 Bad Request", "no upgrade or chunked body here");
-            return;
+            return false;
         }
         String line = stamp.line((InetSocketAddress) client.getRemoteSocketAddress(),
                 (InetSocketAddress) client.getLocalSocketAddress(), tls);
+        if (target == Target.SIGNALING) {
+            signaling.take(reader.withRest(request.rewritten(line, false)));
+            return true;
+        }
+        if (request.tiesConnection()) {
+            counters.refused(EdgeCounters.Refusal.BAD_HTTP);
+            answer(out, "400 Bad Request", "no upgrade or chunked body here");
+            return false;
+        }
         try (Socket backend = new Socket()) {
             backend.setTcpNoDelay(true);
             backend.setSoTimeout(IDLE_MILLIS);
-            backend.connect(target, CONNECT_MILLIS);
+            backend.connect(page, CONNECT_MILLIS);
             OutputStream up = backend.getOutputStream();
-            up.write(request.rewritten(line, target == page));
-            if (request.tiesConnection()) {
-                Thread.ofVirtual().name("edge-upstream").start(() -> upstream(reader, up, client, backend));
-            } else {
-                reader.body(request.contentLength(), up);
-            }
+            up.write(request.rewritten(line, true));
+            reader.body(request.contentLength(), up);
             copy(backend.getInputStream(), out);
         }
-    }
-
-    /** After an upgrade: what the client sends, until either side closes. */
-    private static void upstream(Head reader, OutputStream out, Socket client, Socket backend) {
-        try {
-            reader.rest(out);
-        } catch (IOException e) {
-            log.debug("edge: client -> {} ended: {}", backend.getRemoteSocketAddress(), e.toString());
-        }
-        try {
-            backend.close();
-            client.close();
-        } catch (IOException e) {
-            log.debug("edge: closing: {}", e.toString());
-        }
+        return false;
     }
 
     /** Everything {@code in} gives until it ends, to {@code out}. */
@@ -237,8 +226,11 @@ final class HttpForwarding {
         private int start;
         private int end;
 
-        Head(InputStream in) {
+        /** @param first bytes already read from {@code in} */
+        Head(byte[] first, InputStream in) {
             this.in = in;
+            this.buffer = Arrays.copyOf(first, Math.max(first.length, buffer.length));
+            this.end = first.length;
         }
 
         /** The request head; null when the client closed before sending a byte of it. */
@@ -293,11 +285,12 @@ final class HttpForwarding {
             }
         }
 
-        /** Copies everything else the client sends. */
-        void rest(OutputStream out) throws IOException {
-            out.write(buffer, start, end - start);
+        /** {@code head} followed by what was read after the request head and not yet taken. */
+        byte[] withRest(byte[] head) {
+            byte[] all = Arrays.copyOf(head, head.length + end - start);
+            System.arraycopy(buffer, start, all, head.length, end - start);
             start = end;
-            copy(in, out);
+            return all;
         }
     }
 }

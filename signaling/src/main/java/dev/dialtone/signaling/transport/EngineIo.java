@@ -8,10 +8,15 @@ import com.corundumstudio.socketio.SocketIONamespace;
 import com.corundumstudio.socketio.SocketIOServer;
 import com.corundumstudio.socketio.protocol.PacketEncoder;
 import com.corundumstudio.socketio.scheduler.CancelableScheduler;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.lang.reflect.Field;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
@@ -49,6 +54,8 @@ import org.slf4j.LoggerFactory;
  *       (no upstream issue; engine.io pull request 628 is the same change in Node);</li>
  *   <li>{@link #install}: the pipeline factory it replaces holds a timer nobody releases, which
  *       Netty's leak detector reports as an ERROR once collected (netty-socketio issue 741).</li>
+ *   <li>{@link #adopt}: the server cannot be handed a connection accepted elsewhere (no upstream
+ *       issue): its event loops are a private field.</li>
  * </ul>
  */
 public final class EngineIo {
@@ -70,6 +77,9 @@ public final class EngineIo {
     private final EngineIoVersionGate versions;
     private final Eio3PayloadLengths eio3Lengths = new Eio3PayloadLengths();
     private final Eio3PollingEncoder eio3Encoder;
+    /** The server and the pipeline factory {@link #install} gave it: what {@link #adopt} serves with. */
+    private volatile SocketIOServer server;
+    private volatile SocketIOChannelInitializer pipelineFactory;
 
     /**
      * @param socketIo      the server's configuration (ping interval and timeout, path, JSON)
@@ -125,6 +135,37 @@ public final class EngineIo {
             log.debug("could not reach netty-socketio's default pipeline factory: {}", e.toString());
         }
         server.setPipelineFactory(factory);
+        this.pipelineFactory = factory;
+        this.server = server;
+    }
+
+    /**
+     * Serves a connection accepted elsewhere (the edge port's) as if the signaling port had
+     * accepted it: on the server's event loops, through the pipeline {@link #install} made, behind
+     * {@code first} (what the acceptor must still do to the bytes, TLS say). netty-socketio takes
+     * connections only from its own listener and keeps its event loops in a private field; reading
+     * that field is the whole workaround (no upstream issue). Call it once the server started.
+     *
+     * @param socket connected; blocking or not, it is made non-blocking
+     * @return the connection's channel, registered or, when the server is stopping, closed
+     */
+    public Channel adopt(SocketChannel socket, List<ChannelHandler> first) {
+        EventLoopGroup workers;
+        try {
+            Field field = SocketIOServer.class.getDeclaredField("workerGroup");
+            field.setAccessible(true);
+            workers = (EventLoopGroup) field.get(server);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("netty-socketio's event loops cannot be reached: " + e, e);
+        }
+        if (workers == null || pipelineFactory == null) {
+            throw new IllegalStateException("the signaling server has not started");
+        }
+        NioSocketChannel channel = new NioSocketChannel(socket);
+        first.forEach(channel.pipeline()::addLast);
+        channel.pipeline().addLast(pipelineFactory);
+        workers.register(channel); // closes the channel when the loops no longer take it
+        return channel;
     }
 
     /**
