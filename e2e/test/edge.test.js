@@ -257,6 +257,11 @@ test('requests smuggled past the edge to private paths of the HTTP port are refu
   const plain = await rawHttps('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.match(plain, /^HTTP\/1\.1 200/);
   assert.doesNotMatch(plain, metricsLeak, 'a second request on the connection is never passed on unrouted');
+  // a Socket.IO request's connection goes to the signaling service for good: what follows it there
+  // is the signaling service's to refuse, never the HTTP port's
+  const afterSocketIo = await rawHttps('GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(afterSocketIo, /^HTTP\/1\.1 200[^]*"sid":"/, 'the Engine.IO handshake is answered');
+  assert.doesNotMatch(afterSocketIo, metricsLeak);
 });
 
 // ---------------------------------------------------------------- TURN on the edge port

@@ -1,11 +1,14 @@
 package dev.dialtone.relay.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.dialtone.relay.TestClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -18,20 +21,15 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.Test;
 
-/** Sealing from two threads at once, as the edge does when it forwards both ways: the peer reads every record in order. */
+/** Sealing: from two threads at once, the peer reads every record in order; once closed, a clear failure. */
 class TlsEngineTest {
 
     private static final int FRAMES = 3000;
 
     @Test
     void framesSealedFromTwoThreadsAtOnceReachThePeerAsValidRecordsInEachThreadsOrder() throws Exception {
-        SSLEngine server = TlsContexts.selfSigned("relay.test").createSSLEngine();
-        server.setUseClientMode(false);
         SSLEngine client = TestClient.trustingAll().createSSLEngine("relay.test", 443);
-        client.setUseClientMode(true);
-        handshake(client, server);
-
-        TlsEngine tls = new TlsEngine(server);
+        TlsEngine tls = new TlsEngine(handshakenServer(client));
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         TlsEngine.Output socket = record -> {
             synchronized (wire) {
@@ -71,6 +69,25 @@ class TlsEngineTest {
         }
         assertEquals(FRAMES, nextA);
         assertEquals(FRAMES, nextB);
+    }
+
+    /** A connection's pipeline may still write after its close; the engine used to spin on that, an event loop with it. */
+    @Test
+    void sealingAfterTheCloseNotifyFailsInsteadOfSpinning() throws Exception {
+        TlsEngine tls = new TlsEngine(handshakenServer(TestClient.trustingAll().createSSLEngine("relay.test", 443)));
+        TlsEngine.Output discard = record -> record.position(record.limit());
+        tls.closeOutbound(discard);
+        ByteBuffer late = ByteBuffer.wrap(frame("late", 0));
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(SSLException.class, () -> tls.seal(late, discard)));
+    }
+
+    /** A server engine whose handshake with {@code client} is over. */
+    private static SSLEngine handshakenServer(SSLEngine client) throws Exception {
+        SSLEngine server = TlsContexts.selfSigned("relay.test").createSSLEngine();
+        server.setUseClientMode(false);
+        client.setUseClientMode(true);
+        handshake(client, server);
+        return server;
     }
 
     /** A frame a little larger than a TURN ChannelData of audio, naming its thread and number. */

@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -20,8 +19,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.nio.channels.ServerSocketChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,7 +43,7 @@ class EdgeTlsTest {
 
     @Test
     void alpnChoosesWhatTheEdgeAsksFor() throws Exception {
-        CompletableFuture<String> client = connect(socket -> {
+        CompletableFuture<String> client = TestTlsClient.connect(listener.socket().getLocalPort(), socket -> {
             SSLParameters parameters = socket.getSSLParameters();
             parameters.setApplicationProtocols(new String[] {"http/1.1", "stun.turn"});
             socket.setSSLParameters(parameters);
@@ -67,7 +64,7 @@ class EdgeTlsTest {
         byte[] down = new byte[1 << 20];
         new Random(7).nextBytes(up);
         new Random(8).nextBytes(down);
-        CompletableFuture<byte[]> client = connect(socket -> {
+        CompletableFuture<byte[]> client = TestTlsClient.connect(listener.socket().getLocalPort(), socket -> {
             Thread writer = Thread.ofVirtual().start(() -> writeInPieces(socket::getOutputStream, up));
             byte[] received = new byte[down.length];
             new DataInputStream(socket.getInputStream()).readFully(received);
@@ -107,7 +104,7 @@ class EdgeTlsTest {
 
     @Test
     void closeNotifyEndsTheClientsStream() throws Exception {
-        CompletableFuture<Integer> client = connect(socket -> {
+        CompletableFuture<Integer> client = TestTlsClient.connect(listener.socket().getLocalPort(), socket -> {
             socket.getOutputStream().write('x');
             return socket.getInputStream().read();
         });
@@ -143,47 +140,11 @@ class EdgeTlsTest {
         return EdgeTls.handshake(accepted, first.bytes(), SERVER, alpn);
     }
 
-    private interface ClientSide<T> {
-        T run(SSLSocket socket) throws Exception;
-    }
-
-    private <T> CompletableFuture<T> connect(ClientSide<T> side) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (SSLSocket socket = (SSLSocket) trustingAll().getSocketFactory()
-                    .createSocket("127.0.0.1", listener.socket().getLocalPort())) {
-                socket.setSoTimeout(10_000);
-                return side.run(socket);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, runnable -> Thread.ofVirtual().start(runnable));
-    }
-
     private static SSLContext serverContext() {
         try {
             return TlsContexts.selfSigned("edge.test");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static SSLContext trustingAll() throws Exception {
-        TrustManager all = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {all}, null);
-        return context;
     }
 }
