@@ -6,14 +6,17 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const net = require('node:net');
 const jwt = require('jsonwebtoken');
 const { freePort, Scope, sleep } = require('../harness');
 const { connectCall, hangup } = require('../flows');
 const { runJar } = require('../jar');
+const { makeTlsCert } = require('../browser/stack');
 
 const WARMING = /warming up the call path before the signaling port opens: (\d+) calls on a private loopback server/;
 const WARMED = /call path warmed up: (\d+) calls in (\d+) ms, (\d+) sockets of them upgraded from long-polling/;
+const THROUGH_EDGE = /, (\d+) connections through a private copy of the edge port/;
 const STOPPED = /WARN .*call path warm-up stopped after (\d+) of (\d+) calls in (\d+) ms: (.*); starting anyway, the first calls will be slower/;
 /**
  * The warm-up's bound in these tests: generous, the machine is shared and loaded (2000 calls and
@@ -65,12 +68,12 @@ async function readyz(httpPort) {
   return (await fetch(`http://127.0.0.1:${httpPort}/readyz`, { signal: AbortSignal.timeout(5000) })).status;
 }
 
-/** A call from alice to bob through the started server: offer in, answer back, hung up. */
-async function aCallWorks(srv, jar) {
+/** A call from alice to bob through the started server: offer in, answer back, hung up; `opts` for io(). */
+async function aCallWorks(srv, jar, opts = {}) {
   const scope = new Scope(srv);
   try {
-    const alice = await scope.connect(scope.id('alice'));
-    const bob = await scope.connect(scope.id('bob'));
+    const alice = await scope.connect(scope.id('alice'), opts);
+    const bob = await scope.connect(scope.id('bob'), opts);
     const { callId } = await connectCall(alice, bob.userId, [bob]);
     await hangup(alice, bob);
     // the call's own INFO lines are logged as usual: only the warm-up's were quieted
@@ -150,6 +153,34 @@ test('a warm-up that runs out of max-time warns and the server then serves calls
     await jar.waitFor(/Dialtone started/, 30000);
     await aCallWorks(srv, jar);
     assert.doesNotMatch(jar.output(), WARMED);
+  } finally {
+    await jar.stop();
+  }
+  assertCleanOutput(jar.output());
+});
+
+test('with the edge port on, the warm-up comes in through a private copy of it too, and a call through the edge works', { timeout: 180000 }, async (t) => {
+  const cert = makeTlsCert();
+  const edgePort = await freePort();
+  const { jar, srv } = await start({
+    'dialtone.signaling.warmup.calls': 2000,
+    'dialtone.signaling.warmup.max-time': `${MAX_TIME_S}s`,
+    'dialtone.edge.host': '127.0.0.1',
+    'dialtone.edge.port': edgePort,
+    'dialtone.edge.udp': 'false',
+    'dialtone.edge.cert-file': cert.certFile,
+    'dialtone.edge.key-file': cert.keyFile,
+  });
+  try {
+    const line = await jar.waitFor(WARMED, (MAX_TIME_S + 60) * 1000)
+      .catch(() => assert.fail(`the warm-up did not complete\n${jar.output()}`));
+    const through = line.match(THROUGH_EDGE);
+    assert.ok(through, `the warmed-up line counts the edge copy's connections: ${line}`);
+    // every pair's callee (50) connects through it, over TLS, and reconnects every 10 calls
+    assert.ok(Number(through[1]) >= 50, line);
+    t.diagnostic(line.replace(/^.*call path/, 'call path'));
+    await jar.waitFor(/Dialtone started/, 30000);
+    await aCallWorks({ ...srv, url: `https://127.0.0.1:${edgePort}` }, jar, { ca: fs.readFileSync(cert.certFile) });
   } finally {
     await jar.stop();
   }

@@ -15,6 +15,7 @@ import dev.dialtone.server.edge.EdgeConfig;
 import dev.dialtone.server.edge.EdgeListener;
 import dev.dialtone.server.edge.EdgeMetrics;
 import dev.dialtone.server.edge.EdgeStamp;
+import dev.dialtone.server.edge.WarmupEdge;
 import dev.dialtone.server.http.HttpConfig;
 import dev.dialtone.server.http.OpsHttpServer;
 import dev.dialtone.server.logging.QuietLoggers;
@@ -26,6 +27,7 @@ import dev.dialtone.signaling.turn.IceUrls;
 import dev.dialtone.signaling.turn.ReachedHost;
 import dev.dialtone.signaling.warmup.CallPathWarmup;
 import dev.dialtone.signaling.warmup.WarmupConfig;
+import dev.dialtone.signaling.warmup.WarmupDoor;
 import io.netty.util.ResourceLeakDetector;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -222,7 +224,8 @@ public final class Main {
                                     signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this), edgeStamp));
             http.start();
             if (warmup.enabled()) {
-                warmUp(warmup, signalingConfig, turn, urls, reachedHost);
+                warmUp(warmup, signalingConfig, turn, urls, reachedHost,
+                        edgeConfig.enabled() ? new WarmupEdge(edgeConfig, edgeCertificate) : null);
             }
             InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
             ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
@@ -245,17 +248,20 @@ public final class Main {
 
         /** Compiles the call path before the port opens; quietly, and never fatal (CallPathWarmup). */
         private static void warmUp(WarmupConfig warmup, SignalingConfig signaling, TurnConfig turn, IceUrls urls,
-                                   ReachedHost reachedHost) {
+                                   ReachedHost reachedHost, WarmupDoor edge) {
             log.info("warming up the call path before the signaling port opens: {} calls on a private loopback server",
                     warmup.calls());
-            CallPathWarmup.Result r = QuietLoggers.during(List.of("dev.dialtone.signaling", "com.corundumstudio"),
-                    () -> CallPathWarmup.run(warmup, signaling, turn, urls, reachedHost));
+            CallPathWarmup.Result r = QuietLoggers.during(
+                    List.of("dev.dialtone.signaling", "com.corundumstudio", "dev.dialtone.server.edge"),
+                    () -> CallPathWarmup.run(warmup, signaling, turn, urls, reachedHost, edge));
             if (r.stoppedBy().isPresent()) {
                 log.warn("call path warm-up stopped after {} of {} calls in {} ms: {}; starting anyway, the first calls"
                         + " will be slower", r.calls(), warmup.calls(), r.took().toMillis(), r.stoppedBy().get());
             } else {
-                log.info("call path warmed up: {} calls in {} ms, {} sockets of them upgraded from long-polling{}",
-                        r.calls(), r.took().toMillis(), r.upgraded(), r.compilerIdle() ? ""
+                log.info("call path warmed up: {} calls in {} ms, {} sockets of them upgraded from long-polling{}{}",
+                        r.calls(), r.took().toMillis(), r.upgraded(), edge == null ? ""
+                        : ", " + r.throughDoor() + " connections through a private copy of the edge port",
+                        r.compilerIdle() ? ""
                         : "; the JIT was still compiling at dialtone.signaling.warmup.max-time, it goes on meanwhile");
             }
         }

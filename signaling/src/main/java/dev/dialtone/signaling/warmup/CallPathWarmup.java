@@ -41,8 +41,10 @@ import javax.management.ObjectName;
  * and no webhooks, its own metrics registry. The calls go through the same classes as a client's
  * (Netty, the HTTP long-polling and its upgrade, the websocket and Engine.IO framing,
  * netty-socketio and Dialtone's patches to it, the switchboard), so the JIT
- * compiles the code the real server runs. The calls go on until the compilers are idle; then
- * the private server closes and the memory the calls took is given back.
+ * compiles the code the real server runs. Where the real server has a second way in (the edge
+ * port), the private one gets one too ({@link WarmupDoor}) and every pair's callee comes in by it.
+ * The calls go on until the compilers are idle; then the private server closes and the memory
+ * the calls took is given back.
  */
 public final class CallPathWarmup {
 
@@ -68,11 +70,13 @@ public final class CallPathWarmup {
      * @param calls        calls completed
      * @param upgraded     sockets that connected by long-polling and were upgraded to a websocket,
      *                     as the private server counted them ({@code dialtone_signaling_upgrades_total})
+     * @param throughDoor  connections its {@link WarmupDoor} served (0 without one)
      * @param took         from start to the private server's close
      * @param compilerIdle whether it ended on the compilers' quiet, not on max-time
      * @param stoppedBy    why it stopped before the minimum of calls, if it did: the server is then cold
      */
-    public record Result(int calls, long upgraded, Duration took, boolean compilerIdle, Optional<String> stoppedBy) {
+    public record Result(int calls, long upgraded, long throughDoor, Duration took, boolean compilerIdle,
+                         Optional<String> stoppedBy) {
     }
 
     private final int minCalls;
@@ -81,6 +85,8 @@ public final class CallPathWarmup {
     private final TurnConfig turn;
     private final IceUrls urls;
     private final ReachedHost reachedHost;
+    /** The real server's second way in, copied for the private one; null for none. */
+    private final WarmupDoor door;
     /** The private server's metrics: its count of upgrades is part of the result. */
     private final PrometheusRegistry registry = new PrometheusRegistry();
     /** Counted on the clients' event loop. */
@@ -89,33 +95,40 @@ public final class CallPathWarmup {
     private final CompletableFuture<Optional<String>> failure = new CompletableFuture<>();
     /** Set by the thread that runs the warm-up, when it ends on the compilers' quiet. */
     private boolean compilerIdle;
+    /** Set by the thread that runs the warm-up, as its door closes. */
+    private long throughDoor;
 
     private CallPathWarmup(WarmupConfig warmup, long start, SignalingConfig real, TurnConfig turn, IceUrls urls,
-                           ReachedHost reachedHost) {
+                           ReachedHost reachedHost, WarmupDoor door) {
         this.minCalls = warmup.calls();
         this.deadline = start + warmup.maxTime().toNanos();
         this.real = real;
         this.turn = turn;
         this.urls = urls;
         this.reachedHost = reachedHost;
+        this.door = door;
     }
 
-    /** Never throws: a warm-up that cannot run leaves the server cold, which is slow, not wrong. */
+    /**
+     * Never throws: a warm-up that cannot run leaves the server cold, which is slow, not wrong.
+     *
+     * @param door the real server's second way in (the edge port) to copy, or null
+     */
     public static Result run(WarmupConfig warmup, SignalingConfig real, TurnConfig turn, IceUrls urls,
-                             ReachedHost reachedHost) {
+                             ReachedHost reachedHost, WarmupDoor door) {
         long start = System.nanoTime();
-        CallPathWarmup run = new CallPathWarmup(warmup, start, real, turn, urls, reachedHost);
+        CallPathWarmup run = new CallPathWarmup(warmup, start, real, turn, urls, reachedHost, door);
         Optional<String> stoppedBy;
         try {
             stoppedBy = run.callUntilDone();
-        } catch (RuntimeException | IOException e) {
-            stoppedBy = Optional.of(e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stoppedBy = Optional.of("interrupted");
+        } catch (Exception e) {
+            stoppedBy = Optional.of(e.toString());
         }
         giveBackMemory();
-        return new Result(run.calls.get(), run.upgrades(), Duration.ofNanos(System.nanoTime() - start),
+        return new Result(run.calls.get(), run.upgrades(), run.throughDoor, Duration.ofNanos(System.nanoTime() - start),
                 run.compilerIdle, stoppedBy);
     }
 
@@ -144,7 +157,7 @@ public final class CallPathWarmup {
         }
     }
 
-    private Optional<String> callUntilDone() throws IOException, InterruptedException {
+    private Optional<String> callUntilDone() throws Exception {
         String secret = Secrets.random();
         SignalingConfig config = privateCopy(real, secret, freeLoopbackPort());
         ClientTokenIssuer tokens = new ClientTokenIssuer(secret, config.auth().userClaim(), Clock.systemUTC());
@@ -158,18 +171,24 @@ public final class CallPathWarmup {
         List<WarmupPair> pairs = new ArrayList<>();
         try (SignalingServer server = new SignalingServer(config, turn, urls, reachedHost, registry)) {
             server.start();
-            try {
-                return call(new InetSocketAddress(config.host(), config.port()), tokens, maxFrame, loop, pairs);
-            } finally {
-                // the clients go first: a server closing under them would be a failure to report
-                pairs.forEach(pair -> loop.execute(pair::close));
-                clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            WarmupTarget port = new WarmupTarget(new InetSocketAddress(config.host(), config.port()), null);
+            try (WarmupDoor.Opened opened = door == null ? null : door.open(server)) {
+                WarmupTarget callees = opened == null ? port : new WarmupTarget(opened.address(), opened.tls());
+                try {
+                    return call(port, callees, tokens, maxFrame, loop, pairs);
+                } finally {
+                    // the clients go first: a server closing under them would be a failure to report
+                    pairs.forEach(pair -> loop.execute(pair::close));
+                    clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                    throughDoor = opened == null ? 0 : opened.connections().getAsLong();
+                }
             }
         }
     }
 
-    private Optional<String> call(InetSocketAddress server, ClientTokenIssuer tokens, int maxFrame, EventLoop loop,
-                                  List<WarmupPair> pairs) throws InterruptedException {
+    /** Callers connect to {@code callers}, callees to {@code callees}: the same place, or the port and the door. */
+    private Optional<String> call(WarmupTarget callers, WarmupTarget callees, ClientTokenIssuer tokens, int maxFrame,
+                                  EventLoop loop, List<WarmupPair> pairs) throws InterruptedException {
         CountDownLatch ready = new CountDownLatch(PAIRS);
         WarmupPair.Progress progress = new WarmupPair.Progress() {
             @Override
@@ -194,7 +213,7 @@ public final class CallPathWarmup {
         for (int i = 0; i < PAIRS; i++) {
             WarmupPair pair = new WarmupPair(user(tokens, "warmup-caller-" + i), user(tokens, "warmup-callee-" + i), sdp,
                     STYLES[i % STYLES.length], i / STYLES.length % POLLING_FIRST_EVERY == 0, i % 2 == 0, progress, loop,
-                    server, maxFrame);
+                    callers, callees, maxFrame);
             pairs.add(pair);
             loop.execute(pair::connect);
         }

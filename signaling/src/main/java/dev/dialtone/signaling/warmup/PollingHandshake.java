@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseDecoder;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,7 +33,7 @@ final class PollingHandshake {
     private static final String SID = "\"sid\":\"";
 
     private final EventLoop loop;
-    private final InetSocketAddress server;
+    private final WarmupTarget server;
     private final ClientStyle style;
     private final String token;
     private final int maxResponseBytes;
@@ -49,7 +48,7 @@ final class PollingHandshake {
     private boolean pollPending;
     private boolean closed;
 
-    PollingHandshake(EventLoop loop, InetSocketAddress server, ClientStyle style, String token, int maxResponseBytes,
+    PollingHandshake(EventLoop loop, WarmupTarget server, ClientStyle style, String token, int maxResponseBytes,
                      WarmupSocket socket) {
         this.loop = loop;
         this.server = server;
@@ -120,7 +119,7 @@ final class PollingHandshake {
     /** A GET ({@code body} null) or a POST of {@code body}; {@code answered} gets the 200's body. */
     private void request(String body, Consumer<String> answered) {
         String t = Integer.toString(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE), 36);
-        String request = style.pollingRequest(server.getHostString() + ":" + server.getPort(), sid, t, body);
+        String request = style.pollingRequest(server.hostPort(), sid, t, body);
         // the request goes out as the style's bytes, not through an encoder
         Channel channel = WarmupSocket.dial(loop, server, p -> p.addLast(new HttpResponseDecoder(),
                         new HttpContentDecompressor(), new HttpObjectAggregator(maxResponseBytes),

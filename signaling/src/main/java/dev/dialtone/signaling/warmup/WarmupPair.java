@@ -1,7 +1,6 @@
 package dev.dialtone.signaling.warmup;
 
 import io.netty.channel.EventLoop;
-import java.net.InetSocketAddress;
 
 /**
  * Two warm-up users calling each other back to back, as apps do: {@code callUser} with an offer,
@@ -37,7 +36,8 @@ final class WarmupPair implements WarmupSocket.Listener {
     private final boolean acks;
     private final Progress progress;
     private final EventLoop loop;
-    private final InetSocketAddress server;
+    private final WarmupTarget callerDoor;
+    private final WarmupTarget calleeDoor;
     private final int maxFrameBytes;
     private final ClientStyle style;
     private final boolean pollingFirst;
@@ -50,7 +50,7 @@ final class WarmupPair implements WarmupSocket.Listener {
     private boolean over;
 
     WarmupPair(User caller, User callee, WarmupSdp sdp, ClientStyle style, boolean pollingFirst, boolean acks,
-               Progress progress, EventLoop loop, InetSocketAddress server, int maxFrameBytes) {
+               Progress progress, EventLoop loop, WarmupTarget callerDoor, WarmupTarget calleeDoor, int maxFrameBytes) {
         this.style = style;
         this.pollingFirst = pollingFirst;
         this.callerUser = caller;
@@ -59,15 +59,16 @@ final class WarmupPair implements WarmupSocket.Listener {
         this.acks = acks;
         this.progress = progress;
         this.loop = loop;
-        this.server = server;
+        this.callerDoor = callerDoor;
+        this.calleeDoor = calleeDoor;
         this.maxFrameBytes = maxFrameBytes;
     }
 
     /** Connects both users; {@link Progress#ready} follows once both are in. */
     void connect() {
         socketsIn = 0;
-        caller = WarmupSocket.connect(loop, server, style, callerUser.token(), this, maxFrameBytes, pollingFirst);
-        callee = WarmupSocket.connect(loop, server, style, calleeUser.token(), this, maxFrameBytes, pollingFirst);
+        caller = WarmupSocket.connect(loop, callerDoor, style, callerUser.token(), this, maxFrameBytes, pollingFirst);
+        callee = WarmupSocket.connect(loop, calleeDoor, style, calleeUser.token(), this, maxFrameBytes, pollingFirst);
     }
 
     /** Places calls one after the other until {@link #close}. */

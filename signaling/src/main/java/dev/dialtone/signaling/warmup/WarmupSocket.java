@@ -18,7 +18,7 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
-import java.net.InetSocketAddress;
+import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -47,7 +47,7 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     private static final String AGGREGATOR = "aggregator";
 
     private final EventLoop loop;
-    private final InetSocketAddress server;
+    private final WarmupTarget server;
     private final ClientStyle style;
     private final String token;
     private final Listener listener;
@@ -59,7 +59,7 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     /** Whether the warm-up closed this socket: its end is then expected, not a failure. */
     private boolean closing;
 
-    private WarmupSocket(EventLoop loop, InetSocketAddress server, ClientStyle style, String token,
+    private WarmupSocket(EventLoop loop, WarmupTarget server, ClientStyle style, String token,
                          Listener listener, int maxFrameBytes) {
         this.loop = loop;
         this.server = server;
@@ -75,7 +75,7 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
      * event once the socket is in on its websocket, beginning with iceServers. Called on
      * {@code loop}'s thread, which then runs everything of this socket.
      */
-    static WarmupSocket connect(EventLoop loop, InetSocketAddress server, ClientStyle style, String token,
+    static WarmupSocket connect(EventLoop loop, WarmupTarget server, ClientStyle style, String token,
                                 Listener listener, int maxFrameBytes, boolean pollingFirst) {
         WarmupSocket socket = new WarmupSocket(loop, server, style, token, listener, maxFrameBytes);
         if (pollingFirst) {
@@ -108,19 +108,23 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
     }
 
     /**
-     * A connection to {@code server} on {@code loop}, its pipeline made by {@code handlers}: the
-     * warm-up's one way to open a connection, for the websocket and for each polling request.
+     * A connection to {@code server} on {@code loop}, over its TLS if it has one, its pipeline made
+     * by {@code handlers}: the warm-up's one way to open a connection, for the websocket and for
+     * each polling request.
      */
-    static ChannelFuture dial(EventLoop loop, InetSocketAddress server, Consumer<ChannelPipeline> handlers) {
+    static ChannelFuture dial(EventLoop loop, WarmupTarget server, Consumer<ChannelPipeline> handlers) {
         return new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (server.tls() != null) {
+                            ch.pipeline().addLast(new SslHandler(server.clientEngine()));
+                        }
                         handlers.accept(ch.pipeline());
                     }
                 })
-                .connect(server);
+                .connect(server.address());
     }
 
     /** The websocket, of a new session, or of the polling session {@code sid} to upgrade. */
@@ -152,7 +156,7 @@ final class WarmupSocket extends SimpleChannelInboundHandler<TextWebSocketFrame>
         public void channelActive(ChannelHandlerContext ctx) {
             byte[] nonce = new byte[16];
             ThreadLocalRandom.current().nextBytes(nonce);
-            String request = style.upgradeRequest(server.getHostString() + ":" + server.getPort(),
+            String request = style.upgradeRequest(server.hostPort(),
                     Base64.getEncoder().encodeToString(nonce), sid);
             ctx.writeAndFlush(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
         }

@@ -54,7 +54,7 @@ class CallPathWarmupTest {
     private static CallPathWarmup.Result run(WarmupConfig warmup) {
         return CallPathWarmup.run(warmup, SignalingConfig.from(CONFIG), TurnConfig.from(CONFIG),
                 IceUrls.fixed(List.of("stun:127.0.0.1:3478")),
-                new ReachedHost(address -> false, InetAddress.getLoopbackAddress()));
+                new ReachedHost(address -> false, InetAddress.getLoopbackAddress()), null);
     }
 
     @Test
