@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class EngineIo {
 
     private static final Logger log = LoggerFactory.getLogger(EngineIo.class);
+    /** {@code SocketIOServer.workerGroup}, for {@link #adopt}; null when this netty-socketio has no such field. */
+    private static final Field SERVER_WORKERS = serverWorkers();
 
     /** What one event does for a socket whose user is known. */
     @FunctionalInterface
@@ -152,9 +154,7 @@ public final class EngineIo {
     public Channel adopt(SocketChannel socket, List<ChannelHandler> first) {
         EventLoopGroup workers;
         try {
-            Field field = SocketIOServer.class.getDeclaredField("workerGroup");
-            field.setAccessible(true);
-            workers = (EventLoopGroup) field.get(server);
+            workers = (EventLoopGroup) SERVER_WORKERS.get(server);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("netty-socketio's event loops cannot be reached: " + e, e);
         }
@@ -166,6 +166,17 @@ public final class EngineIo {
         channel.pipeline().addLast(pipelineFactory);
         workers.register(channel); // closes the channel when the loops no longer take it
         return channel;
+    }
+
+    private static Field serverWorkers() {
+        try {
+            Field field = SocketIOServer.class.getDeclaredField("workerGroup");
+            field.setAccessible(true);
+            return field;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.debug("no SocketIOServer.workerGroup to reach: {}", e.toString());
+            return null;
+        }
     }
 
     /**
