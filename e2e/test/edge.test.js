@@ -264,6 +264,31 @@ test('requests smuggled past the edge to private paths of the HTTP port are refu
   assert.doesNotMatch(afterSocketIo, metricsLeak);
 });
 
+test('TLS sessions resume on the edge port (1.3 tickets and 1.2 ids): a long-polling client pays one full handshake', { timeout: 30000 }, async () => {
+  for (const version of ['TLSv1.3', 'TLSv1.2']) {
+    let session = null;
+    const reused = [];
+    for (const urlPath of ['/healthz', '/socket.io/?EIO=4&transport=polling', '/socket.io/?EIO=4&transport=polling']) {
+      const { status, resumed } = await new Promise((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: edgePort, ca: fs.readFileSync(cert.certFile), session,
+          minVersion: version, maxVersion: version }, () => {
+          s.resumed = s.isSessionReused();
+          s.write(`GET ${urlPath} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        });
+        let got = '';
+        s.on('session', (ticket) => { session = ticket; });
+        s.on('data', (d) => { got += d; });
+        s.once('error', reject);
+        s.once('close', () => resolve({ status: got.split('\r\n')[0], resumed: s.resumed }));
+        s.setTimeout(5000, () => s.destroy(new Error(`${urlPath}: no answer in 5 s`)));
+      });
+      assert.equal(status, 'HTTP/1.1 200 OK', `${version} ${urlPath}`);
+      reused.push(resumed);
+    }
+    assert.deepEqual(reused, [false, true, true], `${version}: the first connection handshakes in full, the next resume`);
+  }
+});
+
 // ---------------------------------------------------------------- TURN on the edge port
 
 test('TURN over TLS, TCP and UDP on the edge port: coturn uclient relays with 0 loss', { timeout: 180000 }, async (t) => {
