@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP of one edge connection, routed by its first request head: Socket.IO
@@ -25,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpForwarding {
 
-    private static final Logger log = LoggerFactory.getLogger(HttpForwarding.class);
     private static final int MAX_HEAD = 16 * 1024;
     /** What one read passes on, to the HTTP port and back; {@code transferTo} would take 16 KiB. */
     private static final int COPY_BUFFER = 8 * 1024;
@@ -64,7 +61,7 @@ final class HttpForwarding {
     @FunctionalInterface
     interface Handover {
         /** @param alreadyRead the plaintext read from it so far, stamped head first, to be served first */
-        void take(byte[] alreadyRead) throws IOException;
+        void take(byte[] alreadyRead);
     }
 
     /**
