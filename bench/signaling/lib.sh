@@ -71,15 +71,15 @@ wait_port() { # port pid
 # A fresh random JWT secret, 48 bytes (HS256 wants at least 32), the same for both servers.
 SECRET=${SECRET:-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}
 
-# start_server node|dialtone|dialtone-aot|dialtone-edge|dialtone-b PORT LOGFILE  -> sets SERVER_PID, and SERVER_URL
-# (where clients connect: the port, or for dialtone-edge a free edge port over TLS, as clients
+# start_server node|dialtone|dialtone-aot|dialtone-edge|dialtone-edge-aot|dialtone-b PORT LOGFILE  -> sets SERVER_PID, and SERVER_URL
+# (where clients connect: the port, or for dialtone-edge(-aot) a free edge port over TLS, as clients
 # behind a firewall that lets only 443 out do; its certificate is made here, self-signed, with openssl).
 # dialtone-b is a second Dialtone, JAR_B with JAVA_OPTS_B (each defaults to the first's), to compare
 # two builds or two JVM settings in one run.
 start_server() {
-  local kind=$1 port=$2 logf=$3 edge=() edge_port
+  local kind=$1 port=$2 logf=$3 edge=() edge_port=""
   SERVER_URL="http://127.0.0.1:$port"
-  if [ "$kind" = dialtone-edge ]; then
+  if [ "$kind" = dialtone-edge ] || [ "$kind" = dialtone-edge-aot ]; then
     edge_port=$(free_port)
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
       -keyout "$SIG_TMP/edge-key.pem" -out "$SIG_TMP/edge-cert.pem" 2>/dev/null
@@ -92,12 +92,12 @@ start_server() {
       node -r "$SIG_HERE/loopback.js" "$SHARED/ref-server.js" --port "$port" --secret "$SECRET" >"$logf" 2>&1 &
       SERVER_PID=$!
       ;;
-    dialtone|dialtone-aot|dialtone-edge|dialtone-b)
+    dialtone|dialtone-aot|dialtone-edge|dialtone-edge-aot|dialtone-b)
       # A private copy: the lead may rebuild the jar while we run.
       local jar="$SIG_TMP/dialtone-$port.jar" aot=() opts=$JAVA_OPTS source_jar=$JAR
       if [ "$kind" = dialtone-b ]; then opts=${JAVA_OPTS_B:-$JAVA_OPTS}; source_jar=${JAR_B:-$JAR}; fi
       cp "$source_jar" "$jar"
-      if [ "$kind" = dialtone-aot ]; then
+      if [ "$kind" = dialtone-aot ] || [ "$kind" = dialtone-edge-aot ]; then
         # The cache is tied to the jar's path: train it for this copy (server/aot/train.sh).
         log "AOT training run for $jar"
         TRAIN_JAVA_OPTS="$opts" bash "$SIG_REPO/server/aot/train.sh" "$jar" "$SIG_TMP/dialtone-$port.aot" >&2
@@ -118,7 +118,7 @@ start_server() {
   esac
   SIG_PIDS+=("$SERVER_PID")
   wait_port "$port" "$SERVER_PID" || return 1
-  [ "$kind" != dialtone-edge ] || wait_port "$edge_port" "$SERVER_PID"
+  [ -z "$edge_port" ] || wait_port "$edge_port" "$SERVER_PID"
 }
 
 stop_server() { # pid

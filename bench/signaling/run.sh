@@ -17,6 +17,7 @@
 #   the clients connect as socket.io-client does by default, long-polling then the upgrade) SERVERS="node dialtone" (also
 #   dialtone-aot: Dialtone started with an AOT cache trained by server/aot/train.sh; dialtone-edge: the
 #   clients connect through Dialtone's edge port over TLS, https and wss, as behind a 443-only firewall;
+#   dialtone-edge-aot: the same with the AOT cache;
 #   dialtone-b: a second Dialtone from JAR_B with JAVA_OPTS_B, to compare builds or JVM options in one run) JAVA_OPTS="-Xms64m
 #   -Xmx512m -XX:+UseG1GC" JAR=server/target/dialtone.jar RESULTS=dir (default: a new
 #   bench/signaling/results/<UTC time>/, kept; raw JSON lines in results.jsonl).
