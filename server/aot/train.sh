@@ -41,34 +41,17 @@ HTTP=$(free_port)
 RELAY=$(free_relay_port)
 SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 LOG=$(mktemp "${TMPDIR:-/tmp}/dialtone-aot-train.XXXXXX.log")
-CERTS=$(mktemp -d "${TMPDIR:-/tmp}/dialtone-aot-certs.XXXXXX")
 rm -f "$CACHE"
-
-# The edge port too (HTTPS and wss on one port, docs/edge.md), with a throw-away certificate, so
-# that the cache holds its TLS path: the training's callees connect through it. TRAIN_EDGE=0, or
-# no openssl, trains without it.
-EDGE_ARGS=()
-EDGE_URL=""
-if [ "${TRAIN_EDGE:-1}" = 1 ] && command -v openssl >/dev/null 2>&1; then
-  EDGE=$(free_port)
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
-    -keyout "$CERTS/key.pem" -out "$CERTS/cert.pem" 2>/dev/null
-  EDGE_ARGS=(-Ddialtone.edge.host=127.0.0.1 -Ddialtone.edge.port="$EDGE" -Ddialtone.edge.udp=false
-    -Ddialtone.edge.cert-file="$CERTS/cert.pem" -Ddialtone.edge.key-file="$CERTS/key.pem")
-  EDGE_URL="https://127.0.0.1:$EDGE"
-else
-  echo "train.sh: training without the edge port (TRAIN_EDGE=${TRAIN_EDGE:-1}, openssl: $(command -v openssl || echo none))" >&2
-fi
 
 "$JAVA" -XX:AOTCacheOutput="$CACHE" ${TRAIN_JAVA_OPTS:-} \
   -Ddialtone.signaling.host=127.0.0.1 -Ddialtone.signaling.port="$SIGNALING" \
   -Ddialtone.http.host=127.0.0.1 -Ddialtone.http.port="$HTTP" \
   -Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$RELAY" -Ddialtone.relay.tls-port=0 \
   -Ddialtone.auth.jwt-secret="$SECRET" -Ddialtone.turn.secret="$SECRET" \
-  -Ddialtone.signaling.limits.calls-per-minute=100000 "${EDGE_ARGS[@]}" \
+  -Ddialtone.signaling.limits.calls-per-minute=100000 \
   -jar "$JAR" >"$LOG" 2>&1 &
 PID=$!
-trap 'kill "$PID" 2>/dev/null || true; rm -rf "$CERTS"' EXIT
+trap 'kill "$PID" 2>/dev/null || true' EXIT
 
 for _ in $(seq 1 300); do
   kill -0 "$PID" 2>/dev/null || { echo "train.sh: the server exited during start; log: $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
@@ -78,12 +61,11 @@ for _ in $(seq 1 300); do
 done
 
 node "$HERE/train.js" --url "http://127.0.0.1:$SIGNALING" --secret "$SECRET" --relay-port "$RELAY" \
-  --rounds "${ROUNDS:-4}" --calls "${CALLS:-40}" ${EDGE_URL:+--edge-url "$EDGE_URL"}
+  --rounds "${ROUNDS:-4}" --calls "${CALLS:-40}"
 
 kill -TERM "$PID"
 wait "$PID" || { echo "train.sh: the server did not exit cleanly; log: $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
 trap - EXIT
-rm -rf "$CERTS"
 [ -s "$CACHE" ] || { echo "train.sh: no cache written; log: $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
 echo "AOT cache: $CACHE ($(du -h "$CACHE" | cut -f1)); start with: java -XX:AOTCache=$CACHE -jar $JAR"
 rm -f "$LOG"
