@@ -2,6 +2,7 @@ package dev.dialtone.server.edge;
 
 import dev.dialtone.signaling.SignalingServer;
 import dev.dialtone.signaling.warmup.WarmupDoor;
+import dev.dialtone.signaling.warmup.WarmupTarget;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -43,7 +44,7 @@ public final class WarmupEdge implements WarmupDoor {
         door.start();
         try {
             EdgeCounters.Kind kind = certificate == null ? EdgeCounters.Kind.HTTP : EdgeCounters.Kind.HTTPS;
-            return new Opened(door.localAddress(), certificate == null ? null : trustingAnyCertificate(),
+            return new Opened(new WarmupTarget(door.localAddress(), certificate == null ? null : trustingAnyCertificate()),
                     () -> door.counters().servedCount(kind), door);
         } catch (GeneralSecurityException e) {
             door.close();

@@ -173,7 +173,7 @@ public final class CallPathWarmup {
             server.start();
             WarmupTarget port = new WarmupTarget(new InetSocketAddress(config.host(), config.port()), null);
             try (WarmupDoor.Opened opened = door == null ? null : door.open(server)) {
-                WarmupTarget callees = opened == null ? port : new WarmupTarget(opened.address(), opened.tls());
+                WarmupTarget callees = opened == null ? port : opened.target();
                 try {
                     return call(port, callees, tokens, maxFrame, loop, pairs);
                 } finally {

@@ -2,9 +2,7 @@ package dev.dialtone.signaling.warmup;
 
 import dev.dialtone.signaling.SignalingServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.function.LongSupplier;
-import javax.net.ssl.SSLContext;
 
 /**
  * A second way into the warm-up's private server, as the real server has one: the edge port, which
@@ -19,12 +17,11 @@ public interface WarmupDoor {
     Opened open(SignalingServer server) throws IOException;
 
     /**
-     * @param address     where the warm-up's clients connect
-     * @param tls         their side of its TLS, or null for none
+     * @param target      where the warm-up's clients connect, and their side of its TLS
      * @param connections how many connections it has served
      * @param closer      closes the door
      */
-    record Opened(InetSocketAddress address, SSLContext tls, LongSupplier connections, AutoCloseable closer)
+    record Opened(WarmupTarget target, LongSupplier connections, AutoCloseable closer)
             implements AutoCloseable {
 
         @Override

@@ -9,7 +9,7 @@ import javax.net.ssl.SSLEngine;
  *
  * @param tls the client side of the door's TLS, or null for none
  */
-record WarmupTarget(InetSocketAddress address, SSLContext tls) {
+public record WarmupTarget(InetSocketAddress address, SSLContext tls) {
 
     /** The Host header's value. */
     String hostPort() {
