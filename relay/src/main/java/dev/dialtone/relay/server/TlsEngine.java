@@ -16,17 +16,19 @@ import javax.net.ssl.SSLException;
  * the edge port drives the handshake over a blocking one, then hands it to the loop with the
  * connection (or keeps it, for HTTP).
  *
- * <p>Memory follows use: the ciphertext read buffer starts small and grows to the largest record
- * seen; plaintext that does not fit the caller's buffer waits in a buffer made only for that; the
- * ciphertext written is built in a buffer lent for one record, since a record is written or queued
- * at once: as many exist as threads seal at once, not one per connection.
+ * <p>Memory follows use, so that an idle connection holds no buffer: ciphertext is read into a
+ * buffer lent for the read and kept only while part of a record waits in it (grown to the record's
+ * size when a large one comes); plaintext that does not fit the caller's buffer waits in a buffer
+ * made only for that; the ciphertext written is built in a buffer lent for one record, since a
+ * record is written or queued at once. As many buffers exist as threads read or seal at once
+ * (a blocking handshake read holds its buffer while it waits), not one per connection.
  * One thread reads at a time. Writes may come from another thread than reads (the edge forwards
  * both ways at once): each record is made and handed to its output in one step, under this
  * object's lock, so that records reach the socket in the order they were sealed.
  */
 public final class TlsEngine {
 
-    /** Ciphertext read buffer to start with: a handshake's first flight, STUN requests and audio. */
+    /** Ciphertext read buffer lent to a read: a handshake's first flight, STUN requests and audio. */
     private static final int FIRST_SIZE = 4096;
     /** What TLS adds to a record at most (header, nonce, tag, padding): bounds a sealed frame's size. */
     private static final int RECORD_OVERHEAD = 256;
@@ -39,10 +41,12 @@ public final class TlsEngine {
      * one each; a few are kept for the next.
      */
     private static final ArrayBlockingQueue<ByteBuffer> SEAL_BUFFERS = new ArrayBlockingQueue<>(16);
+    /** Buffers of {@link #FIRST_SIZE} lent to reads, the same way; a larger one is dropped after its record. */
+    private static final ArrayBlockingQueue<ByteBuffer> READ_BUFFERS = new ArrayBlockingQueue<>(16);
 
     private final SSLEngine engine;
-    /** Ciphertext read and not yet decrypted, from index 0 to the position. */
-    private ByteBuffer cipher = ByteBuffer.allocate(FIRST_SIZE);
+    /** Ciphertext read and not yet decrypted, from index 0 to the position; null when none is. */
+    private ByteBuffer cipher;
     /** Plaintext decrypted and not yet taken, between position and limit; null when none is waiting. */
     private ByteBuffer plain;
 
@@ -57,6 +61,9 @@ public final class TlsEngine {
 
     /** Ciphertext read from the socket before this engine was made (the bytes that told TLS apart), read first. */
     public void received(byte[] bytes) {
+        if (cipher == null) {
+            cipher = lentReadBuffer();
+        }
         if (cipher.remaining() < bytes.length) {
             cipher = ByteBuffer.allocate(cipher.position() + bytes.length).put(cipher.flip());
         }
@@ -82,6 +89,24 @@ public final class TlsEngine {
      * {@code channel} only what is buffered is read.
      */
     public int read(ReadableByteChannel channel, ByteBuffer into, Output out) throws IOException {
+        try {
+            return readLending(channel, into, out);
+        } finally {
+            if (cipher != null && cipher.position() == 0) {
+                if (cipher.capacity() == FIRST_SIZE) {
+                    READ_BUFFERS.offer(cipher); // dropped when enough are kept
+                }
+                cipher = null;
+            }
+        }
+    }
+
+    private static ByteBuffer lentReadBuffer() {
+        ByteBuffer lent = READ_BUFFERS.poll();
+        return lent == null ? ByteBuffer.allocate(FIRST_SIZE) : lent.clear();
+    }
+
+    private int readLending(ReadableByteChannel channel, ByteBuffer into, Output out) throws IOException {
         while (true) {
             if (plain != null) {
                 return takePlain(into);
@@ -110,7 +135,7 @@ public final class TlsEngine {
             if (engine.isInboundDone()) {
                 return -1;
             }
-            if (cipher.position() > 0) {
+            if (cipher != null && cipher.position() > 0) {
                 cipher.flip();
                 SSLEngineResult result;
                 try {
@@ -125,9 +150,6 @@ public final class TlsEngine {
                     }
                 } finally {
                     cipher.compact();
-                    if (cipher.position() == 0 && cipher.capacity() > FIRST_SIZE) {
-                        cipher = ByteBuffer.allocate(FIRST_SIZE); // a large record came and went: let its buffer go
-                    }
                 }
                 switch (result.getStatus()) {
                     case CLOSED -> {
@@ -147,7 +169,9 @@ public final class TlsEngine {
                     }
                 }
             }
-            if (!cipher.hasRemaining()) {
+            if (cipher == null) {
+                cipher = lentReadBuffer();
+            } else if (!cipher.hasRemaining()) {
                 int size = engine.getSession().getPacketBufferSize();
                 if (cipher.capacity() >= size) {
                     throw new SSLException("a TLS record larger than " + size + " bytes");
@@ -162,6 +186,14 @@ public final class TlsEngine {
                 return 0;
             }
         }
+    }
+
+    /**
+     * True when {@link #read} may give plaintext without reading its channel: decrypted bytes wait,
+     * or ciphertext does (perhaps only part of a record).
+     */
+    public boolean holdsInput() {
+        return plain != null || cipher != null;
     }
 
     private static boolean handshakeMoves(SSLEngineResult result) {
@@ -197,7 +229,7 @@ public final class TlsEngine {
     }
 
     /** How many bytes {@code plaintext} bytes take sealed, at most. */
-    static int sealedSize(int plaintext) {
+    public static int sealedSize(int plaintext) {
         return plaintext + (plaintext / MAX_PLAINTEXT + 1) * RECORD_OVERHEAD;
     }
 

@@ -1,15 +1,20 @@
 package dev.dialtone.relay.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.dialtone.relay.TestClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -21,7 +26,10 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.Test;
 
-/** Sealing: from two threads at once, the peer reads every record in order; once closed, a clear failure. */
+/**
+ * Sealing: from two threads at once, the peer reads every record in order; once closed, a clear
+ * failure. Reading: a buffer only while part of a record waits.
+ */
 class TlsEngineTest {
 
     private static final int FRAMES = 3000;
@@ -79,6 +87,54 @@ class TlsEngineTest {
         tls.closeOutbound(discard);
         ByteBuffer late = ByteBuffer.wrap(frame("late", 0));
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(SSLException.class, () -> tls.seal(late, discard)));
+    }
+
+    /** An idle connection keeps no ciphertext buffer: only part of a record does, until the rest comes. */
+    @Test
+    void holdsInputOnlyWhilePartOfARecordWaits() throws Exception {
+        SSLEngine client = TestClient.trustingAll().createSSLEngine("relay.test", 443);
+        TlsEngine tls = new TlsEngine(handshakenServer(client));
+        ByteBuffer sealed = ByteBuffer.allocate(client.getSession().getPacketBufferSize());
+        client.wrap(ByteBuffer.wrap(frame("a", 0)), sealed);
+        byte[] record = Arrays.copyOf(sealed.array(), sealed.position());
+        TlsEngine.Output noAnswer = answer -> fail("nothing to answer, got " + answer.remaining() + " bytes");
+        ByteBuffer plain = ByteBuffer.allocate(1024);
+
+        assertEquals(0, tls.read(new Arriving(Arrays.copyOf(record, 10)), plain, noAnswer));
+        assertTrue(tls.holdsInput());
+
+        int n = tls.read(new Arriving(Arrays.copyOfRange(record, 10, record.length)), plain, noAnswer);
+        assertEquals(new String(frame("a", 0), StandardCharsets.US_ASCII),
+                new String(plain.array(), 0, n, StandardCharsets.US_ASCII));
+        assertFalse(tls.holdsInput());
+        assertEquals(0, tls.read(new Arriving(new byte[0]), plain, noAnswer));
+        assertFalse(tls.holdsInput());
+    }
+
+    /** Bytes a non-blocking socket has, then nothing (0, not the end of the stream). */
+    private static final class Arriving implements ReadableByteChannel {
+        private final ByteBuffer bytes;
+
+        Arriving(byte[] bytes) {
+            this.bytes = ByteBuffer.wrap(bytes);
+        }
+
+        @Override
+        public int read(ByteBuffer into) {
+            int n = Math.min(into.remaining(), bytes.remaining());
+            into.put(bytes.slice(bytes.position(), n));
+            bytes.position(bytes.position() + n);
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** A server engine whose handshake with {@code client} is over. */

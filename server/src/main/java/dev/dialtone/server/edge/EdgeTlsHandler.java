@@ -60,7 +60,8 @@ final class EdgeTlsHandler extends ChannelDuplexHandler {
     private void decrypt(ChannelHandlerContext ctx) {
         boolean answered = false;
         try {
-            while (true) {
+            // a plaintext buffer is taken only when there is something to decrypt
+            while (arrived.readable() || engine.holdsInput()) {
                 ByteBuf plain = ctx.alloc().buffer(PLAIN_CHUNK);
                 int n;
                 try {
@@ -105,7 +106,7 @@ final class EdgeTlsHandler extends ChannelDuplexHandler {
             promise.setFailure(new UnsupportedMessageTypeException(msg, ByteBuf.class));
             return;
         }
-        ByteBuf sealed = ctx.alloc().buffer(plain.readableBytes() + 64);
+        ByteBuf sealed = ctx.alloc().buffer(TlsEngine.sealedSize(plain.readableBytes()));
         try {
             engine.seal(plain.nioBuffer(), sealed::writeBytes);
         } catch (IOException | RuntimeException e) {
@@ -120,7 +121,7 @@ final class EdgeTlsHandler extends ChannelDuplexHandler {
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-        ByteBuf alert = ctx.alloc().buffer(64);
+        ByteBuf alert = ctx.alloc().buffer(TlsEngine.sealedSize(0));
         try {
             engine.closeOutbound(alert::writeBytes); // so that the client knows the response was not cut short
             ctx.writeAndFlush(alert);
@@ -134,6 +135,10 @@ final class EdgeTlsHandler extends ChannelDuplexHandler {
     private static final class Ciphertext implements ReadableByteChannel {
 
         ByteBuf buffer;
+
+        boolean readable() {
+            return buffer != null && buffer.isReadable();
+        }
 
         @Override
         public int read(ByteBuffer into) {
