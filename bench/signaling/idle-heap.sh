@@ -13,6 +13,7 @@ source "$(dirname "$0")/lib.sh"
 
 SERVERS=${SERVERS:-"dialtone dialtone-edge"}
 IDLE=${IDLE:-2000}
+ulimit -n "$(ulimit -Hn)" # one descriptor per client here and in the server: this script's processes only
 ensure_deps
 
 # live heap bytes, byte[] bytes, RSS KiB
