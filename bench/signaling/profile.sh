@@ -69,13 +69,26 @@ wait "$counter" 2>/dev/null || true
 stop_server "$pid"
 # report SORT PERCENT-LIMIT LINES [perf report options]
 report() {
+  # never fails: a section with nothing to show (some perf versions resolve no dso for JIT frames) prints nothing
   perf report -i "$OUT/perf.data" --stdio --percent-limit "$2" --sort "$1" -g none "${@:4}" 2>/dev/null \
-    | grep -v '^#' | grep -v '^$' | head -"$3"
+    | grep -v '^#' | grep -v '^$' | head -"$3" || true
 }
 echo; echo "== by thread (share of all the server's samples)"; report comm 1 12 --no-children
-echo; echo "== event loops: kernel against Java (dso)"; report dso 1 12 --no-children --comms nioEventLoopGro
+echo; echo "== event loops: where their own time goes (self, share of the loops' samples)"
+report sym 0 100000 --no-children --comms nioEventLoopGro | awk '
+  { p = $1; sub("%", "", p); total += p
+    if ($2 == "[k]") c = "kernel"
+    else if ($0 ~ /corundumstudio/) c = "netty-socketio"
+    else if ($0 ~ /fasterxml/) c = "Jackson"
+    else if ($0 ~ /io\.netty\.handler\.codec\.http/) c = "Netty HTTP and websocket codecs"
+    else if ($0 ~ /io\.netty/) c = "Netty (pipeline, buffers, event loop)"
+    else if ($0 ~ /dev\.dialtone/) c = "Dialtone"
+    else if ($0 ~ /ch\.qos\.logback|org\.slf4j/) c = "logging"
+    else c = "JDK, JVM, libc"
+    share[c] += p }
+  END { for (c in share) printf "  %5.1f%%  %s\n", 100 * share[c] / total, c }' | sort -rn
 echo; echo "== event loops: system calls, inclusive"
-report sym 0.5 400 --children --comms nioEventLoopGro | grep -E '\[k\] (__x64_sys_|ksys_|do_writev|do_syscall_64)' | head -12
+report sym 0.5 400 --children --comms nioEventLoopGro | grep -E '\[k\] (__x64_sys_|ksys_|do_writev|do_syscall_64)' | head -12 || true
 echo; echo "== event loops: hottest symbols (self)"; report sym 0.6 45 --no-children --comms nioEventLoopGro
 echo; echo "== per call, second measured run ($((PAIRS * CALLS)) calls)"
 awk -F, -v calls=$((PAIRS * CALLS)) '$3 != "" && $1 ~ /^[0-9]/ { printf "%8.2f  %s\n", $1 / calls, $3 }' "$OUT/perf-stat.txt"
