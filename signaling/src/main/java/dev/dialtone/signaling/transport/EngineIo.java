@@ -152,6 +152,10 @@ public final class EngineIo {
      * @return the connection's channel, registered or, when the server is stopping, closed
      */
     public Channel adopt(SocketChannel socket, List<ChannelHandler> first) {
+        if (SERVER_WORKERS == null) {
+            throw new IllegalStateException("this netty-socketio has no SocketIOServer.workerGroup field to hand connections to"
+                    + " (the edge port's handover needs the version this build pins)");
+        }
         EventLoopGroup workers;
         try {
             workers = (EventLoopGroup) SERVER_WORKERS.get(server);
@@ -174,7 +178,7 @@ public final class EngineIo {
             field.setAccessible(true);
             return field;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            log.debug("no SocketIOServer.workerGroup to reach: {}", e.toString());
+            log.warn("no SocketIOServer.workerGroup to reach, the edge port cannot hand connections over: {}", e.toString());
             return null;
         }
     }
