@@ -11,7 +11,7 @@
 #      load, then as many on the full relay; 0 skips), MIN_PORT/MAX_PORT (49152/59999: 10,848 relay
 #      ports), RELAY_ADDRESS (127.0.0.5, where relayed sockets bind), PORT/TLS_PORT
 #      (23478/25349: below the ephemeral ports), FULL (empty: the relay alone, relay-start.sh; 1: the full jar, built when
-#      missing), JAVA_OPTS (the relay's, -Xms16m -Xmx128m -XX:+UseSerialGC), LOGDIR (/tmp/dialtone-scale).
+#      missing; relay-only: the full jar as a relay-only node, dialtone.signaling.enabled = false), JAVA_OPTS (the relay's, -Xms16m -Xmx128m -XX:+UseSerialGC), LOGDIR (/tmp/dialtone-scale).
 # Loopback only (relay on 127.0.0.1 and 127.0.0.5, clients on 127.0.1.1-64, echo peer on 127.0.2.1); every phase is
 # bounded in count and time; the descriptor limit is raised for this script's processes only.
 set -uo pipefail
@@ -48,8 +48,9 @@ RELAY_SETTINGS=(-Ddialtone.relay.relay-address="$RELAY_ADDRESS" -Ddialtone.relay
 if [ -n "${FULL:-}" ]; then
   JAR=$ROOT/server/target/dialtone.jar
   [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl server -am package -DskipTests) || exit 1
+  if [ "$FULL" = relay-only ]; then ROLE=(-Ddialtone.signaling.enabled=false); else ROLE=(); fi
   # shellcheck disable=SC2086
-  DIALTONE_JWT_SECRET=bench-jwt-secret-bench-jwt-secret DIALTONE_TURN_SECRET=$SECRET java $JAVA_OPTS \
+  DIALTONE_JWT_SECRET=bench-jwt-secret-bench-jwt-secret DIALTONE_TURN_SECRET=$SECRET java $JAVA_OPTS "${ROLE[@]}" \
     -Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$PORT" \
     -Ddialtone.relay.allow-loopback-peers=true -Ddialtone.turn.realm=bench "${RELAY_SETTINGS[@]}" \
     -Ddialtone.signaling.port=23402 -Ddialtone.http.port=23480 -Ddialtone.data-dir="$LOGDIR/data" \
@@ -60,7 +61,7 @@ if [ -n "${FULL:-}" ]; then
     kill -0 "$RELAY" 2>/dev/null || break
     sleep 0.1
   done
-  WHAT="full jar $(basename "$JAR")"
+  WHAT="full jar $(basename "$JAR")${ROLE:+ as a relay-only node}"
 else
   RELAY=$(RELAY_OPTS="${RELAY_SETTINGS[*]}" "$HERE/relay-start.sh" "$PORT" $SECRET bench "$LOGDIR") || exit 1
   WHAT="relay alone (relay-start.sh)"

@@ -166,37 +166,40 @@ public final class Main {
         private void startAll(Config config) throws IOException {
             RelayConfig relayConfig;
             TurnConfig turn;
-            IceUrls urls;
-            SignalingConfig signalingConfig;
+            IceUrls urls = null;
+            SignalingConfig signalingConfig = null;
             HttpConfig httpConfig;
             AdminConfig adminConfig;
-            WarmupConfig warmup;
-            ReachedHost reachedHost;
+            WarmupConfig warmup = null;
+            ReachedHost reachedHost = null;
             EdgeConfig edgeConfig;
             EdgeCertificate edgeCertificate = null;
             EdgeStamp edgeStamp = new EdgeStamp();
             String publicHost = config.getString("dialtone.turn.public-host");
             try {
                 relayConfig = RelayConfig.from(config);
+                boolean relayOnly = RelayOnly.check(config, relayConfig);
                 turn = TurnConfig.from(config);
                 edgeConfig = EdgeConfig.from(config);
-                urls = AdvertisedTurnUrls.of(turn, relayConfig, publicHost, edgeConfig);
-                signalingConfig = SignalingConfig.from(config);
                 httpConfig = HttpConfig.from(config);
                 adminConfig = AdminConfig.from(config);
-                warmup = WarmupConfig.from(config);
                 if (relayConfig.enabled()) {
                     relay = new TurnServer(relayConfig, turn);
                 }
-                reachedHost = new ReachedHost(httpConfig::trustedProxy,
-                        relay != null ? relay.advertisedAddress() : InetAddress.getLoopbackAddress(),
-                        edgeConfig.enabled() ? edgeStamp : EdgeConnections.NONE);
                 if (edgeConfig.enabled() && edgeConfig.tls()) {
                     edgeCertificate = EdgeCertificate.load(edgeConfig.certFile().orElseThrow(),
                             edgeConfig.keyFile().orElseThrow(), Clock.systemUTC());
                 }
-                // Checks the JWT secret: every mistake is reported before anything listens.
-                signaling = new SignalingServer(signalingConfig, turn, urls, reachedHost, registry);
+                if (!relayOnly) {
+                    urls = AdvertisedTurnUrls.of(turn, relayConfig, publicHost, edgeConfig);
+                    signalingConfig = SignalingConfig.from(config);
+                    warmup = WarmupConfig.from(config);
+                    reachedHost = new ReachedHost(httpConfig::trustedProxy,
+                            relay != null ? relay.advertisedAddress() : InetAddress.getLoopbackAddress(),
+                            edgeConfig.enabled() ? edgeStamp : EdgeConnections.NONE);
+                    // Checks the JWT secret: every mistake is reported before anything listens.
+                    signaling = new SignalingServer(signalingConfig, turn, urls, reachedHost, registry);
+                }
             } catch (IllegalArgumentException | ConfigException e) {
                 throw new StartupException(e.getMessage());
             }
@@ -211,39 +214,49 @@ public final class Main {
             } else {
                 log.info("built-in relay disabled; clients use {}", urls);
             }
-            if (urls.perClient() && AdvertisedTurnUrls.publicAddress(relayConfig, publicHost).isEmpty()) {
+            if (signaling != null && urls.perClient() && AdvertisedTurnUrls.publicAddress(relayConfig, publicHost).isEmpty()) {
                 log.warn("neither dialtone.turn.public-host nor dialtone.relay.external-ip is set: iceServers name"
                         + " the host each client reached this server by; set dialtone.turn.public-host to the name"
                         + " clients reach the relay by (or dialtone.relay.external-ip behind a 1:1 NAT), and list"
                         + " reverse proxies in dialtone.http.trusted-proxies");
             }
             InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
+            SignalingConfig signalingOn = signalingConfig;
             http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
                     "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
-                            signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
-                                    signalingConfig.auth().userClaim()), new AdminApi(adminConfig, this), edgeStamp));
+                            signalingOn == null ? null : new OpsHttpServer.TestCallPage(signalingOn.port(),
+                                    OpsHttpServer.devTokens(signalingOn.auth().jwtSecret(), signalingOn.auth().userClaim())),
+                            new AdminApi(adminConfig, this), edgeStamp));
             http.start();
-            if (warmup.enabled()) {
-                warmUp(warmup, signalingConfig, turn, urls, reachedHost,
-                        edgeConfig.enabled() ? new WarmupEdge(edgeConfig, edgeCertificate) : null);
+            if (signaling != null) {
+                if (warmup.enabled()) {
+                    warmUp(warmup, signalingConfig, turn, urls, reachedHost,
+                            edgeConfig.enabled() ? new WarmupEdge(edgeConfig, edgeCertificate) : null);
+                }
+                InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
+                ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
+                        "the Socket.IO signaling service", () -> {
+                            signaling.start();
+                            return signaling;
+                        });
             }
-            InetSocketAddress signalingAddress = new InetSocketAddress(signalingConfig.host(), signalingConfig.port());
-            ListenException.bind("dialtone.signaling.host", "dialtone.signaling.port", signalingAddress,
-                    "the Socket.IO signaling service", () -> {
-                        signaling.start();
-                        return signaling;
-                    });
             if (edgeConfig.enabled()) {
                 InetSocketAddress edgeAddress = new InetSocketAddress(edgeConfig.host(), edgeConfig.port());
                 EdgeCertificate certificate = edgeCertificate;
+                EdgeListener.Signaling socketIo = signaling == null ? null : signaling::adopt;
                 edge = ListenException.bind("dialtone.edge.host", "dialtone.edge.port", edgeAddress,
                         "the edge port: HTTPS, wss and TURN on one port", () -> new EdgeListener(edgeConfig, certificate,
-                                edgeStamp, relay, signaling::adopt, local(httpAddress)));
+                                edgeStamp, relay, socketIo, local(httpAddress)));
                 edge.start();
                 EdgeMetrics.register(registry, edge);
             }
             ready.set(true);
-            log.info("Dialtone started; iceServers advertise {}", urls);
+            if (signaling == null) {
+                log.info("Dialtone started as a relay-only node (dialtone.signaling.enabled = false): STUN/TURN,"
+                        + " health and metrics; no Socket.IO");
+            } else {
+                log.info("Dialtone started; iceServers advertise {}", urls);
+            }
         }
 
         /** Compiles the call path before the port opens; quietly, and never fatal (CallPathWarmup). */

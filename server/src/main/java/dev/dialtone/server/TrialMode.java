@@ -20,9 +20,13 @@ final class TrialMode {
     private TrialMode() {
     }
 
-    /** True when neither the JWT secret nor the TURN secret is configured. */
+    /**
+     * True when neither the JWT secret nor the TURN secret is configured, on a node that serves
+     * calls: a relay-only node is never a trial ({@link RelayOnly}).
+     */
     static boolean applies(Config config) {
-        return blank(config, "dialtone.auth.jwt-secret") && blank(config, "dialtone.turn.secret");
+        return config.getBoolean("dialtone.signaling.enabled")
+                && blank(config, "dialtone.auth.jwt-secret") && blank(config, "dialtone.turn.secret");
     }
 
     /** {@code config} with the trial settings on top: they win over the file and -D. */

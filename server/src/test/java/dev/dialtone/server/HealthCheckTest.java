@@ -79,7 +79,8 @@ class HealthCheckTest {
             public String metrics() {
                 return "";
             }
-        }, 4002, user -> "unused", new AdminApi(new AdminConfig(""), null), new EdgeStamp()); // admin API off
+        }, new OpsHttpServer.TestCallPage(4002, user -> "unused"), new AdminApi(new AdminConfig(""), null),
+                new EdgeStamp()); // admin API off
         server.start();
         return port;
     }

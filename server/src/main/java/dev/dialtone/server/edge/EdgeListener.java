@@ -67,7 +67,7 @@ public final class EdgeListener implements AutoCloseable {
      *
      * @param certificate null when the port speaks no TLS
      * @param relay     null when the built-in relay is off: STUN/TURN connections are then closed
-     * @param signaling where Socket.IO connections go
+     * @param signaling where Socket.IO connections go; null on a relay-only node: they are answered 404
      * @param page      where the test-call page and health requests go
      */
     public EdgeListener(EdgeConfig config, EdgeCertificate certificate, EdgeStamp stamp, TurnServer relay,
@@ -76,7 +76,7 @@ public final class EdgeListener implements AutoCloseable {
         this.certificate = certificate;
         this.relay = relay;
         this.signaling = signaling;
-        this.http = new HttpForwarding(page, stamp, counters);
+        this.http = new HttpForwarding(page, stamp, counters, signaling != null);
         // accepted through a channel: a plain TURN/TCP connection is then handed to the relay's
         // loop, non-blocking, rather than served by a thread of its own
         this.server = ServerSocketChannel.open().socket();
@@ -92,8 +92,9 @@ public final class EdgeListener implements AutoCloseable {
 
     public void start() {
         Thread.ofPlatform().daemon().name("edge-accept").start(this::acceptLoop);
-        log.info("edge port {} listening on {}: {}HTTP (Socket.IO, test-call page, /healthz) and TURN over {}{}",
-                config.port(), config.host(), certificate != null ? "HTTPS, " : "", certificate != null ? "TLS and TCP" : "TCP",
+        log.info("edge port {} listening on {}: {}HTTP ({}/healthz) and TURN over {}{}",
+                config.port(), config.host(), certificate != null ? "HTTPS, " : "",
+                signaling != null ? "Socket.IO, test-call page, " : "", certificate != null ? "TLS and TCP" : "TCP",
                 relay == null ? " (TURN refused: the built-in relay is off)" : "");
     }
 

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * passed on to the HTTP port; anything else (metrics, the admin API) answered 404 here. The head
  * is read (bounded) to route it and to put the {@link EdgeStamp} in, and the client's Host header
  * is kept, so that the signaling service names the host the client reached in its
- * {@code iceServers}. To the HTTP port, one request per connection (it is asked to close with
+ * {@code iceServers}. A relay-only node has no signaling service: Socket.IO is answered 404 there. To the HTTP port, one request per connection (it is asked to close with
  * {@code Connection: close}), the body and response passed through untouched: nothing reaches it
  * that the edge has not routed, and it gets no websocket upgrade or chunked body.
  */
@@ -36,17 +36,19 @@ final class HttpForwarding {
     private final InetSocketAddress page;
     private final EdgeStamp stamp;
     private final EdgeCounters counters;
+    private final boolean socketIo;
 
-    HttpForwarding(InetSocketAddress page, EdgeStamp stamp, EdgeCounters counters) {
+    HttpForwarding(InetSocketAddress page, EdgeStamp stamp, EdgeCounters counters, boolean socketIo) {
         this.page = page;
         this.stamp = stamp;
         this.counters = counters;
+        this.socketIo = socketIo;
     }
 
     /** What serves a request for {@code path}: the signaling service, the HTTP port, or null for none (404). */
     Target route(String path) {
         if (path.equals("/socket.io") || path.startsWith("/socket.io/")) {
-            return Target.SIGNALING;
+            return socketIo ? Target.SIGNALING : null;
         }
         if (path.equals("/") || path.equals("/healthz") || path.equals("/readyz") || path.equals("/config.json")
                 || path.equals("/dev/token") || PAGE_FILE.matcher(path).matches()) {

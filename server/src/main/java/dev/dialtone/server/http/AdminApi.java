@@ -49,7 +49,10 @@ public final class AdminApi implements HttpHandler {
 
     /** Where the answers come from. */
     public interface Backend {
-        /** Empty while the server is starting or draining. */
+        /** False until every service listens, and again from the start of a drain. */
+        boolean ready();
+
+        /** Empty while not {@link #ready}, and always on a relay-only node. */
         Optional<CallSessions> sessions();
 
         /** Empty while the server is starting or draining, or when the built-in relay is off. */
@@ -116,9 +119,21 @@ public final class AdminApi implements HttpHandler {
             error(ex, 405, ex.getRequestMethod() + " is not allowed here; use " + route.method);
             return;
         }
+        if (!backend.ready()) {
+            notReady(ex);
+            return;
+        }
+        if (route == Route.ALLOCATIONS) {
+            listAllocations(ex, limit(ex));
+            return;
+        }
         Optional<CallSessions> sessions = backend.sessions();
         if (sessions.isEmpty()) {
-            error(ex, 503, "not ready: the server is starting or draining");
+            if (backend.ready()) {
+                error(ex, 404, "no calls or users here: this is a relay-only node (dialtone.signaling.enabled = false)");
+            } else {
+                notReady(ex); // a drain began since the check above
+            }
             return;
         }
         switch (route) {
@@ -126,8 +141,12 @@ public final class AdminApi implements HttpHandler {
             case CALL -> endCall(ex, sessions.get(), callId(path[1]), from);
             case USER -> send(ex, 200, user(sessions.get().user(userId(path[1]))));
             case USER_SOCKETS -> disconnect(ex, sessions.get(), userId(path[1]), from);
-            case ALLOCATIONS -> listAllocations(ex, limit(ex));
+            default -> throw new IllegalStateException("no handler for " + route);
         }
+    }
+
+    private void notReady(HttpExchange ex) throws IOException {
+        error(ex, 503, "not ready: the server is starting or draining");
     }
 
     private void listCalls(HttpExchange ex, CallSessions sessions, int limit) throws IOException {

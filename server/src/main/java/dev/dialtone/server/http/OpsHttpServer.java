@@ -44,18 +44,28 @@ public final class OpsHttpServer implements AutoCloseable {
 
     private final HttpConfig config;
     private final boolean admin;
+    private final boolean page;
     private final HttpServer server;
     private final ExecutorService executor;
 
     /**
-     * @param signalingPort advertised to the test-call page
+     * The test-call page and what it needs, on a node that serves calls.
+     *
+     * @param signalingPort advertised to the page
      * @param devTokens     token issuer for the page, used only when {@code config.devTokens()}
-     * @param admin         served under /admin/ only when it has a token: otherwise those paths are 404
-     * @param edge          tells requests the edge port passed on, whose page connects back through it
      */
-    public OpsHttpServer(HttpConfig config, Status status, int signalingPort, DevTokens devTokens, AdminApi admin,
-                         EdgeStamp edge) throws IOException {
+    public record TestCallPage(int signalingPort, DevTokens devTokens) {
+    }
+
+    /**
+     * @param page  null on a relay-only node: no page, its config or dev tokens (404)
+     * @param admin served under /admin/ only when it has a token: otherwise those paths are 404
+     * @param edge  tells requests the edge port passed on, whose page connects back through it
+     */
+    public OpsHttpServer(HttpConfig config, Status status, TestCallPage page, AdminApi admin, EdgeStamp edge)
+            throws IOException {
         this.config = config;
+        this.page = page != null;
         this.admin = admin.enabled();
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
         this.executor = Executors.newFixedThreadPool(2, r -> {
@@ -73,8 +83,16 @@ public final class OpsHttpServer implements AutoCloseable {
             send(ex, up ? 200 : 503, "text/plain", up ? "ready\n" : "not ready\n");
         });
         server.createContext("/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", status.metrics()));
+        if (admin.enabled()) {
+            server.createContext(AdminApi.PATH, admin);
+        }
+        if (page == null) {
+            server.createContext("/", ex -> send(ex, 404, "text/plain",
+                    "not found: a relay-only node serves /healthz, /readyz and /metrics (dialtone.signaling.enabled = false)\n"));
+            return;
+        }
         server.createContext("/config.json", ex -> send(ex, 200, "application/json",
-                "{\"signalingUrl\":\"" + signalingUrl(ex, signalingPort, edge) + "\"}"));
+                "{\"signalingUrl\":\"" + signalingUrl(ex, page.signalingPort(), edge) + "\"}"));
         server.createContext("/dev/token", ex -> {
             Optional<String> user = query(ex.getRequestURI(), "user");
             if (!config.devTokens()) {
@@ -82,12 +100,9 @@ public final class OpsHttpServer implements AutoCloseable {
             } else if (user.isEmpty() || !USER_ID.matcher(user.get()).matches()) {
                 send(ex, 400, "text/plain", "user must be 1-64 characters of A-Z a-z 0-9 . _ @ -\n");
             } else {
-                send(ex, 200, "application/json", "{\"token\":\"" + devTokens.tokenFor(user.get()) + "\"}");
+                send(ex, 200, "application/json", "{\"token\":\"" + page.devTokens().tokenFor(user.get()) + "\"}");
             }
         });
-        if (admin.enabled()) {
-            server.createContext(AdminApi.PATH, admin);
-        }
         server.createContext("/", ex -> {
             Optional<StaticFiles.File> file = "GET".equals(ex.getRequestMethod())
                     ? files.find(ex.getRequestURI().getPath()) : Optional.empty();
@@ -112,9 +127,9 @@ public final class OpsHttpServer implements AutoCloseable {
 
     public void start() {
         server.start();
-        log.info("http listening on {}:{} (/healthz /readyz /metrics /{}){}", config.host(), config.port(),
-                admin ? " " + AdminApi.PATH + " with the admin token" : "",
-                config.devTokens() ? "; DEV TOKENS ENABLED: anyone can sign in as anyone" : "");
+        log.info("http listening on {}:{} (/healthz /readyz /metrics{}{}){}", config.host(), config.port(),
+                admin ? " " + AdminApi.PATH + " with the admin token" : "", page ? " and the test-call page" : "",
+                page && config.devTokens() ? "; DEV TOKENS ENABLED: anyone can sign in as anyone" : "");
     }
 
     @Override
