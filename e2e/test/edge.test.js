@@ -20,6 +20,7 @@ const FIRST_FLIGHT_MS = 10000; // EdgeListener.FIRST_FLIGHT
 let srv = null;
 let edgePort = 0;
 let relayPort = 0;
+let relayTlsPort = 0;
 let peerPort = 0;
 let peer = null;
 let certDir = null;
@@ -29,7 +30,7 @@ const EDGE = () => `https://127.0.0.1:${edgePort}`;
 const edgeUrls = () => [`stun:127.0.0.1:${edgePort}`, `turn:127.0.0.1:${edgePort}?transport=udp`,
   `turns:127.0.0.1:${edgePort}?transport=tcp`];
 const directUrls = () => [`stun:127.0.0.1:${relayPort}`, `turn:127.0.0.1:${relayPort}?transport=udp`,
-  `turn:127.0.0.1:${relayPort}?transport=tcp`];
+  `turn:127.0.0.1:${relayPort}?transport=tcp`, `turns:127.0.0.1:${relayTlsPort}?transport=tcp`];
 
 /** the certificate files the jar reads: a copy, swapped in place by the reload case */
 function installCert(c) {
@@ -59,13 +60,17 @@ before(async () => {
   certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialtone-edge-'));
   cert = makeTlsCert();
   installCert(cert);
-  [edgePort, relayPort, peerPort] = [await freePort(), await freePort(), await freePort()];
+  [edgePort, relayPort, relayTlsPort, peerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   srv = await startNode({
     deriveTurnUrls: true,
     props: {
       ...loopbackRelay(relayPort),
       'dialtone.relay.udp-threads': 1,
       'dialtone.relay.user-quota': 0,
+      // the relay's own TLS port serves the same files, renewed in place like the edge's
+      'dialtone.relay.tls-port': relayTlsPort,
+      'dialtone.relay.tls-cert-file': path.join(certDir, 'cert.pem'),
+      'dialtone.relay.tls-key-file': path.join(certDir, 'key.pem'),
       'dialtone.edge.port': edgePort,
       'dialtone.edge.host': '127.0.0.1',
       'dialtone.edge.cert-file': path.join(certDir, 'cert.pem'),
@@ -326,9 +331,9 @@ test('ALPN stun.turn (RFC 7443) is chosen when offered, and STUN is answered on 
 
 // ---------------------------------------------------------------- certificate reload
 
-test('a renewed certificate is served without a restart', { timeout: 60000 }, async () => {
-  const fingerprint = (ca) => new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port: edgePort, ca: fs.readFileSync(ca) }, () => {
+test('a renewed certificate is served without a restart, on the edge port and the relay\'s TLS port', { timeout: 60000 }, async () => {
+  const served = (port, ca) => new Promise((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port, ca: fs.readFileSync(ca) }, () => {
       const fp = s.getPeerCertificate().fingerprint256;
       s.destroy();
       resolve(fp);
@@ -336,20 +341,28 @@ test('a renewed certificate is served without a restart', { timeout: 60000 }, as
     s.once('error', (e) => { s.destroy(); resolve(`error: ${e.code || e.message}`); });
   });
   const fpOf = (file) => new crypto.X509Certificate(fs.readFileSync(file)).fingerprint256;
-  assert.equal(await fingerprint(cert.certFile), fpOf(cert.certFile));
+  const ports = { 'edge port': edgePort, 'relay TLS port': relayTlsPort };
+  for (const [name, port] of Object.entries(ports)) assert.equal(await served(port, cert.certFile), fpOf(cert.certFile), name);
   const renewed = makeTlsCert();
   installCert(renewed);
-  await waitFor('the renewed certificate served', async () => (await fingerprint(renewed.certFile)) === fpOf(renewed.certFile), 15000);
-  await waitForLog(srv, /certificate reloaded/);
+  for (const [name, port] of Object.entries(ports)) {
+    await waitFor(`the renewed certificate served on the ${name}`,
+      async () => (await served(port, renewed.certFile)) === fpOf(renewed.certFile), 15000);
+  }
+  await waitForLog(srv, /edge port: certificate reloaded/);
+  await waitForLog(srv, /TURN relay, TLS port: certificate reloaded/);
   cert = renewed; // the other cases trust the one being served
   // a broken renewal keeps the working certificate and says so
   fs.writeFileSync(path.join(certDir, 'cert.pem'), 'not a certificate\n');
   // the files are looked at when a connection comes, at most once a second
-  await waitFor('the broken renewal reported', async () => {
-    await fingerprint(cert.certFile);
-    return /do not load.*still serving the previous certificate/.test(srv.logTail(200));
-  }, 15000);
-  assert.equal(await fingerprint(cert.certFile), fpOf(cert.certFile), 'the previous certificate is still served');
+  for (const [name, port] of Object.entries(ports)) {
+    await waitFor(`the broken renewal reported for the ${name}`, async () => {
+      await served(port, cert.certFile);
+      return new RegExp(`${name.replace('relay TLS port', 'TURN relay, TLS port')}: .*do not load.*still serving the previous certificate`)
+        .test(srv.logTail(200));
+    }, 15000);
+    assert.equal(await served(port, cert.certFile), fpOf(cert.certFile), `the previous certificate is still served on the ${name}`);
+  }
   installCert(cert);
 });
 

@@ -1,7 +1,6 @@
 package dev.dialtone.relay;
 
 import dev.dialtone.common.ListenException;
-import dev.dialtone.common.StartupException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.common.TurnRestSecret;
 import dev.dialtone.relay.allocation.Allocation;
@@ -26,6 +25,7 @@ import dev.dialtone.relay.server.RequestHandler;
 import dev.dialtone.relay.server.StreamListener;
 import dev.dialtone.relay.server.StreamClients;
 import dev.dialtone.relay.server.StreamLoop;
+import dev.dialtone.relay.server.PemCertificate;
 import dev.dialtone.relay.server.TlsContexts;
 import dev.dialtone.relay.server.TlsEngine;
 import dev.dialtone.relay.server.UdpAddresses;
@@ -38,7 +38,6 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,6 +49,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,7 +160,7 @@ public final class TurnServer implements AutoCloseable {
                 turn.realm());
     }
 
-    private void bind(ClientPackets clientPackets, PeerPackets peerPackets, SSLContext tls, UdpPort[] moreUdp)
+    private void bind(ClientPackets clientPackets, PeerPackets peerPackets, Supplier<SSLContext> tls, UdpPort[] moreUdp)
             throws IOException {
         DatagramReader reader = DatagramReader.best();
         log.info("TURN relay reads UDP with {}", reader.describe());
@@ -218,24 +218,21 @@ public final class TurnServer implements AutoCloseable {
     public record UdpPort(int port, String key, String service) {
     }
 
-    private SSLContext tlsContext() throws IOException {
+    /** The TLS port's context for each new connection; null when the relay has no TLS port. */
+    private Supplier<SSLContext> tlsContext() throws IOException {
         if (config.tlsPort() == 0) {
             return null;
         }
         if (config.tlsCertFile().isPresent()) {
-            Path cert = config.tlsCertFile().get();
-            Path key = config.tlsKeyFile().orElseThrow();
-            try {
-                return TlsContexts.fromPem(cert, key);
-            } catch (IOException | GeneralSecurityException e) {
-                throw new StartupException("dialtone.relay.tls-cert-file = " + cert + ", tls-key-file = " + key + ": "
-                        + e.getMessage() + "; give a PEM certificate chain and its unencrypted PEM private key");
-            }
+            PemCertificate files = PemCertificate.load(config.tlsCertFile().get(), config.tlsKeyFile().orElseThrow(),
+                    "dialtone.relay.tls-cert-file", "tls-key-file", "TURN relay, TLS port", Clock.systemUTC());
+            return files::current;
         }
         log.info("no dialtone.relay.tls-cert-file: TURN over TLS uses a self-signed certificate, which browsers"
                 + " refuse, so no turns: URL is derived for it");
         try {
-            return TlsContexts.selfSigned("dialtone-relay");
+            SSLContext selfSigned = TlsContexts.selfSigned("dialtone-relay");
+            return () -> selfSigned;
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS: " + e.getMessage(), e);
         }

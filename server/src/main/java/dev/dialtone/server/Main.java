@@ -7,10 +7,10 @@ import dev.dialtone.common.StartupException;
 import dev.dialtone.common.TurnConfig;
 import dev.dialtone.relay.RelayConfig;
 import dev.dialtone.relay.TurnServer;
+import dev.dialtone.relay.server.PemCertificate;
 import dev.dialtone.server.http.AdminApi;
 import dev.dialtone.server.http.AdminConfig;
 import dev.dialtone.server.config.ConfigLoader;
-import dev.dialtone.server.edge.EdgeCertificate;
 import dev.dialtone.server.edge.EdgeConfig;
 import dev.dialtone.server.edge.EdgeListener;
 import dev.dialtone.server.edge.EdgeMetrics;
@@ -173,7 +173,7 @@ public final class Main {
             WarmupConfig warmup = null;
             ReachedHost reachedHost = null;
             EdgeConfig edgeConfig;
-            EdgeCertificate edgeCertificate = null;
+            PemCertificate edgeCertificate = null;
             EdgeStamp edgeStamp = new EdgeStamp();
             String publicHost = config.getString("dialtone.turn.public-host");
             try {
@@ -187,8 +187,9 @@ public final class Main {
                     relay = new TurnServer(relayConfig, turn);
                 }
                 if (edgeConfig.enabled() && edgeConfig.tls()) {
-                    edgeCertificate = EdgeCertificate.load(edgeConfig.certFile().orElseThrow(),
-                            edgeConfig.keyFile().orElseThrow(), Clock.systemUTC());
+                    edgeCertificate = PemCertificate.load(edgeConfig.certFile().orElseThrow(),
+                            edgeConfig.keyFile().orElseThrow(), "dialtone.edge.cert-file", "key-file", "edge port",
+                            Clock.systemUTC());
                 }
                 if (!relayOnly) {
                     urls = AdvertisedTurnUrls.of(turn, relayConfig, publicHost, edgeConfig);
@@ -242,7 +243,7 @@ public final class Main {
             }
             if (edgeConfig.enabled()) {
                 InetSocketAddress edgeAddress = new InetSocketAddress(edgeConfig.host(), edgeConfig.port());
-                EdgeCertificate certificate = edgeCertificate;
+                PemCertificate certificate = edgeCertificate;
                 EdgeListener.Signaling socketIo = signaling == null ? null : signaling::adopt;
                 edge = ListenException.bind("dialtone.edge.host", "dialtone.edge.port", edgeAddress,
                         "the edge port: HTTPS, wss and TURN on one port", () -> new EdgeListener(edgeConfig, certificate,

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Clock;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
@@ -24,8 +25,8 @@ public final class StreamClients implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamClients.class);
 
     private final StreamLoop loop;
-    /** Null when the relay has no TLS port. */
-    private final SSLContext tls;
+    /** The TLS port's context for a new connection (the certificate files' current pair); null without a TLS port. */
+    private final Supplier<SSLContext> tls;
     private final ClientPackets packets;
     private final AllocationTable allocations;
     private final RelayCounters counters;
@@ -35,8 +36,8 @@ public final class StreamClients implements AutoCloseable {
     public record Accepted(SocketChannel channel, Transport transport, InetSocketAddress local) {
     }
 
-    /** @param tls the relay's TLS port's; null when it has none */
-    public StreamClients(StreamLoop loop, SSLContext tls, ClientPackets packets, AllocationTable allocations,
+    /** @param tls the relay's TLS port's context for each new connection; null when it has none */
+    public StreamClients(StreamLoop loop, Supplier<SSLContext> tls, ClientPackets packets, AllocationTable allocations,
                          RelayCounters counters, Clock clock) {
         this.loop = loop;
         this.tls = tls;
@@ -50,7 +51,7 @@ public final class StreamClients implements AutoCloseable {
     public void accepted(Accepted accepted) {
         TlsEngine session = null;
         if (accepted.transport() == Transport.TLS) {
-            SSLEngine engine = tls.createSSLEngine();
+            SSLEngine engine = tls.get().createSSLEngine();
             engine.setUseClientMode(false);
             session = new TlsEngine(engine);
         }

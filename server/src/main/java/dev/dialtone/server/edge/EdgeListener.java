@@ -1,6 +1,7 @@
 package dev.dialtone.server.edge;
 
 import dev.dialtone.relay.TurnServer;
+import dev.dialtone.relay.server.PemCertificate;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import java.io.IOException;
@@ -45,7 +46,7 @@ public final class EdgeListener implements AutoCloseable {
 
     private final EdgeConfig config;
     private final ServerSocket server;
-    private final EdgeCertificate certificate;
+    private final PemCertificate certificate;
     private final TurnServer relay;
     private final HttpForwarding http;
     private final Signaling signaling;
@@ -70,7 +71,7 @@ public final class EdgeListener implements AutoCloseable {
      * @param signaling where Socket.IO connections go; null on a relay-only node: they are answered 404
      * @param page      where the test-call page and health requests go
      */
-    public EdgeListener(EdgeConfig config, EdgeCertificate certificate, EdgeStamp stamp, TurnServer relay,
+    public EdgeListener(EdgeConfig config, PemCertificate certificate, EdgeStamp stamp, TurnServer relay,
                         Signaling signaling, InetSocketAddress page) throws IOException {
         this.config = config;
         this.certificate = certificate;

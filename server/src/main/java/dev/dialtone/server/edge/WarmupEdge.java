@@ -1,5 +1,6 @@
 package dev.dialtone.server.edge;
 
+import dev.dialtone.relay.server.PemCertificate;
 import dev.dialtone.signaling.SignalingServer;
 import dev.dialtone.signaling.warmup.WarmupDoor;
 import dev.dialtone.signaling.warmup.WarmupTarget;
@@ -28,10 +29,10 @@ public final class WarmupEdge implements WarmupDoor {
     private static final InetSocketAddress NO_PAGE = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9);
 
     private final EdgeConfig real;
-    private final EdgeCertificate certificate;
+    private final PemCertificate certificate;
 
     /** @param certificate the real edge's, or null when it speaks no TLS */
-    public WarmupEdge(EdgeConfig real, EdgeCertificate certificate) {
+    public WarmupEdge(EdgeConfig real, PemCertificate certificate) {
         this.real = real;
         this.certificate = certificate;
     }

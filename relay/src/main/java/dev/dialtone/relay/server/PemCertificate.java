@@ -1,7 +1,6 @@
-package dev.dialtone.server.edge;
+package dev.dialtone.relay.server;
 
 import dev.dialtone.common.StartupException;
-import dev.dialtone.relay.server.TlsContexts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,46 +11,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge port's certificate, read again when its files change (certbot renews them in place
- * every two months): each new connection looks at the files' modification times, at most once a
- * second. A pair that does not load (a renewal half written, a key that does not match) keeps the
- * previous certificate in service and is reported once.
+ * A PEM certificate chain and key that a port serves, read again when the files change (certbot
+ * renews them in place every two months; a server that kept the first pair would serve an
+ * expired certificate from then on): each new connection looks at the files' modification times,
+ * at most once a second. A pair that does not load (a renewal half written, a key that does not
+ * match) keeps the previous certificate in service and is reported once.
  */
-public final class EdgeCertificate {
+public final class PemCertificate {
 
-    private static final Logger log = LoggerFactory.getLogger(EdgeCertificate.class);
+    private static final Logger log = LoggerFactory.getLogger(PemCertificate.class);
     private static final long CHECK_EVERY_MILLIS = 1000;
 
     private final Path certFile;
     private final Path keyFile;
+    private final String port;
     private final Clock clock;
     private volatile SSLContext context;
     private String loadedStamp;
     private String failedStamp;
     private long checkedAt;
 
-    private EdgeCertificate(Path certFile, Path keyFile, Clock clock, SSLContext context, String stamp) {
+    private PemCertificate(Path certFile, Path keyFile, String port, Clock clock, SSLContext context, String stamp) {
         this.certFile = certFile;
         this.keyFile = keyFile;
+        this.port = port;
         this.clock = clock;
         this.context = context;
         this.loadedStamp = stamp;
         this.checkedAt = clock.millis();
     }
 
-    /** Loads the pair now: a pair that does not load stops the start. */
-    public static EdgeCertificate load(Path certFile, Path keyFile, Clock clock) {
+    /**
+     * Loads the pair now: a pair that does not load stops the start, naming the settings.
+     *
+     * @param certKey the setting that named {@code certFile}; {@code keyKey} likewise
+     * @param port    the port that serves it, as the log names it ("edge port")
+     */
+    public static PemCertificate load(Path certFile, Path keyFile, String certKey, String keyKey, String port,
+                                      Clock clock) {
         try {
             String stamp = stamp(certFile, keyFile);
-            return new EdgeCertificate(certFile, keyFile, clock, TlsContexts.fromPem(certFile, keyFile), stamp);
+            return new PemCertificate(certFile, keyFile, port, clock, TlsContexts.fromPem(certFile, keyFile), stamp);
         } catch (IOException | GeneralSecurityException e) {
-            throw new StartupException("dialtone.edge.cert-file = " + certFile + ", key-file = " + keyFile + ": "
+            throw new StartupException(certKey + " = " + certFile + ", " + keyKey + " = " + keyFile + ": "
                     + e.getMessage() + "; give a PEM certificate chain and its unencrypted PEM private key");
         }
     }
 
     /** The context for a new connection: the files' current pair when they changed and load. */
-    SSLContext current() {
+    public SSLContext current() {
         reloadIfChanged();
         return context;
     }
@@ -76,7 +84,7 @@ public final class EdgeCertificate {
             context = TlsContexts.fromPem(certFile, keyFile);
             loadedStamp = stamp;
             failedStamp = null;
-            log.info("edge port: certificate reloaded from {} (the files changed)", certFile);
+            log.info("{}: certificate reloaded from {} (the files changed)", port, certFile);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             reportOnce(stamp, certFile + " and " + keyFile + " changed but do not load (" + e.getMessage() + ")");
         }
@@ -85,7 +93,7 @@ public final class EdgeCertificate {
     private void reportOnce(String stamp, String problem) {
         if (!stamp.equals(failedStamp)) {
             failedStamp = stamp;
-            log.warn("edge port: {}; still serving the previous certificate", problem);
+            log.warn("{}: {}; still serving the previous certificate", port, problem);
         }
     }
 
