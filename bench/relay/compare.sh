@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side by side, in one run, on loopback with equal relay settings, under the same loads:
 #   dialtone   the full jar as users run it (java -jar dialtone.jar: signaling and HTTP on too)
-#   relay      Dialtone's relay alone (StandaloneRelay.java, on the same jar)
+#   relay      Dialtone's relay alone: the same jar as a relay-only node (dialtone.signaling.enabled = false)
 #   coturn     Debian's coturn (4.6.1)
 #   master     coturn built from master, given by path: COTURN_MASTER=/path/to/turnserver
 #              (with --rfc5766-channel-numbers: 4.6.1's uclient binds channels above 0x4FFF)
@@ -87,7 +87,7 @@ start_server() { # name -> PID on stdout
   local name=$1 port=${PORT[$1]}
   case $name in
     dialtone) FULL_JAR=$DIALTONE_JAR "$HERE/relay-start.sh" "$port" $SECRET bench "$WORK/dialtone" ;;
-    relay) RELAY_CP=$DIALTONE_JAR "$HERE/relay-start.sh" "$port" $SECRET bench "$WORK/relay" ;;
+    relay) RELAY_ONLY_JAR=$DIALTONE_JAR "$HERE/relay-start.sh" "$port" $SECRET bench "$WORK/relay" ;;
     coturn) "$HERE/coturn-start.sh" "$port" $SECRET bench "$WORK/coturn" ;;
     master) TURNSERVER=$COTURN_MASTER COTURN_EXTRA=--rfc5766-channel-numbers \
       "$HERE/coturn-start.sh" "$port" $SECRET bench "$WORK/master" ;;
@@ -281,7 +281,7 @@ run_load_once() { # load server
   for s in "${SERVERS[@]}"; do
     case $s in
       dialtone) echo "# dialtone  pid ${PID[$s]}: java -jar $(basename "$DIALTONE_JAR") ${JAR_JAVA_OPTS:-} (signaling, HTTP and relay; default logging)" ;;
-      relay) echo "# relay     pid ${PID[$s]}: StandaloneRelay (compiled), ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC}" ;;
+      relay) echo "# relay     pid ${PID[$s]}: java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} -Ddialtone.signaling.enabled=false -jar $(basename "$DIALTONE_JAR") (relay-only node)" ;;
       coturn) echo "# coturn    pid ${PID[$s]}: $(turnserver --version 2>/dev/null | head -1) (Debian)" ;;
       master) echo "# master    pid ${PID[$s]}: $COTURN_MASTER $("$COTURN_MASTER" --version 2>/dev/null | head -1), --rfc5766-channel-numbers" ;;
       master-mp) echo "# master-mp pid ${PID[$s]}: the same, --multiplex-peer --udp-gso; uclient loads: one $MASTER_UCLIENT --no-even-port per client, each with its own peer" ;;

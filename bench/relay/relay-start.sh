@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start Dialtone on loopback with the same relay settings coturn-start.sh gives coturn: its relay
 # alone (StandaloneRelay.java, compiled into LOGDIR first), or, with FULL_JAR, the whole server as users run it (java -jar
-# dialtone.jar: signaling and HTTP on, on SIGNALING_PORT/HTTP_PORT of 127.0.0.1, default logging).
+# dialtone.jar: signaling and HTTP on, on SIGNALING_PORT/HTTP_PORT of 127.0.0.1, default logging), or, with
+# RELAY_ONLY_JAR, that jar as a relay-only node (dialtone.signaling.enabled = false; HTTP on HTTP_PORT; JAVA_OPTS).
 # Usage: relay-start.sh [port] [secret] [realm] [logdir]
 # Env: RELAY_CP (classpath for the relay alone; default: classpath.sh builds it; a dialtone.jar works too),
 #      JAVA_OPTS (relay alone: -Xms16m -Xmx128m -XX:+UseSerialGC), GRANTS (relay alone: what the jar's manifest
@@ -22,7 +23,13 @@ RELAY=(-Ddialtone.relay.listen-addresses.0=127.0.0.1 -Ddialtone.relay.port="$POR
   -Ddialtone.turn.secret="$SECRET" -Ddialtone.turn.realm="$REALM")
 # shellcheck disable=SC2206
 RELAY+=(${RELAY_OPTS:-})
-if [ -n "${FULL_JAR:-}" ]; then
+if [ -n "${RELAY_ONLY_JAR:-}" ]; then
+  # shellcheck disable=SC2086
+  ${SERVER_PIN:-} java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} "${RELAY[@]}" -Ddialtone.signaling.enabled=false \
+    -Ddialtone.http.host=127.0.0.1 -Ddialtone.http.port="${HTTP_PORT:-$((PORT + 2))}" -Ddialtone.data-dir="$LOGDIR/data" \
+    -Dlogback.configurationFile="$HERE/logback-bench.xml" -jar "$RELAY_ONLY_JAR" >"$LOGDIR/relay.log" 2>&1 &
+  LOG=$LOGDIR/relay.log
+elif [ -n "${FULL_JAR:-}" ]; then
   # shellcheck disable=SC2086
   ${SERVER_PIN:-} java ${JAR_JAVA_OPTS:-} "${RELAY[@]}" \
     -Ddialtone.auth.jwt-secret="bench-jwt-secret-$SECRET-0123456789abcdef0123456789" \
