@@ -222,11 +222,11 @@ public final class Main {
                         + " reverse proxies in dialtone.http.trusted-proxies");
             }
             InetSocketAddress httpAddress = new InetSocketAddress(httpConfig.host(), httpConfig.port());
-            SignalingConfig signalingOn = signalingConfig;
+            OpsHttpServer.TestCallPage page = signalingConfig == null ? null : new OpsHttpServer.TestCallPage(
+                    signalingConfig.port(), OpsHttpServer.devTokens(signalingConfig.auth().jwtSecret(),
+                            signalingConfig.auth().userClaim()));
             http = ListenException.bind("dialtone.http.host", "dialtone.http.port", httpAddress,
-                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this,
-                            signalingOn == null ? null : new OpsHttpServer.TestCallPage(signalingOn.port(),
-                                    OpsHttpServer.devTokens(signalingOn.auth().jwtSecret(), signalingOn.auth().userClaim())),
+                    "the HTTP server: health, metrics, test-call page", () -> new OpsHttpServer(httpConfig, this, page,
                             new AdminApi(adminConfig, this), edgeStamp));
             http.start();
             if (signaling != null) {

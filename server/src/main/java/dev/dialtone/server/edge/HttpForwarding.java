@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
  * passed on to the HTTP port; anything else (metrics, the admin API) answered 404 here. The head
  * is read (bounded) to route it and to put the {@link EdgeStamp} in, and the client's Host header
  * is kept, so that the signaling service names the host the client reached in its
- * {@code iceServers}. A relay-only node has no signaling service: Socket.IO is answered 404 there. To the HTTP port, one request per connection (it is asked to close with
+ * {@code iceServers}. To the HTTP port, one request per connection (it is asked to close with
  * {@code Connection: close}), the body and response passed through untouched: nothing reaches it
- * that the edge has not routed, and it gets no websocket upgrade or chunked body.
+ * that the edge has not routed, and it gets no websocket upgrade or chunked body. A relay-only
+ * node has no signaling service: Socket.IO is answered 404 there.
  */
 final class HttpForwarding {
 
