@@ -21,12 +21,17 @@ public final class Secrets {
      * elsewhere and an external coturn cannot know it), so it is announced in one loud line.
      */
     public static String orRandom(Config config, String path, String envName) {
-        if (config.hasPath(path) && !config.getString(path).isBlank()) {
+        if (configured(config, path)) {
             return config.getString(path);
         }
         log.warn("!!! NO SECRET CONFIGURED for {} (set env {}): using a RANDOM secret for this run only;"
                 + " fine for a local trial, not for production !!!", path, envName);
         return random();
+    }
+
+    /** True when {@code path} holds a secret: present and not blank (an unset env variable leaves it blank). */
+    public static boolean configured(Config config, String path) {
+        return config.hasPath(path) && !config.getString(path).isBlank();
     }
 
     /** 256 random bits, hex: long enough for HS256 and for the TURN REST HMAC. */

@@ -1,6 +1,7 @@
 package dev.dialtone.server;
 
 import com.typesafe.config.Config;
+import dev.dialtone.common.Secrets;
 import dev.dialtone.common.StartupException;
 import dev.dialtone.relay.RelayConfig;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ final class RelayOnly {
         if (!relay.enabled()) {
             problems.add("dialtone.signaling.enabled and dialtone.relay.enabled are both false: nothing to run");
         }
-        if (!config.hasPath("dialtone.turn.secret") || config.getString("dialtone.turn.secret").isBlank()) {
+        if (!Secrets.configured(config, "dialtone.turn.secret")) {
             problems.add("a relay-only node (dialtone.signaling.enabled = false) needs dialtone.turn.secret"
                     + " (env DIALTONE_TURN_SECRET), the secret the signaling nodes sign TURN credentials with");
         }

@@ -3,6 +3,7 @@ package dev.dialtone.server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import dev.dialtone.common.Secrets;
 import dev.dialtone.common.StartupException;
 import dev.dialtone.server.config.ConfigLoader;
 import dev.dialtone.signaling.SignalingConfig;
@@ -48,7 +49,7 @@ final class TokenCommand {
         }
         Duration ttl = args.length == 3 ? ttl(args[2]) : DEFAULT_TTL;
         Config config = ConfigLoader.load();
-        if (!config.hasPath("dialtone.auth.jwt-secret") || config.getString("dialtone.auth.jwt-secret").isBlank()) {
+        if (!Secrets.configured(config, "dialtone.auth.jwt-secret")) {
             throw new StartupException("no JWT secret configured: set DIALTONE_JWT_SECRET (or dialtone.auth.jwt-secret)"
                     + " to the secret the server runs with; a server in trial mode hands out tokens at /dev/token");
         }

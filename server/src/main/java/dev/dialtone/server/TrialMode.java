@@ -26,7 +26,8 @@ final class TrialMode {
      */
     static boolean applies(Config config) {
         return config.getBoolean("dialtone.signaling.enabled")
-                && blank(config, "dialtone.auth.jwt-secret") && blank(config, "dialtone.turn.secret");
+                && !Secrets.configured(config, "dialtone.auth.jwt-secret")
+                && !Secrets.configured(config, "dialtone.turn.secret");
     }
 
     /** {@code config} with the trial settings on top: they win over the file and -D. */
@@ -53,9 +54,5 @@ final class TrialMode {
         return "TRIAL MODE (no secrets configured): open http://" + LOOPBACK + ":" + config.getInt("dialtone.http.port")
                 + "/ in two tabs and call from one to the other. Only this machine can connect, and anyone on it"
                 + " can sign in as anyone; set DIALTONE_JWT_SECRET and DIALTONE_TURN_SECRET for production";
-    }
-
-    private static boolean blank(Config config, String path) {
-        return !config.hasPath(path) || config.getString(path).isBlank();
     }
 }
