@@ -15,6 +15,7 @@ const { runJar } = require('../jar');
 
 const SECRET = crypto.randomBytes(24).toString('hex');
 const ADMIN = crypto.randomBytes(24).toString('hex');
+const REDIS_PASSWORD = crypto.randomBytes(12).toString('hex');
 let jar;
 let ports;
 let peer;
@@ -67,6 +68,8 @@ before(async () => {
       'dialtone.edge.host': '127.0.0.1',
       'dialtone.edge.port': ports.edge,
       'dialtone.edge.udp': false,
+      // copied from a full node's configuration: no Redis listens there, and none is needed
+      'dialtone.cluster.redis-url': `redis://:${REDIS_PASSWORD}@127.0.0.1:1`,
     },
     // the signaling nodes' TURN secret, and no JWT secret: a relay-only node checks no client token
     env: { DIALTONE_TURN_SECRET: SECRET, DIALTONE_ADMIN_TOKEN: ADMIN },
@@ -134,6 +137,15 @@ test('health, metrics and the admin API\'s allocations are served; calls and use
     assert.ok(!jar.output().includes(SECRET), 'the TURN secret is never logged');
     assert.ok(!jar.output().includes(ADMIN), 'the admin token is never logged');
   });
+
+test('names, once and without their values, the signaling settings it was given and ignores', { timeout: TEST_TIMEOUT }, async () => {
+  const warnings = jar.output().split('\n').filter((l) => /relay-only node: .* only configure the signaling service/.test(l));
+  assert.equal(warnings.length, 1, jar.output());
+  // (the harness sets dialtone.signaling.warmup.calls on every jar it runs)
+  assert.match(warnings[0],
+    /WARN .*relay-only node: dialtone\.cluster\.redis-url, dialtone\.signaling\.port, dialtone\.signaling\.warmup\.calls only configure/);
+  assert.ok(!jar.output().includes(REDIS_PASSWORD), 'the Redis URL (and its password) is never logged');
+});
 
 test('refuses to start, exit code 2 and one line each, with nothing to run or no shared TURN secret',
   { timeout: TEST_TIMEOUT }, async () => {

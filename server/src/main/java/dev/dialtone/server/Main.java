@@ -179,6 +179,11 @@ public final class Main {
             try {
                 relayConfig = RelayConfig.from(config);
                 boolean relayOnly = RelayOnly.check(config, relayConfig);
+                List<String> ignored = relayOnly ? RelayOnly.ignoredSettings(config) : List.of();
+                if (!ignored.isEmpty()) {
+                    log.warn("relay-only node: {} only configure the signaling service and do nothing here",
+                            String.join(", ", ignored));
+                }
                 turn = TurnConfig.from(config);
                 edgeConfig = EdgeConfig.from(config);
                 httpConfig = HttpConfig.from(config);

@@ -38,4 +38,13 @@ public final class ConfigLoader {
         }
         return config;
     }
+
+    /**
+     * The defaults as this process sees them: every module's reference.conf with the environment's
+     * {@code ${?DIALTONE_...}} variables applied, without the configuration file or {@code -D}
+     * properties. A setting whose value differs from this one was given by the operator.
+     */
+    public static Config defaults() {
+        return ConfigFactory.parseResourcesAnySyntax("reference.conf").resolve();
+    }
 }
