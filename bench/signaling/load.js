@@ -255,10 +255,12 @@ function worker() {
 // ---------------------------------------------------------------------------------------------
 // Coordinator: forks the workers, runs the phases, reads the server's /proc, prints JSON.
 // ---------------------------------------------------------------------------------------------
+// The server's CPU in clock ticks, split into user space (utime) and the kernel (stime): both
+// servers make the same system calls per call, so the kernel's part is a floor neither can cut.
 function procStat(pid) {
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]); // utime + stime (clock ticks)
+    return { user: Number(f[11]), kernel: Number(f[12]) };
   } catch { return null; }
 }
 function rssKiB(pid) {
@@ -384,7 +386,9 @@ async function coordinator() {
   for (const x of res) for (const [k, v] of Object.entries(x.errorEvents)) errorEvents[k] = (errorEvents[k] || 0) + v;
   const reasons = {};
   for (const x of res) for (const [k, v] of Object.entries(x.stats.reasons)) reasons[k] = (reasons[k] || 0) + v;
-  const serverCpuMs = s0 == null || s1 == null ? null : (s1 - s0) * 1000 / cfg.clkTck;
+  const ticksMs = (k) => s0 == null || s1 == null ? null : (s1[k] - s0[k]) * 1000 / cfg.clkTck;
+  const serverCpuMs = s0 == null || s1 == null ? null : ticksMs('user') + ticksMs('kernel');
+  const perCall = (ms) => ms == null ? null : r3(ms / Math.max(1, completed));
 
   Object.assign(out, {
     loaded_wall_ms: r2(wallMs),
@@ -396,7 +400,8 @@ async function coordinator() {
     errors: sum('bad') + sum('errorEvents') + sum('incomplete') + res.reduce((s, x) => s + x.connectErrors, 0),
     error_detail: { connect_errors: res.reduce((s, x) => s + x.connectErrors, 0), bad_payloads: sum('bad'), error_events: errorEvents, aborted_pairs: sum('aborted'), incomplete_calls: sum('incomplete'), abort_reasons: reasons, deadline_hit: res.some((x) => x.timedOut) },
     server_cpu_ms: r2(serverCpuMs),
-    server_cpu_ms_per_call: serverCpuMs == null ? null : r3(serverCpuMs / Math.max(1, completed)),
+    server_cpu_ms_per_call: perCall(serverCpuMs),
+    server_cpu_ms_per_call_kernel: perCall(ticksMs('kernel')),
     server_cpu_cores: serverCpuMs == null ? null : r2(serverCpuMs / wallMs),
     server_cpu_ms_by_thread: threadDelta(th0, th1, cfg.clkTck),
     gen_cpu_cores_per_proc: res.map((x) => r2(x.cpuMs / x.wallMs)),

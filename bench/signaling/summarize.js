@@ -32,6 +32,7 @@ const metrics = [
   ['errors (loaded phase)', (r) => r.errors, 0],
   ['calls completed', (r) => r.calls_completed, 0],
   ['server CPU per call (ms)', (r) => r.server_cpu_ms_per_call, 3],
+  ['of which in the kernel (ms)', (r) => r.server_cpu_ms_per_call_kernel, 3],
   ['server CPU while loaded (cores)', (r) => r.server_cpu_cores, 2],
   ['RSS per idle connection (KiB)', (r) => r.rss_per_idle_conn_kib, 1],
   ['RSS before idle conns (MiB)', (r) => mib(r.server_rss_kib && r.server_rss_kib.before_idle), 1],
@@ -93,6 +94,12 @@ for (const group of groups) {
       v.push([`${server}: p99 setup latency < 50 ms (cold)`, `${fmt(p99D, 1)} ms (Node ${fmt(p99N, 1)})`, t(ok(p99N, p99D, (a, b) => b < 50))]);
     } else {
       v.push([`${server}: server CPU per call <= 0.5 x Node`, `${fmt(cpuD, 3)} vs ${fmt(cpuN, 3)} ms (limit ${fmt(cpuN && cpuN / 2, 3)})`, t(ok(cpuN, cpuD, (a, b) => b <= a / 2))]);
+      // What the half-of-Node target leaves for user space once the kernel's part (the same
+      // system calls in both servers) is paid.
+      const [kernN, kernD] = pick('of which in the kernel (ms)');
+      if (cpuN != null && kernD != null) {
+        v.push([`${server}: its kernel part alone, against 0.5 x Node`, `${fmt(kernD, 3)} of ${fmt(cpuN / 2, 3)} ms (Node's kernel part ${fmt(kernN, 3)}), leaving user space ${fmt(cpuN / 2 - kernD, 3)} ms where it spends ${fmt(cpuD - kernD, 3)}`, 'bound']);
+      }
       v.push([`${server}: calls/s >= Node`, `${fmt(cpsD, 0)} vs ${fmt(cpsN, 0)}`, t(ok(cpsN, cpsD, (a, b) => b >= a))]);
       v.push([`${server}: p99 setup latency <= Node`, `${fmt(p99D, 1)} vs ${fmt(p99N, 1)} ms`, t(ok(p99N, p99D, (a, b) => b <= a))]);
       v.push([`${server}: RSS per idle connection <= Node`, `${fmt(idleD, 1)} vs ${fmt(idleN, 1)} KiB`, t(ok(idleN, idleD, (a, b) => b <= a))]);
