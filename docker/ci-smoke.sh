@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves the Docker image in CI, on a machine with no container registry: builds docker/Dockerfile
 # as it is, runs the image and checks what an operator would (readiness, a real Socket.IO call,
-# the HEALTHCHECK turning healthy, `docker stop` draining and exiting 0), and checks
-# docker/docker-compose.yml for both profiles. Run as root from anywhere: bash docker/ci-smoke.sh
+# the HEALTHCHECK turning healthy, `docker stop` draining and exiting 0), runs it once more as a
+# relay-only node (coturn's client relaying through it), and checks docker/docker-compose.yml for
+# both profiles. Run as root from anywhere: bash docker/ci-smoke.sh
 #
 # How, without a registry and without touching the host's network:
 # - Debian's docker.io engine runs as a private dockerd (own data root, exec root, socket and
@@ -260,7 +261,21 @@ pid=$("$DOCKER" inspect -f '{{.State.Pid}}' dialtone-smoke)
 [ "$pid" -gt 0 ] 2>/dev/null || die "the container is not running: $("$DOCKER" logs dialtone-smoke 2>&1 | tail -n 20)"
 say "checking it from inside its network namespace (e2e/docker/image.test.js)"
 DOCKER="$DOCKER" DIALTONE_CONTAINER=dialtone-smoke \
-  nsenter --net="/proc/$pid/ns/net" node --test --test-concurrency=1 e2e/docker/
+  nsenter --net="/proc/$pid/ns/net" node --test --test-concurrency=1 e2e/docker/image.test.js
+
+# The same image as a relay-only node (docs/relay.md), as documented: signaling off and the AOT
+# cache, trained on calls, off. The container has only loopback, so its relayed sockets bind there
+# and coturn's echo peer, on that loopback too, must be allowed.
+relay_opts="-XX:MaxRAMPercentage=75 -XX:AOTMode=off -Ddialtone.signaling.enabled=false"
+relay_opts+=" -Ddialtone.relay.relay-address=127.0.0.1 -Ddialtone.relay.allow-loopback-peers=true"
+say "docker run --network none $IMAGE as a relay-only node"
+"$DOCKER" run -d --name dialtone-relay-smoke --network none --stop-timeout 20 \
+  -e DIALTONE_TURN_SECRET -e JDK_JAVA_OPTIONS="$relay_opts" "$IMAGE" >/dev/null
+pid=$("$DOCKER" inspect -f '{{.State.Pid}}' dialtone-relay-smoke)
+[ "$pid" -gt 0 ] 2>/dev/null || die "the relay-only container is not running: $("$DOCKER" logs dialtone-relay-smoke 2>&1 | tail -n 20)"
+say "checking it from inside its network namespace (e2e/docker/relay-only.test.js)"
+DOCKER="$DOCKER" DIALTONE_RELAY_CONTAINER=dialtone-relay-smoke \
+  nsenter --net="/proc/$pid/ns/net" node --test --test-concurrency=1 e2e/docker/relay-only.test.js
 
 say "docker image smoke test passed in $((SECONDS - T0)) s"
 exit 0

@@ -92,6 +92,7 @@ async function freePort() {
   throw new Error(`no free port in ${PORT_BASE}-${PORT_BASE + PORT_SPAN - 1} after 200 tries`);
 }
 
+/** True when something accepts TCP connections on 127.0.0.1:`port` within a second. */
 function tcpProbe(port) {
   return new Promise((resolve) => {
     const c = net.connect({ host: '127.0.0.1', port });
@@ -632,7 +633,7 @@ function assertErrorEvent(ev, code, message) {
 
 module.exports = {
   JAR, LEAK_CHECK, FEATURE_TRANSPORT, TEST_TIMEOUT, DEFAULT_WAIT, NEGATIVE_WAIT,
-  startServer, startNode, startCluster, scenario, scenarioOnNodes, Scope, freePort, loopbackRelay, waitForLog, sleep,
+  startServer, startNode, startCluster, scenario, scenarioOnNodes, Scope, freePort, tcpProbe, loopbackRelay, waitForLog, sleep,
   once, noEvent, noEventOn, drain, ack, ackWithin, waitPresence,
   sdp, offer, answer, candidate, turnCredential, assertErrorAck, assertErrorEvent,
 };

@@ -9,18 +9,12 @@
 // JDK_JAVA_OPTIONS when it was started).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFile } = require('node:child_process');
 const jwt = require('jsonwebtoken');
-const { Scope, once, ack, sleep, turnCredential } = require('../harness');
+const { Scope, once, ack, turnCredential } = require('../harness');
 const { connectCall } = require('../flows');
+const { env, container } = require('./container');
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this through docker/ci-smoke.sh`);
-  return v;
-};
 const CONTAINER = env('DIALTONE_CONTAINER');
-const DOCKER = env('DOCKER');
 const HTTP_PORT = Number(env('DIALTONE_HTTP_PORT'));
 const TURN_URLS = JSON.parse(env('DIALTONE_TURN_URLS'));
 const jwtSecret = env('DIALTONE_JWT_SECRET');
@@ -32,30 +26,7 @@ const START_WAIT = 180000;
 const HEALTHY_WAIT = 180000;
 const STOP_WAIT = 60000;
 
-function docker(...args) {
-  return new Promise((resolve, reject) => {
-    execFile(DOCKER, args, { encoding: 'utf8', timeout: STOP_WAIT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`docker ${args.join(' ')}: ${err.message}\n${stderr}`));
-      else resolve({ stdout: stdout.trim(), stderr: stderr.trim() });
-    });
-  });
-}
-const inspect = async (format) => (await docker('inspect', '-f', format, CONTAINER)).stdout;
-const logs = async () => { const { stdout, stderr } = await docker('logs', CONTAINER); return `${stdout}\n${stderr}`; };
-
-async function until(what, ms, probe) {
-  const t0 = Date.now();
-  let last;
-  for (;;) {
-    try { last = await probe(); } catch (e) { last = e; }
-    if (last === true) return Date.now() - t0;
-    if (Date.now() - t0 > ms) {
-      const tail = (await logs().catch((e) => e.message)).split('\n').slice(-30).join('\n');
-      assert.fail(`${what} within ${ms} ms; last: ${last instanceof Error ? last.message : JSON.stringify(last)}\n--- container log tail ---\n${tail}`);
-    }
-    await sleep(250);
-  }
-}
+const { docker, inspect, logs, until } = container(CONTAINER, STOP_WAIT);
 
 const srv = {
   url: 'http://127.0.0.1:4002',

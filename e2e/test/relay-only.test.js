@@ -7,11 +7,10 @@
 // that says why, when there would be nothing to run or no shared secret to check credentials with.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const net = require('node:net');
 const crypto = require('node:crypto');
-const { spawn, execFile } = require('node:child_process');
-const { freePort, turnCredential, sleep, TEST_TIMEOUT } = require('../harness');
+const { freePort, tcpProbe, TEST_TIMEOUT } = require('../harness');
 const { runJar } = require('../jar');
+const { uclient, echoPeer } = require('../uclient');
 
 const SECRET = crypto.randomBytes(24).toString('hex');
 const ADMIN = crypto.randomBytes(24).toString('hex');
@@ -19,33 +18,6 @@ const REDIS_PASSWORD = crypto.randomBytes(12).toString('hex');
 let jar;
 let ports;
 let peer;
-
-/** Runs a coturn tool to completion (bounded); resolves with its output. */
-function tool(cmd, args, ms = 30000) {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: ms }, (err, stdout, stderr) => resolve({ err, output: `${stdout}${stderr}` }));
-  });
-}
-
-/** coturn's client through `port` with credentials minted from the shared secret; returns [sent, received]. */
-async function relayed(port, extra = []) {
-  const username = `${Math.floor(Date.now() / 1000) + 600}:carol`;
-  const r = await tool('turnutils_uclient', ['-X', '-c', '-p', String(port), '-u', username, '-w', turnCredential(SECRET, username),
-    '-m', '2', '-n', '50', '-l', '120', '-z', '5', '-e', '127.0.0.1', '-r', String(ports.peer), ...extra, '127.0.0.1']);
-  const totals = [...r.output.matchAll(/tot_send_msgs=(\d+), tot_recv_msgs=(\d+)/g)].pop();
-  assert.ok(totals, `no totals from turnutils_uclient\n${r.output.slice(-3000)}`);
-  return [Number(totals[1]), Number(totals[2]), r.output.slice(-3000)];
-}
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-function listening(port) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.setTimeout(3000, () => { s.destroy(); resolve(false); });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
 
 async function get(port, path, headers = {}) {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
@@ -75,8 +47,7 @@ before(async () => {
     env: { DIALTONE_TURN_SECRET: SECRET, DIALTONE_ADMIN_TOKEN: ADMIN },
   });
   await jar.waitFor(/Dialtone started as a relay-only node/);
-  peer = spawn('turnutils_peer', ['-L', '127.0.0.1', '-p', String(ports.peer)], { stdio: 'ignore' });
-  await sleep(300);
+  peer = await echoPeer(ports.peer);
 });
 
 after(async () => {
@@ -86,25 +57,22 @@ after(async () => {
 
 test('relays for coturn\'s client over UDP, and over TCP through the edge port, with the signaling nodes\' secret',
   { timeout: TEST_TIMEOUT }, async () => {
-    const [sentUdp, gotUdp, udpOut] = await relayed(ports.relay);
-    assert.equal(sentUdp, 100, udpOut);
-    assert.equal(gotUdp, 100, `messages relayed over UDP and back\n${udpOut}`);
-    const [sentTcp, gotTcp, tcpOut] = await relayed(ports.edge, ['-t']);
-    assert.equal(sentTcp, 100, tcpOut);
-    assert.equal(gotTcp, 100, `messages relayed over TCP through the edge port and back\n${tcpOut}`);
+    const udp = await uclient({ port: ports.relay, peerPort: ports.peer, secret: SECRET });
+    assert.equal(udp.sent, 100, udp.output);
+    assert.equal(udp.received, 100, `messages relayed over UDP and back\n${udp.output}`);
+    const tcp = await uclient({ port: ports.edge, peerPort: ports.peer, secret: SECRET, extra: ['-t'] });
+    assert.equal(tcp.sent, 100, tcp.output);
+    assert.equal(tcp.received, 100, `messages relayed over TCP through the edge port and back\n${tcp.output}`);
 
     // a credential signed with another secret is refused
-    const username = `${Math.floor(Date.now() / 1000) + 600}:mallory`;
-    const forged = await tool('turnutils_uclient', ['-X', '-c', '-p', String(ports.relay), '-u', username,
-      '-w', turnCredential('not-the-secret', username), '-m', '1', '-n', '5', '-l', '120', '-e', '127.0.0.1',
-      '-r', String(ports.peer), '127.0.0.1'], 20000);
-    const forgedTotals = [...forged.output.matchAll(/tot_send_msgs=(\d+), tot_recv_msgs=(\d+)/g)].pop();
-    assert.ok(!forgedTotals || Number(forgedTotals[2]) === 0, `relayed with a forged credential\n${forged.output.slice(-2000)}`);
+    const forged = await uclient({ port: ports.relay, peerPort: ports.peer, secret: 'not-the-secret', user: 'mallory',
+      clients: 1, messages: 5, ms: 20000 });
+    assert.ok(!forged.received, `relayed with a forged credential\n${forged.output}`);
   });
 
 test('serves no Socket.IO: the signaling port is not bound, and the edge answers /socket.io/ with 404',
   { timeout: TEST_TIMEOUT }, async () => {
-    assert.equal(await listening(ports.signaling), false, `something listens on the signaling port ${ports.signaling}`);
+    assert.equal(await tcpProbe(ports.signaling), false, `something listens on the signaling port ${ports.signaling}`);
     const polling = await get(ports.edge, '/socket.io/?EIO=4&transport=polling');
     assert.equal(polling.status, 404, polling.body);
     for (const path of ['/', '/config.json', '/dev/token?user=alice']) {
