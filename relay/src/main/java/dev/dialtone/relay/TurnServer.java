@@ -181,6 +181,7 @@ public final class TurnServer implements AutoCloseable {
                 }
             }
         }
+        log.info("TURN relay sends what clients relay to peers over UDP with {}", udpListeners.get(0).sendsWith());
         for (InetAddress address : config.listenAddresses()) {
             InetSocketAddress turnAddress = new InetSocketAddress(address, config.port());
             tcpListeners.add(ListenException.bind(LISTEN_ADDRESSES, "dialtone.relay.port", turnAddress,

@@ -1,5 +1,6 @@
 package dev.dialtone.relay.allocation;
 
+import dev.dialtone.relay.io.DatagramSender;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -17,6 +18,14 @@ public interface ClientTransport {
      * @throws ClientSlowException when a stream client is too far behind and the frame was dropped
      */
     void send(ByteBuffer frame, InetSocketAddress client) throws IOException;
+
+    /**
+     * What this transport's loop sends its clients' data to their peers with, when it has a sender
+     * of its own (a UDP listener batches a read's sends), else {@code shared}.
+     */
+    default DatagramSender<Allocation> toPeers(DatagramSender<Allocation> shared) {
+        return shared;
+    }
 
     /**
      * Starts passing what peers send to {@code allocation}'s relay socket on to its client, in

@@ -7,6 +7,9 @@ import dev.dialtone.relay.allocation.AllocationTable;
 import dev.dialtone.relay.allocation.ChannelBinding;
 import dev.dialtone.relay.allocation.ClientTransport;
 import dev.dialtone.relay.allocation.FiveTuple;
+import dev.dialtone.relay.io.DatagramSender;
+import dev.dialtone.relay.io.ImmediateSender;
+import dev.dialtone.relay.io.SendOutcomes;
 import dev.dialtone.relay.stun.ChannelData;
 import dev.dialtone.relay.stun.Stun;
 import dev.dialtone.relay.stun.XorAddress;
@@ -27,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Called by one thread per listener socket or TCP connection; holds no state of its own.
  */
-public final class ClientPackets {
+public final class ClientPackets implements SendOutcomes<Allocation> {
 
     private static final Logger log = LoggerFactory.getLogger(ClientPackets.class);
 
@@ -37,6 +40,8 @@ public final class ClientPackets {
     private final Clock clock;
     private final InternalErrors internalErrors;
     private final Hairpin hairpin;
+    /** For the transports that have no sender of their own (TCP and TLS clients): stateless, so shared. */
+    private final DatagramSender<Allocation> immediate = new ImmediateSender<>(this, "a stream client's");
 
     public ClientPackets(AllocationTable allocations, RequestHandler requests, RelayCounters counters, Clock clock,
                          Hairpin hairpin) {
@@ -162,14 +167,22 @@ public final class ClientPackets {
             return;
         }
         try {
-            allocation.relaySocket().send(payload, peer);
-            counters.relayed(bytes);
-            allocation.sentToPeer(bytes);
+            allocation.client().toPeers(immediate).send(allocation.relaySocket(), payload, peer, allocation);
         } catch (ClosedChannelException e) {
             counters.dropped(DropReason.ALLOCATION_CLOSED);
-        } catch (IOException e) {
-            counters.dropped(DropReason.SEND_FAILED);
-            log.debug("sending to peer {} failed: {}", peer, e.toString());
         }
+    }
+
+    /** Counted when the kernel took it: at once, or after the batch it came in with. */
+    @Override
+    public void sent(Allocation allocation, int bytes) {
+        counters.relayed(bytes);
+        allocation.sentToPeer(bytes);
+    }
+
+    @Override
+    public void refused(Allocation allocation, int bytes, String why) {
+        counters.dropped(DropReason.SEND_FAILED);
+        log.debug("{}: sending to a peer failed: {}", allocation, why);
     }
 }

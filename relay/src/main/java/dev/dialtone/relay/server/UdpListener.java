@@ -7,6 +7,7 @@ import dev.dialtone.relay.allocation.Transport;
 import dev.dialtone.relay.io.DatagramBatch;
 import dev.dialtone.relay.io.DatagramHandler;
 import dev.dialtone.relay.io.DatagramReader;
+import dev.dialtone.relay.io.DatagramSender;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@link PeerPackets}, and every answer or relayed datagram leaves through this listener's socket.
  *
  * <p>One thread owning both directions means no lock between them and no thread switch per
- * packet; under load each wake-up drains a batch from every ready socket.
+ * packet; under load each wake-up drains a batch from every ready socket. What clients relay on to
+ * peers leaves through the loop's {@link DatagramSender}, in one system call per batch where it
+ * can, sent before the batch's buffers are read into again.
  */
 public final class UdpListener implements ClientTransport, AutoCloseable {
 
@@ -47,6 +50,7 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
     private final DatagramBatch fromClients;
     private final DatagramBatch fromPeers;
     private final DatagramHandler clientPacket = this::onClientPacket;
+    private final DatagramSender<Allocation> toPeers;
 
     /**
      * Binds now, so that a taken port fails the start.
@@ -75,6 +79,12 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
         this.reader = reader;
         this.fromClients = reader.newBatch(0, 0);
         this.fromPeers = PeerPackets.newBatch(reader);
+        this.toPeers = DatagramSender.forLoop(clientPackets);
+    }
+
+    /** For the start-up log: how this listener's loop sends to peers. */
+    public String sendsWith() {
+        return toPeers.describe();
     }
 
     public InetSocketAddress localAddress() {
@@ -89,6 +99,8 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
             }
         } catch (ClosedSelectorException | IOException e) {
             log.debug("UDP {} stopped: {}", local, e.toString());
+        } finally {
+            toPeers.close(); // on the loop's thread, which alone uses it
         }
     }
 
@@ -98,7 +110,11 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
                 reader.drain(allocation.relaySocket(), fromPeers, BATCH,
                         (batch, i) -> peerPackets.onDatagram(allocation, batch, i));
             } else {
-                reader.drain(socket, fromClients, BATCH, clientPacket);
+                try {
+                    reader.drain(socket, fromClients, BATCH, clientPacket);
+                } finally {
+                    toPeers.flush();
+                }
             }
         } catch (ClosedChannelException e) {
             key.cancel(); // an allocation ended; the listener's own socket closes only with the selector
@@ -122,6 +138,12 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
     @Override
     public void send(ByteBuffer frame, InetSocketAddress client) throws IOException {
         socket.send(frame, client);
+    }
+
+    /** Used on this listener's loop only, for the clients whose packets come in through it. */
+    @Override
+    public DatagramSender<Allocation> toPeers(DatagramSender<Allocation> shared) {
+        return toPeers;
     }
 
     /** Called on this listener's loop (the Allocate came in through it), so it may register at once. */
