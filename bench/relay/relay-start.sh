@@ -26,7 +26,7 @@ RELAY+=(${RELAY_OPTS:-})
 if [ -n "${RELAY_ONLY_JAR:-}" ]; then
   # shellcheck disable=SC2086
   ${SERVER_PIN:-} java ${JAVA_OPTS:--Xms16m -Xmx128m -XX:+UseSerialGC} "${RELAY[@]}" -Ddialtone.signaling.enabled=false \
-    -Ddialtone.http.host=127.0.0.1 -Ddialtone.http.port="${HTTP_PORT:-$((PORT + 2))}" -Ddialtone.data-dir="$LOGDIR/data" \
+    -Ddialtone.http.host=127.0.0.1 -Ddialtone.http.port="${HTTP_PORT:-$((PORT + 2))}" \
     -Dlogback.configurationFile="$HERE/logback-bench.xml" -jar "$RELAY_ONLY_JAR" >"$LOGDIR/relay.log" 2>&1 &
   LOG=$LOGDIR/relay.log
 elif [ -n "${FULL_JAR:-}" ]; then

@@ -181,7 +181,7 @@ public final class Main {
                 boolean relayOnly = RelayOnly.check(config, relayConfig);
                 List<String> ignored = relayOnly ? RelayOnly.ignoredSettings(config) : List.of();
                 if (!ignored.isEmpty()) {
-                    log.warn("relay-only node: {} only configure the signaling service and do nothing here",
+                    log.warn("relay-only node: settings of the signaling service, which do nothing here: {}",
                             String.join(", ", ignored));
                 }
                 turn = TurnConfig.from(config);
