@@ -16,6 +16,7 @@ import java.util.Optional;
  * surfacing as a strange relay. Defaults and the meaning of each key: {@code reference.conf}.
  *
  * @param udpThreads   UDP loops per listen address; 0 means one per available processor
+ * @param ioUring      whether a UDP loop sends what clients relay to peers through io_uring where it can
  * @param relayAddress empty means "derive it" ({@link TurnServer} picks one at start)
  * @param tlsPort      0 switches TLS off
  * @param tlsCertFile  empty (with {@code tlsKeyFile}) means "self-signed at start"
@@ -26,6 +27,7 @@ public record RelayConfig(
         List<InetAddress> listenAddresses,
         int port,
         int udpThreads,
+        boolean ioUring,
         int tlsPort,
         Optional<Path> tlsCertFile,
         Optional<Path> tlsKeyFile,
@@ -84,6 +86,7 @@ public record RelayConfig(
                 c.getStringList("listen-addresses").stream().map(a -> address(c, "listen-addresses", a)).toList(),
                 c.getInt("port"),
                 c.getInt("udp-threads"),
+                c.getBoolean("io-uring"),
                 c.getInt("tls-port"),
                 optionalString(c, "tls-cert-file").map(Path::of),
                 optionalString(c, "tls-key-file").map(Path::of),

@@ -177,7 +177,8 @@ public final class TurnServer implements AutoCloseable {
                 for (int i = 0; i < loops; i++) {
                     InetSocketAddress udpAddress = new InetSocketAddress(address, port.port());
                     udpListeners.add(ListenException.bind(LISTEN_ADDRESSES, port.key(), udpAddress, port.service(),
-                            () -> new UdpListener(udpAddress, loops > 1, clientPackets, peerPackets, reader)));
+                            () -> new UdpListener(udpAddress, loops > 1, clientPackets, peerPackets, reader,
+                                    config.ioUring())));
                 }
             }
         }

@@ -8,6 +8,7 @@ import dev.dialtone.relay.io.DatagramBatch;
 import dev.dialtone.relay.io.DatagramHandler;
 import dev.dialtone.relay.io.DatagramReader;
 import dev.dialtone.relay.io.DatagramSender;
+import dev.dialtone.relay.io.ImmediateSender;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -55,11 +56,12 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
     /**
      * Binds now, so that a taken port fails the start.
      *
-     * @param shared true when several listeners share the address (SO_REUSEPORT): the kernel then
-     *               spreads clients over them by address hash, always the same listener for a client
+     * @param shared  true when several listeners share the address (SO_REUSEPORT): the kernel then
+     *                spreads clients over them by address hash, always the same listener for a client
+     * @param ioUring whether to batch the sends to peers through io_uring where the kernel allows it
      */
     public UdpListener(InetSocketAddress address, boolean shared, ClientPackets clientPackets,
-                       PeerPackets peerPackets, DatagramReader reader) throws IOException {
+                       PeerPackets peerPackets, DatagramReader reader, boolean ioUring) throws IOException {
         this.socket = DatagramChannel.open(address.getAddress() instanceof Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
@@ -79,7 +81,8 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
         this.reader = reader;
         this.fromClients = reader.newBatch(0, 0);
         this.fromPeers = PeerPackets.newBatch(reader);
-        this.toPeers = DatagramSender.forLoop(clientPackets);
+        this.toPeers = ioUring ? DatagramSender.forLoop(clientPackets)
+                : new ImmediateSender<>(clientPackets, "dialtone.relay.io-uring = false");
     }
 
     /** For the start-up log: how this listener's loop sends to peers. */
