@@ -187,6 +187,33 @@ class TurnProtocolTest {
     }
 
     @Test
+    void aBurstOfChannelDataReachesThePeerWholeAndInOrder() throws Exception {
+        // more than one read's batch at once: what the relay sends must not be overwritten by its next read
+        startRelay(Map.of());
+        peer.socket().setReceiveBufferSize(4 << 20);
+        try (TestClient client = TestClient.udp(relay.address())) {
+            allocate(client, "alice");
+            bind(client, 0x4002, peerAddress());
+            int count = 400;
+            for (int i = 0; i < count; i++) {
+                client.sendChannelData(0x4002, burstPayload(i));
+            }
+            for (int i = 0; i < count; i++) {
+                assertArrayEquals(burstPayload(i), peerReceives(), "datagram " + i);
+            }
+        }
+    }
+
+    /** Datagram {@code i} of a burst: its own length (1-600 bytes) and bytes. */
+    private static byte[] burstPayload(int i) {
+        byte[] payload = new byte[1 + (i * 37) % 600];
+        for (int j = 0; j < payload.length; j++) {
+            payload[j] = (byte) (i * 31 + j);
+        }
+        return payload;
+    }
+
+    @Test
     void channelDataOverTcpIsPaddedToFourBytes() throws Exception {
         startRelay(Map.of());
         try (TestClient client = TestClient.tcp(relay.address())) {

@@ -5,4 +5,11 @@ package dev.dialtone.relay.io;
 public interface DatagramHandler {
 
     void handle(DatagramBatch batch, int i);
+
+    /**
+     * Every datagram of the batch was handled, and its slots are about to be read into again: what
+     * still points into them (a batching sender's queue) must be done with them now.
+     */
+    default void batchDone() {
+    }
 }

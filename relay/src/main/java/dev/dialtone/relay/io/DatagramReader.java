@@ -21,7 +21,8 @@ public sealed interface DatagramReader permits NioDatagramReader, RecvmmsgReader
 
     /**
      * Reads and hands over datagrams until the socket has none waiting or {@code limit} were
-     * handled, so that one busy socket cannot starve the others of the loop.
+     * handled, so that one busy socket cannot starve the others of the loop; after each read's
+     * datagrams, before the batch is read into again, tells the handler {@link DatagramHandler#batchDone()}.
      */
     default void drain(DatagramChannel socket, DatagramBatch batch, int limit, DatagramHandler handler)
             throws IOException {
@@ -30,6 +31,9 @@ public sealed interface DatagramReader permits NioDatagramReader, RecvmmsgReader
             int read = read(socket, batch);
             for (int i = 0; i < read; i++) {
                 handler.handle(batch, i);
+            }
+            if (read > 0) {
+                handler.batchDone();
             }
             handled += read;
             if (read < batch.capacity()) {

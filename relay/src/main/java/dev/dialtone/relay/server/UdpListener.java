@@ -50,7 +50,17 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
     private final DatagramReader reader;
     private final DatagramBatch fromClients;
     private final DatagramBatch fromPeers;
-    private final DatagramHandler clientPacket = this::onClientPacket;
+    private final DatagramHandler clientPacket = new DatagramHandler() {
+        @Override
+        public void handle(DatagramBatch batch, int i) {
+            onClientPacket(batch, i);
+        }
+
+        @Override
+        public void batchDone() {
+            toPeers.flush(); // the sends point into the batch's slots
+        }
+    };
     private final DatagramSender<Allocation> toPeers;
 
     /**
@@ -116,7 +126,7 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
                 try {
                     reader.drain(socket, fromClients, BATCH, clientPacket);
                 } finally {
-                    toPeers.flush();
+                    toPeers.flush(); // when a read failed part way
                 }
             }
         } catch (ClosedChannelException e) {

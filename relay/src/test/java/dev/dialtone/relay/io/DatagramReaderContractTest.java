@@ -113,6 +113,43 @@ class DatagramReaderContractTest {
         assertThrows(ClosedChannelException.class, () -> reader.read(socket, reader.newBatch(HEADROOM, TAILROOM)));
     }
 
+    @ParameterizedTest
+    @MethodSource("readers")
+    void theHandlerIsToldBeforeTheBatchIsReadIntoAgain(DatagramReader reader) throws IOException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (DatagramChannel socket = openBound(loopback); DatagramChannel client = openBound(loopback)) {
+            int count = 40;
+            for (int i = 0; i < count; i++) {
+                client.send(ByteBuffer.wrap(bytes(8, i)), socket.getLocalAddress());
+            }
+            DatagramBatch batch = reader.newBatch(HEADROOM, TAILROOM);
+            List<Integer> pending = new ArrayList<>(); // slots handled since the last batchDone
+            List<String> problems = new ArrayList<>();
+            int[] seen = {0};
+            reader.drain(socket, batch, count, new DatagramHandler() {
+                @Override
+                public void handle(DatagramBatch b, int i) {
+                    if (pending.contains(i)) {
+                        problems.add("slot " + i + " read into again before batchDone");
+                    }
+                    pending.add(i);
+                    seen[0]++;
+                }
+
+                @Override
+                public void batchDone() {
+                    if (pending.isEmpty()) {
+                        problems.add("batchDone without a datagram");
+                    }
+                    pending.clear();
+                }
+            });
+            assertEquals(List.of(), problems);
+            assertEquals(List.of(), pending, "the last read's datagrams were followed by batchDone");
+            assertEquals(count, seen[0]);
+        }
+    }
+
     private static List<Received> drainAll(DatagramReader reader, DatagramChannel socket) throws IOException {
         DatagramBatch batch = reader.newBatch(HEADROOM, TAILROOM);
         List<Received> received = new ArrayList<>();
