@@ -33,6 +33,9 @@ import java.nio.channels.DatagramChannel;
  * cost what {@code sendmmsg} of 32 from one socket does, half of a {@code sendto} each
  * ({@code bench/relay/sendbatch.c}, bench/README.md).
  *
+ * <p>A flush of one datagram, what a quiet loop has after most reads, is a plain {@code sendmsg}
+ * from the same message header instead: the ring's round trip pays only from two datagrams on.
+ *
  * <p>The queue holds the addresses of the callers' buffers, not copies: they must stay unchanged
  * until the flush, which the loop makes after each batch it read, before it reads into them again.
  * Heap buffers have no stable address and are sent at once, after what was queued.
@@ -69,6 +72,7 @@ public final class UringSender<T> implements DatagramSender<T> {
 
     private static final MethodHandle SYSCALL_3;
     private static final MethodHandle SYSCALL_7;
+    private static final MethodHandle SENDMSG;
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
     private static final MethodHandle CLOSE;
@@ -77,6 +81,7 @@ public final class UringSender<T> implements DatagramSender<T> {
     static {
         MethodHandle syscall3 = null;
         MethodHandle syscall7 = null;
+        MethodHandle sendmsg = null;
         MethodHandle mmap = null;
         MethodHandle munmap = null;
         MethodHandle close = null;
@@ -88,6 +93,8 @@ public final class UringSender<T> implements DatagramSender<T> {
                     FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), true, variadic);
             syscall7 = LinuxCalls.function("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
                     JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), true, variadic);
+            // the message header's address as a long: no segment to make per call
+            sendmsg = LinuxCalls.function("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), true);
             mmap = LinuxCalls.function("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT,
                     JAVA_INT, JAVA_LONG), true);
             munmap = LinuxCalls.function("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), false);
@@ -95,6 +102,7 @@ public final class UringSender<T> implements DatagramSender<T> {
         }
         SYSCALL_3 = syscall3;
         SYSCALL_7 = syscall7;
+        SENDMSG = sendmsg;
         MMAP = mmap;
         MUNMAP = munmap;
         CLOSE = close;
@@ -126,6 +134,7 @@ public final class UringSender<T> implements DatagramSender<T> {
     /** The tag and length of each queued datagram, by its queue index (an entry's user_data). */
     private final Object[] tags = new Object[CAPACITY];
     private final int[] lengths = new int[CAPACITY];
+    private final int[] descriptors = new int[CAPACITY];
     private int sqTail;
     private int queued;
     /** True once the ring can no longer be used: every datagram then goes through the JDK's send. */
@@ -217,7 +226,8 @@ public final class UringSender<T> implements DatagramSender<T> {
         messages.set(JAVA_INT, (long) i * MSGHDR_SIZE + 8, writeSockaddr((long) i * SOCKADDR_STRIDE, to));
         long entry = (long) ((sqTail + i) & sqMask) * SQE_SIZE;
         entries.set(JAVA_BYTE, entry, IORING_OP_SENDMSG);
-        entries.set(JAVA_INT, entry + 4, LinuxCalls.descriptor(socket));
+        descriptors[i] = LinuxCalls.descriptor(socket);
+        entries.set(JAVA_INT, entry + 4, descriptors[i]);
         entries.set(JAVA_LONG, entry + 16, messages.address() + (long) i * MSGHDR_SIZE);
         entries.set(JAVA_INT, entry + 24, 1);
         entries.set(JAVA_INT, entry + 28, LinuxCalls.MSG_DONTWAIT);
@@ -232,6 +242,10 @@ public final class UringSender<T> implements DatagramSender<T> {
             return;
         }
         queued = 0;
+        if (submitted == 1) {
+            sendAlone(); // a quiet loop's usual batch: one sendmsg costs less than the ring's round trip
+            return;
+        }
         sqTail += submitted;
         RING_INT.setRelease(sqRing, sqTailOffset, sqTail);
         long entered;
@@ -268,6 +282,25 @@ public final class UringSender<T> implements DatagramSender<T> {
             tags[i] = null;
         }
         RING_INT.setRelease(cqRing, cqHeadOffset, head);
+    }
+
+    /** Sends the one queued datagram with sendmsg, from the message header the ring would have used. */
+    private void sendAlone() {
+        long result;
+        do {
+            try {
+                result = (long) SENDMSG.invokeExact(errno, descriptors[0], messages.address(), LinuxCalls.MSG_DONTWAIT);
+            } catch (Throwable e) {
+                throw new IllegalStateException("sendmsg could not be called", e);
+            }
+        } while (result < 0 && LinuxCalls.errno(errno) == LinuxCalls.EINTR);
+        if (result >= 0) {
+            outcomes.sent(tag(0), lengths[0]);
+        } else {
+            int cause = LinuxCalls.errno(errno);
+            outcomes.refused(tag(0), lengths[0], cause == LinuxCalls.EAGAIN ? "send buffer full" : "errno " + cause);
+        }
+        tags[0] = null;
     }
 
     @SuppressWarnings("unchecked")

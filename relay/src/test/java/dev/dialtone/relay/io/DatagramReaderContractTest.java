@@ -1,5 +1,7 @@
 package dev.dialtone.relay.io;
 
+import static dev.dialtone.relay.io.TestDatagrams.bytes;
+import static dev.dialtone.relay.io.TestDatagrams.openBound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +11,6 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -75,10 +76,7 @@ class DatagramReaderContractTest {
     void aBusySocketYieldsAfterTheLimitAndKeepsTheRestInOrder(DatagramReader reader) throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (DatagramChannel socket = openBound(loopback); DatagramChannel client = openBound(loopback)) {
-            int count = 40;
-            for (int i = 0; i < count; i++) {
-                client.send(ByteBuffer.wrap(bytes(8, i)), socket.getLocalAddress());
-            }
+            int count = sendNumbered(client, socket, 40);
             DatagramBatch batch = reader.newBatch(HEADROOM, TAILROOM);
             List<Received> first = new ArrayList<>();
             reader.drain(socket, batch, 1, (b, i) -> first.add(copy(b, i)));
@@ -118,10 +116,7 @@ class DatagramReaderContractTest {
     void theHandlerIsToldBeforeTheBatchIsReadIntoAgain(DatagramReader reader) throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (DatagramChannel socket = openBound(loopback); DatagramChannel client = openBound(loopback)) {
-            int count = 40;
-            for (int i = 0; i < count; i++) {
-                client.send(ByteBuffer.wrap(bytes(8, i)), socket.getLocalAddress());
-            }
+            int count = sendNumbered(client, socket, 40);
             DatagramBatch batch = reader.newBatch(HEADROOM, TAILROOM);
             List<Integer> pending = new ArrayList<>(); // slots handled since the last batchDone
             List<String> problems = new ArrayList<>();
@@ -164,19 +159,11 @@ class DatagramReaderContractTest {
         return new Received(payload, batch.sender(i));
     }
 
-    private static DatagramChannel openBound(InetAddress address) throws IOException {
-        DatagramChannel channel = DatagramChannel.open(address instanceof Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-        channel.bind(new InetSocketAddress(address, 0));
-        channel.configureBlocking(false);
-        return channel;
-    }
-
-    private static byte[] bytes(int length, int seed) {
-        byte[] bytes = new byte[length];
-        for (int i = 0; i < length; i++) {
-            bytes[i] = (byte) (seed * 31 + i);
+    /** Sends {@code count} datagrams of 8 bytes, the i-th {@code bytes(8, i)}, from {@code client} to {@code socket}. */
+    private static int sendNumbered(DatagramChannel client, DatagramChannel socket, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            client.send(ByteBuffer.wrap(bytes(8, i)), socket.getLocalAddress());
         }
-        return bytes;
+        return count;
     }
 }

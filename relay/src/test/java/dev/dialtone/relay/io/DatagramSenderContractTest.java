@@ -1,5 +1,7 @@
 package dev.dialtone.relay.io;
 
+import static dev.dialtone.relay.io.TestDatagrams.bytes;
+import static dev.dialtone.relay.io.TestDatagrams.openBound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,11 +12,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -176,6 +176,9 @@ class DatagramSenderContractTest {
             sender.flush();
             assertEquals(List.of(1, 3), outcomes.sent);
             assertEquals(List.of(2), outcomes.refused, "port 0 is refused, once");
+            sender.send(alice, inSlot(arena, bytes(10, 4)), new InetSocketAddress(loopback, 0), 4);
+            sender.flush();
+            assertEquals(List.of(2, 4), outcomes.refused, "alone in its flush too");
             assertArrayEquals(bytes(10, 1), Arrays.copyOf(receive(bob).getData(), 10));
             assertArrayEquals(bytes(10, 3), Arrays.copyOf(receive(bob).getData(), 10));
         }
@@ -241,21 +244,5 @@ class DatagramSenderContractTest {
         socket.setSoTimeout(2000);
         socket.setReceiveBufferSize(1 << 20);
         return socket;
-    }
-
-    private static DatagramChannel openBound(InetAddress address) throws IOException {
-        DatagramChannel channel = DatagramChannel.open(address instanceof Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-        channel.bind(new InetSocketAddress(address, 0));
-        channel.configureBlocking(false);
-        return channel;
-    }
-
-    private static byte[] bytes(int length, int seed) {
-        byte[] bytes = new byte[length];
-        for (int i = 0; i < length; i++) {
-            bytes[i] = (byte) (seed * 31 + i);
-        }
-        return bytes;
     }
 }
