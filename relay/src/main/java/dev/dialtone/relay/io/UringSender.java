@@ -277,7 +277,7 @@ public final class UringSender<T> implements DatagramSender<T> {
             if (result >= 0) {
                 outcomes.sent(tag(i), lengths[i]);
             } else {
-                outcomes.refused(tag(i), lengths[i], -result == LinuxCalls.EAGAIN ? "send buffer full" : "errno " + -result);
+                outcomes.refused(tag(i), lengths[i], refusal(-result));
             }
             tags[i] = null;
         }
@@ -297,10 +297,14 @@ public final class UringSender<T> implements DatagramSender<T> {
         if (result >= 0) {
             outcomes.sent(tag(0), lengths[0]);
         } else {
-            int cause = LinuxCalls.errno(errno);
-            outcomes.refused(tag(0), lengths[0], cause == LinuxCalls.EAGAIN ? "send buffer full" : "errno " + cause);
+            outcomes.refused(tag(0), lengths[0], refusal(LinuxCalls.errno(errno)));
         }
         tags[0] = null;
+    }
+
+    /** Why the kernel refused a send, from its errno, as the JDK's non-blocking send would say it. */
+    private static String refusal(int errno) {
+        return errno == LinuxCalls.EAGAIN ? "send buffer full" : "errno " + errno;
     }
 
     @SuppressWarnings("unchecked")
