@@ -29,11 +29,14 @@ public sealed interface DatagramReader permits NioDatagramReader, RecvmmsgReader
         int handled = 0;
         while (handled < limit) {
             int read = read(socket, batch);
-            for (int i = 0; i < read; i++) {
-                handler.handle(batch, i);
-            }
-            if (read > 0) {
-                handler.batchDone();
+            try {
+                for (int i = 0; i < read; i++) {
+                    handler.handle(batch, i);
+                }
+            } finally {
+                if (read > 0) {
+                    handler.batchDone(); // also when a handler failed part way: the ones before it are done
+                }
             }
             handled += read;
             if (read < batch.capacity()) {

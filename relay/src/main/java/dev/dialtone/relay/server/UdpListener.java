@@ -123,11 +123,7 @@ public final class UdpListener implements ClientTransport, AutoCloseable {
                 reader.drain(allocation.relaySocket(), fromPeers, BATCH,
                         (batch, i) -> peerPackets.onDatagram(allocation, batch, i));
             } else {
-                try {
-                    reader.drain(socket, fromClients, BATCH, clientPacket);
-                } finally {
-                    toPeers.flush(); // when a read failed part way
-                }
+                reader.drain(socket, fromClients, BATCH, clientPacket);
             }
         } catch (ClosedChannelException e) {
             key.cancel(); // an allocation ended; the listener's own socket closes only with the selector

@@ -145,6 +145,29 @@ class DatagramReaderContractTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("readers")
+    void aHandlerThatFailsPartWayIsStillToldTheBatchIsDone(DatagramReader reader) throws IOException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (DatagramChannel socket = openBound(loopback); DatagramChannel client = openBound(loopback)) {
+            sendNumbered(client, socket, 1);
+            int[] done = {0};
+            assertThrows(IllegalStateException.class, () -> reader.drain(socket, reader.newBatch(HEADROOM, TAILROOM), 10,
+                    new DatagramHandler() {
+                        @Override
+                        public void handle(DatagramBatch b, int i) {
+                            throw new IllegalStateException("a handler bug");
+                        }
+
+                        @Override
+                        public void batchDone() {
+                            done[0]++;
+                        }
+                    }));
+            assertEquals(1, done[0], "what was queued before the failure still goes out");
+        }
+    }
+
     private static List<Received> drainAll(DatagramReader reader, DatagramChannel socket) throws IOException {
         DatagramBatch batch = reader.newBatch(HEADROOM, TAILROOM);
         List<Received> received = new ArrayList<>();
