@@ -12,8 +12,13 @@ function env(name) {
   return v;
 }
 
-/** `docker` and waits on one container; every call ends within `callMs`. */
-function container(name, callMs = 60000) {
+// A JVM starting next to a Maven build on two loaded cores: bounds are generous, waits end as
+// soon as their condition holds.
+const WAIT = { start: 180000, healthy: 180000, stop: 60000 };
+
+/** `docker` and waits on one container; every call ends within WAIT.stop. */
+function container(name) {
+  const callMs = WAIT.stop;
   const client = env('DOCKER');
   const docker = (...args) => new Promise((resolve, reject) => {
     execFile(client, args, { encoding: 'utf8', timeout: callMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
@@ -37,7 +42,15 @@ function container(name, callMs = 60000) {
       await sleep(250);
     }
   }
-  return { docker, inspect, logs, until };
+  /** Resolves with the ms it took until GET /readyz on `httpPort` answers 200. */
+  const ready = (httpPort) => until(`GET http://127.0.0.1:${httpPort}/readyz answering 200`, WAIT.start, async () => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`, { signal: AbortSignal.timeout(5000) });
+    return res.status === 200 ? true : `${res.status} ${await res.text()}`;
+  });
+  /** Resolves with the ms it took until Docker reports the HEALTHCHECK healthy. */
+  const healthy = () => until('docker health status "healthy"', WAIT.healthy,
+    async () => { const s = await inspect('{{.State.Health.Status}}'); return s === 'healthy' ? true : s; });
+  return { docker, inspect, logs, until, ready, healthy };
 }
 
-module.exports = { env, container };
+module.exports = { env, container, WAIT };

@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const jwt = require('jsonwebtoken');
 const { Scope, once, ack, turnCredential } = require('../harness');
 const { connectCall } = require('../flows');
-const { env, container } = require('./container');
+const { env, container, WAIT } = require('./container');
 
 const CONTAINER = env('DIALTONE_CONTAINER');
 const HTTP_PORT = Number(env('DIALTONE_HTTP_PORT'));
@@ -20,13 +20,8 @@ const TURN_URLS = JSON.parse(env('DIALTONE_TURN_URLS'));
 const jwtSecret = env('DIALTONE_JWT_SECRET');
 const turnSecret = env('DIALTONE_TURN_SECRET');
 
-// A JVM starting next to a Maven build on two loaded cores: bounds are generous, waits end as
-// soon as their condition holds.
-const START_WAIT = 180000;
-const HEALTHY_WAIT = 180000;
-const STOP_WAIT = 60000;
 
-const { docker, inspect, logs, until } = container(CONTAINER, STOP_WAIT);
+const { docker, inspect, logs, ready, healthy } = container(CONTAINER);
 
 const srv = {
   url: 'http://127.0.0.1:4002',
@@ -40,10 +35,7 @@ let alice;
 let bob;
 
 test('answers /readyz on the HTTP port set in JDK_JAVA_OPTIONS, as the unprivileged user', async (t) => {
-  const took = await until(`GET http://127.0.0.1:${HTTP_PORT}/readyz answering 200`, START_WAIT, async () => {
-    const res = await fetch(`http://127.0.0.1:${HTTP_PORT}/readyz`, { signal: AbortSignal.timeout(5000) });
-    return res.status === 200 ? true : `${res.status} ${await res.text()}`;
-  });
+  const took = await ready(HTTP_PORT);
   t.diagnostic(`ready ${took} ms after the checks began`);
   const body = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/readyz`)).text();
   assert.equal(body, 'ready\n');
@@ -68,8 +60,7 @@ test('a Socket.IO call between two real clients, with the TURN URLs given in JDK
 });
 
 test('the HEALTHCHECK turns healthy, asking the configured port', async (t) => {
-  const took = await until('docker health status "healthy"', HEALTHY_WAIT,
-    async () => { const s = await inspect('{{.State.Health.Status}}'); return s === 'healthy' ? true : s; });
+  const took = await healthy();
   t.diagnostic(`healthy ${took} ms after the checks began`);
   const health = JSON.parse(await inspect('{{json .State.Health}}'));
   const last = health.Log[health.Log.length - 1];
@@ -80,8 +71,8 @@ test('the HEALTHCHECK turns healthy, asking the configured port', async (t) => {
 test('docker stop drains: both parties get callEnded, the container exits 0 on its own', async (t) => {
   const t0 = Date.now();
   const stopping = docker('stop', CONTAINER); // the container's own --stop-timeout, as documented
-  assert.deepEqual(await once(alice, 'callEnded', STOP_WAIT), { from: 'bob', reason: 'disconnected' });
-  assert.deepEqual(await once(bob, 'callEnded', STOP_WAIT), { from: 'alice', reason: 'disconnected' });
+  assert.deepEqual(await once(alice, 'callEnded', WAIT.stop), { from: 'bob', reason: 'disconnected' });
+  assert.deepEqual(await once(bob, 'callEnded', WAIT.stop), { from: 'alice', reason: 'disconnected' });
   await stopping;
   t.diagnostic(`docker stop returned after ${Date.now() - t0} ms`);
   assert.equal(await inspect('{{.State.ExitCode}}'), '0', 'exit code 0, not 137 (SIGKILL) or 1 (drain watchdog)');

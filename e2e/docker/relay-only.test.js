@@ -15,20 +15,14 @@ const { env, container } = require('./container');
 const CONTAINER = env('DIALTONE_RELAY_CONTAINER');
 const turnSecret = env('DIALTONE_TURN_SECRET');
 const HTTP_PORT = 8080; // the image's default
-const START_WAIT = 180000;
-const HEALTHY_WAIT = 180000;
-const STOP_WAIT = 60000;
 
-const { docker, inspect, logs, until } = container(CONTAINER, STOP_WAIT);
+const { docker, inspect, logs, ready, healthy } = container(CONTAINER);
 let peer;
 
 after(() => { if (peer) peer.kill(); });
 
 test('answers /readyz as a relay-only node, with no signaling port bound', async (t) => {
-  const took = await until(`GET http://127.0.0.1:${HTTP_PORT}/readyz answering 200`, START_WAIT, async () => {
-    const res = await fetch(`http://127.0.0.1:${HTTP_PORT}/readyz`, { signal: AbortSignal.timeout(5000) });
-    return res.status === 200 ? true : `${res.status} ${await res.text()}`;
-  });
+  const took = await ready(HTTP_PORT);
   t.diagnostic(`ready ${took} ms after the checks began`);
   assert.match(await logs(), /Dialtone started as a relay-only node/);
   assert.equal(await tcpProbe(4002), false, 'nothing listens on the signaling port');
@@ -48,8 +42,7 @@ test('coturn\'s client relays through it over UDP and TCP, 0 loss, with credenti
 });
 
 test('the HEALTHCHECK turns healthy', async (t) => {
-  const took = await until('docker health status "healthy"', HEALTHY_WAIT,
-    async () => { const s = await inspect('{{.State.Health.Status}}'); return s === 'healthy' ? true : s; });
+  const took = await healthy();
   t.diagnostic(`healthy ${took} ms after the checks began`);
 });
 

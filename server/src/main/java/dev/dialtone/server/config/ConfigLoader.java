@@ -32,7 +32,7 @@ public final class ConfigLoader {
             // Parse errors and unresolved substitutions: typesafe-config's message names file and line.
             throw new StartupException("configuration unreadable: " + e.getMessage());
         }
-        List<String> problems = new ConfigCheck(ReferenceKeys.fromClasspath()).problems(config);
+        List<String> problems = new ConfigCheck(ReferenceKeys.of(reference())).problems(config);
         if (!problems.isEmpty()) {
             throw new StartupException(problems);
         }
@@ -45,6 +45,14 @@ public final class ConfigLoader {
      * properties. A setting whose value differs from this one was given by the operator.
      */
     public static Config defaults() {
-        return ConfigFactory.parseResourcesAnySyntax("reference.conf").resolve();
+        return reference().resolve();
+    }
+
+    /**
+     * Every module's reference.conf on the classpath, merged, not resolved. Not
+     * {@code ConfigFactory.defaultReference()}: that one has the {@code -D} properties merged in.
+     */
+    static Config reference() {
+        return ConfigFactory.parseResourcesAnySyntax("reference.conf");
     }
 }

@@ -2,7 +2,6 @@ package dev.dialtone.server.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
@@ -46,14 +45,15 @@ final class ReferenceKeys {
         this.kinds = kinds;
     }
 
-    /** The keys under {@code dialtone} of every reference.conf the class loader sees. */
-    static ReferenceKeys fromClasspath() {
-        // Unresolved, so that keys whose default is an unset ${?ENV} stay known; resolved, it gives
-        // the defaults' types. Not ConfigFactory.defaultReference(): it has -D properties merged in.
-        Config unresolved = ConfigFactory.parseResourcesAnySyntax("reference.conf");
-        Config resolved = unresolved.resolve();
+    /**
+     * The keys under {@code dialtone} of {@code reference}: every reference.conf the class loader
+     * sees, merged and not resolved ({@link ConfigLoader#reference()}), so that keys whose default is
+     * an unset ${?ENV} stay known; resolved, it gives the defaults' kinds.
+     */
+    static ReferenceKeys of(Config reference) {
+        Config resolved = reference.resolve();
         Map<String, Kind> kinds = new LinkedHashMap<>();
-        if (unresolved.root().get("dialtone") instanceof ConfigObject dialtone) {
+        if (reference.root().get("dialtone") instanceof ConfigObject dialtone) {
             collect("dialtone", dialtone, resolved, kinds);
         }
         return new ReferenceKeys(kinds);
