@@ -167,7 +167,7 @@ public final class TurnServer implements AutoCloseable {
         streamLoop = new StreamLoop(peerPackets, reader, clock);
         StreamClients streams = new StreamClients(streamLoop, tls, clientPackets, allocations, counters, clock);
         streamClients = streams;
-        int loops = config.udpThreads() > 0 ? config.udpThreads() : Runtime.getRuntime().availableProcessors();
+        int loops = config.udpLoops(Runtime.getRuntime().availableProcessors());
         List<UdpPort> udpPorts = new ArrayList<>(List.of(new UdpPort(config.port(), "dialtone.relay.port", "the TURN relay, UDP")));
         udpPorts.addAll(List.of(moreUdp));
         for (UdpPort port : udpPorts) {

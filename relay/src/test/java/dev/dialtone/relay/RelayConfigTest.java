@@ -57,4 +57,17 @@ class RelayConfigTest {
         assertEquals(0, parse(Map.of("dialtone.relay.tls-port", 0, "dialtone.relay.tls-cert-file", "/nope/cert.pem",
                 "dialtone.relay.tls-key-file", "/nope/key.pem")).tlsPort());
     }
+
+    @Test
+    void udpLoopsAreOnePerTwoCpusUnlessSet() {
+        RelayConfig byDefault = parse(Map.of());
+        assertEquals(1, byDefault.udpLoops(1));
+        assertEquals(1, byDefault.udpLoops(2));
+        assertEquals(1, byDefault.udpLoops(3));
+        assertEquals(8, byDefault.udpLoops(16));
+        RelayConfig set = parse(Map.of("dialtone.relay.udp-threads", 3));
+        assertEquals(3, set.udpLoops(2));
+        assertEquals(3, set.udpLoops(16));
+        assertThrows(IllegalArgumentException.class, () -> parse(Map.of("dialtone.relay.udp-threads", -1)));
+    }
 }
