@@ -100,4 +100,24 @@ class CoturnClientsTest {
         assertEquals((long) clients * messages, totals[0], "sent\n" + result.tail());
         assertEquals(totals[0], totals[1], "loss\n" + result.tail());
     }
+
+    /**
+     * Several UDP loops on one port (SO_REUSEPORT): the kernel spreads the clients over them, and
+     * each loop must answer, allocate and relay for its own. The default is one loop on a machine
+     * of 2 CPUs, so this path runs only when asked for.
+     */
+    @Test
+    void uclientRelaysWithoutLossThroughSeveralUdpLoops() throws Exception {
+        int clients = 20;
+        int messages = 100;
+        try (RelayUnderTest loops = RelayUnderTest.start(Map.of("dialtone.relay.udp-threads", 4,
+                "dialtone.relay.user-quota", 0))) {
+            assertEquals(4, loops.config.udpLoops(Runtime.getRuntime().availableProcessors()));
+            CoturnTools.Result result = CoturnTools.run(Duration.ofSeconds(60), "turnutils_uclient",
+                    uclientArgs(loops.port, RelayUnderTest.SECRET, clients, messages));
+            long[] totals = result.sentAndReceived();
+            assertEquals((long) clients * messages, totals[0], "sent\n" + result.tail());
+            assertEquals(totals[0], totals[1], "loss\n" + result.tail());
+        }
+    }
 }
