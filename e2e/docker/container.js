@@ -18,10 +18,9 @@ const WAIT = { start: 180000, healthy: 180000, stop: 60000 };
 
 /** `docker` and waits on one container; every call ends within WAIT.stop. */
 function container(name) {
-  const callMs = WAIT.stop;
   const client = env('DOCKER');
   const docker = (...args) => new Promise((resolve, reject) => {
-    execFile(client, args, { encoding: 'utf8', timeout: callMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(client, args, { encoding: 'utf8', timeout: WAIT.stop, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`docker ${args.join(' ')}: ${err.message}\n${stderr}`));
       else resolve({ stdout: stdout.trim(), stderr: stderr.trim() });
     });

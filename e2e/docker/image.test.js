@@ -20,7 +20,6 @@ const TURN_URLS = JSON.parse(env('DIALTONE_TURN_URLS'));
 const jwtSecret = env('DIALTONE_JWT_SECRET');
 const turnSecret = env('DIALTONE_TURN_SECRET');
 
-
 const { docker, inspect, logs, ready, healthy } = container(CONTAINER);
 
 const srv = {
