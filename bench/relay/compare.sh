@@ -330,10 +330,14 @@ run_load_once() { # load server
     echo "$row"
   done
 
-  echo
-  echo "## Ratios of server CPU per echoed message (flood: per packet), lower is better; floor = the better fwd mode"
   others=()
   for s in coturn master master-mp; do [[ " ${SERVERS[*]} " == *" $s "* ]] && others+=("$s"); done
+  if [ ${#others[@]} -eq 0 ] && [ -z "$FLOOR" ]; then
+    echo "# done $(date -u +%FT%TZ), load average: $(cut -d' ' -f1-3 /proc/loadavg); no ratios: neither coturn nor the floor ran"
+    exit 0
+  fi
+  echo
+  echo "## Ratios of server CPU per echoed message (flood: per packet), lower is better; floor = the better fwd mode"
   header="| load | Dialtone |"; rule="|---|---|"
   for s in "${others[@]}"; do header="$header / $s |"; rule="$rule---|"; done
   [ -n "$FLOOR" ] && { header="$header / floor |"; rule="$rule---|"; }
