@@ -62,7 +62,7 @@ class CoturnClientsTest {
     @Test
     void aWrongSecretIsRefusedAndNothingIsRelayed() throws Exception {
         long before = relay.server.counters().relayedPackets();
-        CoturnTools.Result result = CoturnTools.run(Duration.ofSeconds(30), "turnutils_uclient",
+        CoturnTools.Result result = CoturnTools.uclient(Duration.ofSeconds(30),
                 uclientArgs(relay.port, "not-the-secret", 1, 20));
         assertTrue(result.output().contains("Cannot complete Allocation"), result.tail());
         assertEquals(before, relay.server.counters().relayedPackets());
@@ -71,7 +71,7 @@ class CoturnClientsTest {
     @Test
     void aLoopbackPeerIsRefusedUnlessAllowed() throws Exception {
         try (RelayUnderTest strict = RelayUnderTest.start(Map.of("dialtone.relay.allow-loopback-peers", false))) {
-            CoturnTools.Result result = CoturnTools.run(Duration.ofSeconds(30), "turnutils_uclient",
+            CoturnTools.Result result = CoturnTools.uclient(Duration.ofSeconds(30),
                     uclientArgs(strict.port, RelayUnderTest.SECRET, 1, 20));
             assertTrue(result.output().contains("error 403"), result.tail());
             assertEquals(0, strict.server.counters().relayedPackets());
@@ -93,7 +93,7 @@ class CoturnClientsTest {
         if (mode.equals("send")) {
             extra.add("-s");
         }
-        CoturnTools.Result result = CoturnTools.run(Duration.ofSeconds(60), "turnutils_uclient",
+        CoturnTools.Result result = CoturnTools.uclient(Duration.ofSeconds(60),
                 uclientArgs(transport.equals("tls") ? relay.tlsPort : relay.port, RelayUnderTest.SECRET,
                         clients, messages, extra.toArray(String[]::new)));
         long[] totals = result.sentAndReceived();
@@ -113,7 +113,7 @@ class CoturnClientsTest {
         try (RelayUnderTest loops = RelayUnderTest.start(Map.of("dialtone.relay.udp-threads", 4,
                 "dialtone.relay.user-quota", 0))) {
             assertEquals(4, loops.config.udpLoops(Runtime.getRuntime().availableProcessors()));
-            CoturnTools.Result result = CoturnTools.run(Duration.ofSeconds(60), "turnutils_uclient",
+            CoturnTools.Result result = CoturnTools.uclient(Duration.ofSeconds(60),
                     uclientArgs(loops.port, RelayUnderTest.SECRET, clients, messages));
             long[] totals = result.sentAndReceived();
             assertEquals((long) clients * messages, totals[0], "sent\n" + result.tail());

@@ -66,7 +66,7 @@ class CoturnServerAcceptsOurCredentialsTest {
     }
 
     private static CoturnTools.Result relayWith(String username, String password) throws Exception {
-        return CoturnTools.run(Duration.ofSeconds(30), "turnutils_uclient", "-X", "-c", "-p", String.valueOf(port),
+        return CoturnTools.uclient(Duration.ofSeconds(30), "-X", "-c", "-p", String.valueOf(port),
                 "-u", username, "-w", password, "-m", "2", "-n", "200", "-l", "100", "-z", "5",
                 "-e", "127.0.0.1", "-r", String.valueOf(peerPort), "127.0.0.1");
     }
