@@ -4,6 +4,7 @@ import com.corundumstudio.socketio.AckRequest;
 import com.corundumstudio.socketio.SocketIOClient;
 import com.corundumstudio.socketio.SocketIONamespace;
 import dev.dialtone.signaling.call.CallSessions;
+import dev.dialtone.signaling.call.PlacedCall;
 import dev.dialtone.signaling.limit.CallRateLimiter;
 import dev.dialtone.signaling.protocol.ErrorCode;
 import dev.dialtone.signaling.protocol.ErrorMessage;
@@ -91,8 +92,8 @@ final class ClientEvents {
         if (!callRate.tryAcquire(userId)) {
             throw new SignalingException(ErrorCode.RATE_LIMITED, "Too many calls; try again later");
         }
-        String callId = sessions.placeCall(socket, req.to(), req.callType(), req.signalData());
-        return sessions.isWaking(callId) ? Map.of("callId", callId, "waking", true) : Map.of("callId", callId);
+        PlacedCall call = sessions.placeCall(socket, req.to(), req.callType(), req.signalData());
+        return call.waking() ? Map.of("callId", call.callId(), "waking", true) : Map.of("callId", call.callId());
     }
 
     private void on(SocketIONamespace namespace, String event, Handler handler) {

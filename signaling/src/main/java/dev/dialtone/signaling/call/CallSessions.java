@@ -22,10 +22,10 @@ public interface CallSessions extends AutoCloseable {
     /** Forgets a socket; the other party of its call learns of it when it was the last socket there. */
     void disconnect(UUID socket);
 
-    /** Rings every socket of {@code calleeId}; returns the new call's id. */
-    String placeCall(UUID socket, String calleeId, CallType type, Object offer);
+    /** Rings every socket of {@code calleeId}, or with push on wakes them; returns the new call. */
+    PlacedCall placeCall(UUID socket, String calleeId, CallType type, Object offer);
 
-    /** Whether the call waits for its callee's devices to wake (dialtone.push); false by default. */
+    /** Whether the call still waits for its callee's devices to wake (dialtone.push); false by default. */
     default boolean isWaking(String callId) {
         return false;
     }

@@ -155,10 +155,10 @@ public final class Switchboard implements CallSessions {
      * and the request fails with BUSY. A callee with no socket: USER_OFFLINE, or with push on, a
      * waking call announced by {@link CallEvent.Incoming} that waits for the callee's devices.
      *
-     * @return the new call's id
+     * @return the new call
      */
     @Override
-    public String placeCall(UUID socket, String calleeId, CallType type, Object offer) {
+    public PlacedCall placeCall(UUID socket, String calleeId, CallType type, Object offer) {
         return decide(out -> {
             String callerId = authenticated(socket);
             if (callerId.equals(calleeId)) {
@@ -187,14 +187,14 @@ public final class Switchboard implements CallSessions {
                 call.ringTimer = timers.schedule(push.wakeWait(), () -> ringTimeout(call.id));
                 events.add(new CallEvent.Incoming(call.id, callerId, calleeId, type, call.placedAt.plus(push.wakeWait())));
                 CallLog.waking(call.id, callerId, calleeId, type, push.wakeWait());
-                return call.id;
+                return new PlacedCall(call.id, true);
             }
             call.ringing.addAll(calleeSockets);
             call.ringTimer = timers.schedule(ringTimeout, () -> ringTimeout(call.id));
             sendAll(out, call.ringing, Events.INCOMING_CALL, new IncomingCall(callerId, offer,
                     type.wireName(), call.id, iceServersFor.apply(calleeId)));
             CallLog.placed(call.id, callerId, calleeId, type, call.ringing.size());
-            return call.id;
+            return new PlacedCall(call.id, false);
         });
     }
 

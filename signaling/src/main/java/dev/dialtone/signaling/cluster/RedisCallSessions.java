@@ -18,6 +18,7 @@ import dev.dialtone.signaling.call.Delivery;
 import dev.dialtone.signaling.call.LiveCall;
 import dev.dialtone.signaling.call.LiveCalls;
 import dev.dialtone.signaling.call.Outbox;
+import dev.dialtone.signaling.call.PlacedCall;
 import dev.dialtone.signaling.call.PushHooks;
 import dev.dialtone.signaling.call.SocketDetails;
 import dev.dialtone.signaling.call.Switchboard;
@@ -178,7 +179,7 @@ public final class RedisCallSessions implements CallSessions {
     }
 
     @Override
-    public String placeCall(UUID socket, String calleeId, CallType type, Object offer) {
+    public PlacedCall placeCall(UUID socket, String calleeId, CallType type, Object offer) {
         String callerId = authenticated(socket);
         if (callerId.equals(calleeId)) {
             throw new SignalingException(ErrorCode.INVALID_PAYLOAD, "You cannot call yourself");
@@ -209,14 +210,14 @@ public final class RedisCallSessions implements CallSessions {
             Instant expiresAt = Instant.ofEpochMilli(now).plus(push.wakeWait());
             send(outcome, null, List.of(new CallEvent.Incoming(callId, callerId, calleeId, type, expiresAt)));
             CallLog.waking(callId, callerId, calleeId, type, push.wakeWait());
-            return callId;
+            return new PlacedCall(callId, true);
         }
         // Never cancelled: once the call is answered or ended (on any node) the script does nothing,
         // and at most ring-timeout's worth of these wait at a time.
         timers.schedule(ringTimeout, () -> send(script.run("ring-timeout", callId), null));
         send(outcome, new IncomingCall(callerId, offer, type.wireName(), callId, iceServersFor.apply(calleeId)));
         CallLog.placed(callId, callerId, calleeId, type, outcome.sends().size());
-        return callId;
+        return new PlacedCall(callId, false);
     }
 
     /** Rings a socket that just connected (and had its iceServers) if a waking call waits for its user. */

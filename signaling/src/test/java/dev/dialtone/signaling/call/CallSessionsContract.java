@@ -396,14 +396,20 @@ public abstract class CallSessionsContract {
     @Test
     @Tag(PUSH)
     void aCallToAUserWithNoSocketIsAnnouncedAndWaits() throws Exception {
-        String callId = place(alice, "dave", CallType.VIDEO);
+        PlacedCall placed = sessions(alice).placeCall(alice, "dave", CallType.VIDEO, OFFER);
+        String callId = placed.callId();
 
+        assertTrue(placed.waking(), "placed as a waking call");
         assertTrue(sessions(alice).isWaking(callId));
         assertEquals(List.of(new CallEvent.Incoming(callId, "alice", "dave", CallType.VIDEO, NOW.plus(WAKE_WAIT))),
                 callEvents());
         assertEquals(WAKE_WAIT, a.timers.lastDelay(), "the wait runs where the call was placed");
         assertNothingFor(alice, bobPhone, bobLaptop, carol);
-        assertFalse(sessions(carol).isWaking(ring(carol, "bob")), "a callee with a socket rings at once");
+        assertFalse(sessions(carol).placeCall(carol, "bob", CallType.VOICE, OFFER).waking(),
+                "a callee with a socket rings at once");
+        for (UUID device : socketsOf("bob")) {
+            next(device, "incomingCall");
+        }
     }
 
     @Test
@@ -609,7 +615,7 @@ public abstract class CallSessionsContract {
     }
 
     private String place(UUID caller, String callee, CallType type) {
-        return sessions(caller).placeCall(caller, callee, type, OFFER);
+        return sessions(caller).placeCall(caller, callee, type, OFFER).callId();
     }
 
     /** Alice calls bob and both of bob's devices ring. */

@@ -66,7 +66,7 @@ class SwitchboardTest {
 
     @Test
     void callSetupIsTimedFromPlacingToAnsweringAndTheRingTimerIsCancelled() {
-        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER).callId();
         sent.clear();
         clock += 1_500_000_000L;
 
@@ -100,7 +100,7 @@ class SwitchboardTest {
 
     @Test
     void anOperatorEndingARingingCallCancelsItsRingTimer() {
-        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER).callId();
         sent.clear();
 
         assertTrue(board.endByOperator(callId));
@@ -113,12 +113,12 @@ class SwitchboardTest {
     @Test
     void liveCallsAreListedOldestFirstUpToTheLimit() throws InterruptedException {
         Instant before = Instant.now();
-        String first = board.placeCall(alice, "bob", CallType.VIDEO, OFFER);
+        String first = board.placeCall(alice, "bob", CallType.VIDEO, OFFER).callId();
         board.answer(bobPhone, "alice", ANSWER);
         Thread.sleep(5); // a later wall-clock time for the second call
         UUID dave = UUID.randomUUID();
         board.connect(dave, "dave", DETAILS);
-        String second = board.placeCall(carol, "dave", CallType.VOICE, OFFER);
+        String second = board.placeCall(carol, "dave", CallType.VOICE, OFFER).callId();
 
         LiveCalls all = board.calls(10);
         assertEquals(2, all.total());
@@ -138,7 +138,7 @@ class SwitchboardTest {
 
     @Test
     void aUserShowsEverySocketAndTheCall() {
-        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER);
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, OFFER).callId();
 
         UserSessions bob = board.user("bob");
         assertEquals(List.of(new ConnectedSocket(bobPhone, null, DETAILS), new ConnectedSocket(bobLaptop, null, DETAILS)),

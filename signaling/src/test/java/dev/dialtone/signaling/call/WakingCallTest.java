@@ -25,7 +25,7 @@ class WakingCallTest {
                 new PushHooks(Duration.ofSeconds(30), events -> CallEventSink.Receipt.DONE, Clock.systemUTC()));
         UUID alice = UUID.randomUUID();
         assertTrue(board.connect(alice, "alice", TestNode.details()));
-        String callId = board.placeCall(alice, "bob", CallType.VOICE, Map.of("type", "offer", "sdp", "v=0"));
+        String callId = board.placeCall(alice, "bob", CallType.VOICE, Map.of("type", "offer", "sdp", "v=0")).callId();
 
         board.calleeUnreachable(callId);
 

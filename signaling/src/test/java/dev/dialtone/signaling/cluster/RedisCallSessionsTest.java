@@ -158,7 +158,7 @@ class RedisCallSessionsTest {
         try {
             UUID alice = nodeA.connect("alice");
             UUID bob = nodeB.connect("bob");
-            String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VIDEO, OFFER);
+            String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VIDEO, OFFER).callId();
             nodeB.sessions.answer(bob, "alice", ANSWER);
 
             LiveCalls calls = admin.sessions.calls(10);
@@ -184,7 +184,7 @@ class RedisCallSessionsTest {
         UUID alice = nodeA.connect("alice");
         UUID bobOnA = nodeA.connect("bob");
         UUID bobOnB = nodeB.connect("bob");
-        String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VOICE, OFFER);
+        String callId = nodeA.sessions.placeCall(alice, "bob", CallType.VOICE, OFFER).callId();
 
         var bob = nodeA.sessions.user("bob");
         assertEquals(Set.of(bobOnA, bobOnB), Set.copyOf(bob.sockets().stream().map(ConnectedSocket::id).toList()));
