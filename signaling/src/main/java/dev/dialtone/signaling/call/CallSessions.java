@@ -25,11 +25,6 @@ public interface CallSessions extends AutoCloseable {
     /** Rings every socket of {@code calleeId}, or with push on wakes them; returns the new call. */
     PlacedCall placeCall(UUID socket, String calleeId, CallType type, Object offer);
 
-    /** Whether the call still waits for its callee's devices to wake (dialtone.push); false by default. */
-    default boolean isWaking(String callId) {
-        return false;
-    }
-
     /**
      * Rings a socket that just connected if a waking call waits for its user (dialtone.push);
      * called after the socket got {@code iceServers}. Nothing by default.

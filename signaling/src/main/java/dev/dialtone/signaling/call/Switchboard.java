@@ -383,17 +383,6 @@ public final class Switchboard implements CallSessions {
         });
     }
 
-    @Override
-    public boolean isWaking(String callId) {
-        lock.lock();
-        try {
-            Call call = calls.get(callId);
-            return call != null && call.waking;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * The app's backend knows no device to wake for a waking call's callee (it answered the
      * announcement 404 or 410): unless a device has connected meanwhile, the call ends and the

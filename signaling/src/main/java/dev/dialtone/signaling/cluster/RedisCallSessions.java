@@ -47,7 +47,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -96,8 +95,6 @@ public final class RedisCallSessions implements CallSessions {
     private final Function<String, List<IceServer>> iceServersFor;
     private final CallListener listener;
     private final PushHooks push;
-    /** Waking calls placed by this node and still waiting, as far as it knows: asked by {@link #isWaking}. */
-    private final Set<String> wakingHere = ConcurrentHashMap.newKeySet();
     /** Offers of waking calls kept verbatim, null members included, as {@link NodeMail} relays payloads. */
     private final ObjectMapper offers = new ObjectMapper().setSerializationInclusion(Include.ALWAYS);
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -202,11 +199,7 @@ public final class RedisCallSessions implements CallSessions {
             default -> throw unexpected(outcome);
         }
         if ("waking".equals(outcome.extra())) {
-            wakingHere.add(callId);
-            timers.schedule(push.wakeWait(), () -> {
-                wakingHere.remove(callId);
-                send(script.run("ring-timeout", callId), null);
-            });
+            timers.schedule(push.wakeWait(), () -> send(script.run("ring-timeout", callId), null));
             Instant expiresAt = Instant.ofEpochMilli(now).plus(push.wakeWait());
             send(outcome, null, List.of(new CallEvent.Incoming(callId, callerId, calleeId, type, expiresAt)));
             CallLog.waking(callId, callerId, calleeId, type, push.wakeWait());
@@ -242,12 +235,6 @@ public final class RedisCallSessions implements CallSessions {
         send(outcome, new IncomingCall((String) call.get(0), offer((String) call.get(1)), (String) call.get(2),
                 outcome.value(), iceServersFor.apply(userId)));
         log.debug("call {} ringing on a woken device of {}", outcome.value(), userId);
-    }
-
-    /** Asked by the node that placed the call, right after: it alone remembers which calls of its own wait. */
-    @Override
-    public boolean isWaking(String callId) {
-        return wakingHere.contains(callId) && "1".equals(script.run("is-waking", callId).value());
     }
 
     @Override

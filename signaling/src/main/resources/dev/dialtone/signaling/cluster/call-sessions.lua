@@ -241,10 +241,6 @@ elseif op == 'ring-if-waking' then
   send(node, socket, 'incomingCall', c.caller)
   return reply('ok', c.id, {c.caller, c.offer, c.type})
 
-elseif op == 'is-waking' then
-  local c = load(ARGV[2])
-  return reply('ok', c and c.waking or '')
-
 elseif op == 'callee-unreachable' then
   -- The app's backend knows no device to wake (404/410 to call.incoming): unless a device rang
   -- meanwhile, the waking call ends and its caller gets the error of a call to an offline user.
