@@ -53,6 +53,11 @@ public final class ConfigLoader {
      * {@code ConfigFactory.defaultReference()}: that one has the {@code -D} properties merged in.
      */
     static Config reference() {
-        return ConfigFactory.parseResourcesAnySyntax("reference.conf");
+        return Reference.MERGED;
+    }
+
+    /** Parsed once, on first use: a configuration is immutable, and a start asks for it up to twice. */
+    private static final class Reference {
+        static final Config MERGED = ConfigFactory.parseResourcesAnySyntax("reference.conf");
     }
 }
