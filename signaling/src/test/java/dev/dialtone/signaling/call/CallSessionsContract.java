@@ -396,7 +396,7 @@ public abstract class CallSessionsContract {
     @Test
     @Tag(PUSH)
     void aCallToAUserWithNoSocketIsAnnouncedAndWaits() throws Exception {
-        PlacedCall placed = sessions(alice).placeCall(alice, "dave", CallType.VIDEO, OFFER);
+        PlacedCall placed = placed(alice, "dave", CallType.VIDEO);
         String callId = placed.callId();
 
         assertTrue(placed.waking(), "placed as a waking call");
@@ -404,8 +404,7 @@ public abstract class CallSessionsContract {
                 callEvents());
         assertEquals(WAKE_WAIT, a.timers.lastDelay(), "the wait runs where the call was placed");
         assertNothingFor(alice, bobPhone, bobLaptop, carol);
-        assertFalse(sessions(carol).placeCall(carol, "bob", CallType.VOICE, OFFER).waking(),
-                "a callee with a socket rings at once");
+        assertFalse(placed(carol, "bob", CallType.VOICE).waking(), "a callee with a socket rings at once");
         assertRingsOnEveryDevice("bob");
     }
 
@@ -610,8 +609,12 @@ public abstract class CallSessionsContract {
         return List.copyOf(new LinkedHashSet<>(List.of(a, b)));
     }
 
+    private PlacedCall placed(UUID caller, String callee, CallType type) {
+        return sessions(caller).placeCall(caller, callee, type, OFFER);
+    }
+
     private String place(UUID caller, String callee, CallType type) {
-        return sessions(caller).placeCall(caller, callee, type, OFFER).callId();
+        return placed(caller, callee, type).callId();
     }
 
     /** Alice calls bob and both of bob's devices ring. */
